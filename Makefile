@@ -1,0 +1,106 @@
+# symbi-exec: a setuid-root helper and an unprivileged client.
+# Targets: all check check-sanitize lint fuzz install uninstall clean.
+
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+BINDIR     ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec
+MANDIR     ?= $(PREFIX)/share/man
+DESTDIR    ?=
+# Group allowed to execute the helper (mode 4750); empty: everyone (4755).
+HELPER_GROUP ?=
+
+POLICY_PATH = $(SYSCONFDIR)/symbi-exec/policy.toml
+HELPER_PATH = $(LIBEXECDIR)/symbi-exec/symbi-exec-helper
+VERSION     = 0.1.0
+
+CC      ?= cc
+PKGS     = libcap libseccomp libbsd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+
+HARDEN_CFLAGS = -fstack-protector-strong -fstack-clash-protection \
+	-fcf-protection -fPIE -D_FORTIFY_SOURCE=2 -O2
+HARDEN_LDFLAGS = -pie -Wl,-z,relro,-z,now,-z,noexecstack
+WARN = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wvla \
+	-Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+CFLAGS  ?= -g
+ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) \
+	-I. -Ibuild -D_GNU_SOURCE
+ALL_LDFLAGS = $(HARDEN_LDFLAGS) $(LDFLAGS)
+
+SHARED_SRC = $(sort $(wildcard shared/*.c))
+POLICY_SRC = $(sort $(wildcard policy/*.c))
+HELPER_SRC = $(sort $(wildcard helper/*.c))
+CLIENT_SRC = $(sort $(wildcard client/*.c))
+COMMON_OBJ = $(SHARED_SRC:%.c=build/%.o) $(POLICY_SRC:%.c=build/%.o)
+HELPER_OBJ = $(HELPER_SRC:%.c=build/%.o)
+CLIENT_OBJ = $(CLIENT_SRC:%.c=build/%.o)
+
+UNIT_SRC = $(sort $(wildcard tests/unit/*.c))
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/tests/%)
+# Small programs the integration tests use (a raw wire client, exec with
+# argc 0, ...); never installed.
+TOOL_SRC = $(sort $(wildcard tests/tools/*.c))
+TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=build/tools/%)
+
+all: build/symbi-exec build/symbi-exec-helper $(UNIT_BIN) $(TOOL_BIN)
+
+# Paths compiled into the programs; rewritten only when they change, so a
+# different --prefix rebuilds everything that depends on them.
+build/paths.h: FORCE
+	@mkdir -p build
+	@printf '#define POLICY_PATH "%s"\n#define HELPER_PATH "%s"\n#define SYMBI_VERSION "%s"\n' \
+		'$(POLICY_PATH)' '$(HELPER_PATH)' '$(VERSION)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+build/%.o: %.c build/paths.h $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/symbi-exec-helper: $(HELPER_OBJ) $(COMMON_OBJ)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/symbi-exec: $(CLIENT_OBJ) $(COMMON_OBJ)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/tests/%: tests/unit/%.c $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/tools/%: tests/tools/%.c $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The whole suite, as root: unit tests, then integration tests that install
+# into a temporary prefix and run the client as unprivileged users.
+check: all
+	prove -v --exec '' $(UNIT_BIN) $(sort $(wildcard tests/*.t))
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/symbi-exec
+	install -m 0755 build/symbi-exec $(DESTDIR)$(BINDIR)/symbi-exec
+	install -m 0700 -o root -g root build/symbi-exec-helper \
+		$(DESTDIR)$(HELPER_PATH)
+	@if [ -n "$(HELPER_GROUP)" ]; then \
+		chgrp '$(HELPER_GROUP)' $(DESTDIR)$(HELPER_PATH) && \
+		chmod 4750 $(DESTDIR)$(HELPER_PATH); \
+	else chmod 4755 $(DESTDIR)$(HELPER_PATH); fi
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8
+	install -m 0644 man/symbi-exec.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/symbi-exec.policy.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/symbi-exec-helper.8 $(DESTDIR)$(MANDIR)/man8/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/symbi-exec $(DESTDIR)$(HELPER_PATH) \
+		$(DESTDIR)$(MANDIR)/man1/symbi-exec.1 \
+		$(DESTDIR)$(MANDIR)/man5/symbi-exec.policy.5 \
+		$(DESTDIR)$(MANDIR)/man8/symbi-exec-helper.8
+	-rmdir $(DESTDIR)$(LIBEXECDIR)/symbi-exec
+
+clean:
+	rm -rf build
+
+FORCE:
+.PHONY: all check install uninstall clean FORCE

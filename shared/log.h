@@ -1,0 +1,31 @@
+/*
+ * Messages for the user (stderr) and the audit trail (syslog, authpriv).
+ *
+ * syslog lines go straight to /dev/log over a non-blocking datagram socket
+ * (never glibc's syslog(3), which can block when the reader is slow): if no
+ * daemon listens, or its queue is full, the line is dropped and the program
+ * goes on. Each line is "<pri>TIMESTAMP prog[pid]: text", RFC 3164 style.
+ */
+#ifndef SYMBI_LOG_H
+#define SYMBI_LOG_H
+
+#include <stdarg.h>
+
+/* prog is the name used on stderr and in syslog ("symbi-exec"). */
+void log_init(const char *prog);
+
+/* "prog: text\n" on stderr; never fails, never allocates. */
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One syslog line at LOG_AUTHPRIV | prio (LOG_INFO, LOG_WARNING, ...). */
+void log_audit(int prio, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* log_warn, then log_audit(LOG_WARNING) of the same text, then _exit(125).
+ * For errors before any job exists: nothing left behind by construction. */
+void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* Set the socket path (tests of the log module only). */
+void log_set_socket_path(const char *path);
+
+#endif

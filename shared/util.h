@@ -1,0 +1,31 @@
+/* Small side-effect-free helpers used by both programs. */
+#ifndef SYMBI_UTIL_H
+#define SYMBI_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Strict decimal: digits only (no sign, space, hex, exponent), no
+ * overflow, 1 <= value <= max. Returns 0 or -1. */
+int parse_u64(const char *s, uint64_t max, uint64_t *out);
+
+/* CPU cores as "2", "2.0", "0.5", "1.25": at most 3 decimals, > 0,
+ * <= max_millicores/1000. Writes millicores. Returns 0 or -1. */
+int parse_cores(const char *s, uint64_t max_millicores, uint64_t *out);
+
+/* An environment variable name: [A-Za-z_][A-Za-z0-9_]*, <= 128 bytes. */
+bool valid_env_name(const char *s, size_t len);
+
+/* A user or group name as shadow-utils accepts: [a-z_][a-z0-9_.-]*[$]?,
+ * <= 32 bytes. */
+bool valid_account_name(const char *s);
+
+/* Absolute, no empty, "." or ".." component, no trailing slash (except
+ * "/"), no NUL, <= 4095 bytes. */
+bool valid_abs_path(const char *s);
+
+/* strlcpy that reports truncation: 0 if src fit, -1 otherwise. */
+int copy_str(char *dst, size_t cap, const char *src);
+
+#endif
