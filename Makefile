@@ -104,3 +104,6 @@ clean:
 
 FORCE:
 .PHONY: all check install uninstall clean FORCE
+
+# Assurance (lint, sanitizers, fuzzing) and benchmark targets live apart.
+include $(wildcard mk/*.mk)
