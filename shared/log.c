@@ -1,0 +1,194 @@
+/*
+ * stderr and syslog without allocation or blocking: lines are formatted on
+ * the stack and sent once over a non-blocking datagram socket. A setuid
+ * helper must not hang because a syslog daemon is slow or absent, nor
+ * leave a half-written trail: a line that cannot be sent is dropped.
+ */
+#include "shared/log.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOG_LINE_MAX 1024 /* RFC 3164's limit for one syslog packet */
+
+static const char *log_prog = "symbi-exec";
+static struct sockaddr_un log_addr = { .sun_family = AF_UNIX,
+				       .sun_path = "/dev/log" };
+static int log_fd = -1;
+static dev_t log_dev;
+static ino_t log_ino;
+
+void log_init(const char *prog)
+{
+	if (prog && *prog)
+		log_prog = prog;
+}
+
+void log_set_socket_path(const char *path)
+{
+	size_t n = strnlen(path, sizeof(log_addr.sun_path));
+
+	/* A path that does not fit names no socket: lines are dropped. */
+	if (n == sizeof(log_addr.sun_path))
+		n = 0;
+	memcpy(log_addr.sun_path, path, n);
+	log_addr.sun_path[n] = '\0';
+}
+
+/* Control characters could forge extra lines or terminal escapes. */
+static void sanitize(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+/* vsnprintf into buf[cap], truncating; returns the length written. */
+__attribute__((format(printf, 3, 0)))
+static size_t format_into(char *buf, size_t cap, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(buf, cap, fmt, ap);
+
+	if (n < 0) {
+		buf[0] = '\0';
+		return 0;
+	}
+	return (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+static void write_all(int fd, const char *s, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, s, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+__attribute__((format(printf, 1, 0)))
+static void vwarn(const char *fmt, va_list ap)
+{
+	char line[LOG_LINE_MAX * 2];
+	int saved = errno;
+	size_t n = (size_t)snprintf(line, sizeof(line) - 1, "%s: ", log_prog);
+
+	if (n >= sizeof(line) - 1)
+		n = 0;
+	n += format_into(line + n, sizeof(line) - 1 - n, fmt, ap);
+	sanitize(line);
+	line[n++] = '\n';
+	write_all(STDERR_FILENO, line, n);
+	errno = saved;
+}
+
+void log_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+}
+
+/* Our socket, still ours: a program that closes descriptors it does not
+ * know about (closefrom) may have let the number be reused for another
+ * socket, and a log line must never go down the client's socket. */
+static bool log_fd_is_ours(void)
+{
+	struct stat st;
+
+	return log_fd >= 0 && fstat(log_fd, &st) == 0 &&
+	       st.st_dev == log_dev && st.st_ino == log_ino;
+}
+
+static int log_socket(void)
+{
+	struct stat st;
+
+	if (log_fd_is_ours())
+		return log_fd;
+	log_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (log_fd < 0)
+		return -1;
+	if (fstat(log_fd, &st) < 0) {
+		close(log_fd);
+		log_fd = -1;
+		return -1;
+	}
+	log_dev = st.st_dev;
+	log_ino = st.st_ino;
+	return log_fd;
+}
+
+/* RFC 3164 header "<pri>Mmm dd hh:mm:ss prog[pid]: ", in UTC because
+ * localtime may read (and allocate for) the zone file. */
+static size_t audit_header(char *buf, size_t cap, int prio)
+{
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr",
+					    "May", "Jun", "Jul", "Aug",
+					    "Sep", "Oct", "Nov", "Dec" };
+	struct tm tm;
+	time_t now = time(NULL);
+	int n;
+
+	if (!gmtime_r(&now, &tm))
+		memset(&tm, 0, sizeof(tm));
+	n = snprintf(buf, cap, "<%d>%s %2d %02d:%02d:%02d %s[%ld]: ",
+		     LOG_AUTHPRIV | (prio & LOG_PRIMASK),
+		     months[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, log_prog,
+		     (long)getpid());
+	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+}
+
+__attribute__((format(printf, 2, 0)))
+static void vaudit(int prio, const char *fmt, va_list ap)
+{
+	char line[LOG_LINE_MAX];
+	int saved = errno;
+	size_t n = audit_header(line, sizeof(line), prio);
+	int fd;
+
+	n += format_into(line + n, sizeof(line) - n, fmt, ap);
+	sanitize(line);
+	fd = log_socket();
+	if (fd >= 0 && log_addr.sun_path[0])
+		(void)sendto(fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL,
+			     (const struct sockaddr *)&log_addr,
+			     sizeof(log_addr));
+	errno = saved;
+}
+
+void log_audit(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vaudit(prio, fmt, ap);
+	va_end(ap);
+}
+
+void die(const char *fmt, ...)
+{
+	char text[LOG_LINE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	format_into(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	log_warn("%s", text);
+	log_audit(LOG_WARNING, "%s", text);
+	_exit(125);
+}

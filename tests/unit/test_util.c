@@ -1,0 +1,204 @@
+/* Unit tests of shared/util.c: strict numbers and validators. TAP. */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "shared/util.h"
+
+static int test_no;
+static int failures;
+
+__attribute__((format(printf, 2, 3)))
+static void ok(bool cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %d - ", cond ? "ok" : "not ok", ++test_no);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (!cond)
+		failures++;
+}
+
+/* s with control characters escaped, for a one-line TAP description. */
+static const char *show(const char *s)
+{
+	static char buf[128];
+	size_t n = 0;
+
+	if (!s)
+		return "(null)";
+	for (; *s && n < sizeof(buf) - 5; s++) {
+		if ((unsigned char)*s < 0x20)
+			n += (size_t)snprintf(buf + n, 5, "\\x%02x", *s);
+		else
+			buf[n++] = *s;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static void u64_good(const char *s, uint64_t max, uint64_t want)
+{
+	uint64_t v = 0;
+
+	ok(parse_u64(s, max, &v) == 0 && v == want, "parse_u64 \"%s\" = %llu",
+	   s, (unsigned long long)want);
+}
+
+static void u64_bad(const char *s, uint64_t max)
+{
+	uint64_t v = 12345;
+
+	ok(parse_u64(s, max, &v) == -1 && v == 12345,
+	   "parse_u64 refuses \"%s\" (max %llu)", show(s),
+	   (unsigned long long)max);
+}
+
+static void cores_good(const char *s, uint64_t max, uint64_t want)
+{
+	uint64_t v = 0;
+
+	ok(parse_cores(s, max, &v) == 0 && v == want,
+	   "parse_cores \"%s\" = %llu millicores", s, (unsigned long long)want);
+}
+
+static void cores_bad(const char *s, uint64_t max)
+{
+	uint64_t v = 12345;
+
+	ok(parse_cores(s, max, &v) == -1 && v == 12345,
+	   "parse_cores refuses \"%s\" (max %llu)", show(s),
+	   (unsigned long long)max);
+}
+
+static void test_parse_u64(void)
+{
+	static const char *const hostile[] = {
+		"-1", "+1", "4294967297x", "0x10", "", " 1", "1 ", "1e3",
+		"18446744073709551616", "99999999999999999999999", "0", "00",
+		"01", "1.0", "1,000", "١", "1\n", "\t1",
+	};
+
+	u64_good("1", 10, 1);
+	u64_good("10", 10, 10);
+	u64_good("4294967297", UINT64_MAX, 4294967297ull);
+	u64_good("18446744073709551615", UINT64_MAX, UINT64_MAX);
+	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++)
+		u64_bad(hostile[i], UINT64_MAX);
+	u64_bad("11", 10);
+	u64_bad("4294967297", 4294967296ull);
+	u64_bad(NULL, 10);
+}
+
+static void test_parse_cores(void)
+{
+	static const char *const hostile[] = {
+		"-1", "", " 1", "1 ", "1e3", "0.0001", "1.", ".5", "0", "0.0",
+		"0.000", "1.2345", "0x1", "1..2", "1.2.3", "+1", "nan", "inf",
+		"01", "1.-5", "1. 5", "18446744073709551616", "18446744073709552.0",
+	};
+
+	cores_good("2", 64000, 2000);
+	cores_good("2.0", 64000, 2000);
+	cores_good("0.5", 64000, 500);
+	cores_good("1.25", 64000, 1250);
+	cores_good("0.001", 64000, 1);
+	cores_good("3.125", 64000, 3125);
+	cores_good("4", 4000, 4000);
+	cores_good("4.000", 4000, 4000);
+	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++)
+		cores_bad(hostile[i], UINT64_MAX);
+	cores_bad("4.001", 4000);
+	cores_bad("5", 4000);
+	cores_bad(NULL, 4000);
+}
+
+static void test_env_names(void)
+{
+	ok(valid_env_name("LANG", 4) && valid_env_name("_x1", 3) &&
+		   valid_env_name("LC_ALL=C", 6),
+	   "valid_env_name accepts LANG, _x1, the name part of LC_ALL=C");
+	ok(!valid_env_name("", 0) && !valid_env_name("1A", 2) &&
+		   !valid_env_name("A-B", 3) && !valid_env_name("A=B", 3) &&
+		   !valid_env_name("A B", 3) && !valid_env_name("Ä", 2) &&
+		   !valid_env_name("A\0B", 3),
+	   "valid_env_name refuses empty, digits first, -, =, space, UTF-8, NUL");
+	{
+		char n[130];
+
+		memset(n, 'A', sizeof(n));
+		ok(valid_env_name(n, 128) && !valid_env_name(n, 129),
+		   "valid_env_name: 128 bytes yes, 129 no");
+	}
+}
+
+static void test_account_names(void)
+{
+	ok(valid_account_name("alice") && valid_account_name("_apt") &&
+		   valid_account_name("svc-agent.1") &&
+		   valid_account_name("host$") && valid_account_name("a"),
+	   "valid_account_name accepts alice, _apt, svc-agent.1, host$, a");
+	ok(!valid_account_name("") && !valid_account_name("Alice") &&
+		   !valid_account_name("1abc") && !valid_account_name("-x") &&
+		   !valid_account_name("a b") && !valid_account_name("a$b") &&
+		   !valid_account_name("$") && !valid_account_name("a/b") &&
+		   !valid_account_name("a:b") && !valid_account_name(NULL),
+	   "valid_account_name refuses empty, uppercase, digit/dash first, "
+	   "space, inner $, /, :");
+	ok(valid_account_name("abcdefghijklmnopqrstuvwxyz012345") &&
+		   !valid_account_name("abcdefghijklmnopqrstuvwxyz0123456"),
+	   "valid_account_name: 32 bytes yes, 33 no");
+}
+
+static void test_paths(void)
+{
+	static char long_path[4097];
+
+	ok(valid_abs_path("/") && valid_abs_path("/tmp") &&
+		   valid_abs_path("/home/alice/work") &&
+		   valid_abs_path("/a/.hidden/..x/x.."),
+	   "valid_abs_path accepts /, /tmp, /home/alice/work, dotfiles");
+	ok(!valid_abs_path("") && !valid_abs_path("tmp") &&
+		   !valid_abs_path("./tmp") && !valid_abs_path("/tmp/") &&
+		   !valid_abs_path("//tmp") && !valid_abs_path("/a//b") &&
+		   !valid_abs_path("/a/./b") && !valid_abs_path("/a/../b") &&
+		   !valid_abs_path("/..") && !valid_abs_path("/a/.") &&
+		   !valid_abs_path(NULL),
+	   "valid_abs_path refuses relative, trailing /, //, ., ..");
+	long_path[0] = '/';
+	memset(long_path + 1, 'p', 4094);
+	ok(valid_abs_path(long_path), "valid_abs_path: 4095 bytes yes");
+	long_path[4095] = 'p';
+	ok(!valid_abs_path(long_path), "valid_abs_path: 4096 bytes no");
+}
+
+static void test_copy_str(void)
+{
+	char b[4];
+
+	ok(copy_str(b, sizeof(b), "abc") == 0 && strcmp(b, "abc") == 0,
+	   "copy_str fits exactly");
+	ok(copy_str(b, sizeof(b), "abcd") == -1 && strcmp(b, "abc") == 0,
+	   "copy_str reports truncation, still terminates");
+	ok(copy_str(b, 0, "a") == -1, "copy_str into no room fails");
+}
+
+int main(void)
+{
+	const int plan = 72;
+
+	printf("1..%d\n", plan);
+	test_parse_u64();
+	test_parse_cores();
+	test_env_names();
+	test_account_names();
+	test_paths();
+	test_copy_str();
+	if (test_no != plan)
+		printf("# ran %d tests, planned %d\n", test_no, plan);
+	return failures || test_no != plan;
+}
