@@ -1,0 +1,397 @@
+/* The client's side of the protocol and the poll loop of a running job. */
+#include "client/run.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client/capture.h"
+#include "client/json.h"
+#include "client/render.h"
+#include "client/spawn.h"
+#include "shared/log.h"
+
+/* After the result, how long the job's pipes and the helper may take to
+ * close: a straggler must not hold the client forever. */
+#define GRACE_MS 5000
+
+static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+static uint8_t msg[PROTO_MAX_MSG];
+static struct verdict verdict;
+static struct listing listing;
+
+struct session {
+	const struct opts *o;
+	struct helper h;
+	int sigfd;
+	sigset_t oldmask;
+	struct capture out, err; /* --json only */
+	struct result res;
+	bool have_result, helper_done;
+};
+
+/* A signal the caller ignores (nohup, a shell's background job) is not
+ * forwarded: the job must not die of what the caller chose to ignore. */
+static void forwarded_set(sigset_t *set)
+{
+	struct sigaction sa;
+	size_t i;
+
+	sigemptyset(set);
+	for (i = 0; i < sizeof(forwarded_signals) / sizeof(int); i++)
+		if (sigaction(forwarded_signals[i], NULL, &sa) == 0 &&
+		    sa.sa_handler != SIG_IGN)
+			sigaddset(set, forwarded_signals[i]);
+}
+
+/* Signals arrive through a signalfd, read in the poll loop: no handler
+ * runs at an arbitrary point. The helper gets the caller's own mask. */
+static void session_start(struct session *s, const struct opts *o)
+{
+	sigset_t set;
+
+	memset(s, 0, sizeof(*s));
+	s->o = o;
+	forwarded_set(&set);
+	if (sigprocmask(SIG_BLOCK, &set, &s->oldmask) < 0)
+		die("cannot block signals: %s", strerror(errno));
+	s->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (s->sigfd < 0)
+		die("cannot create a signalfd: %s", strerror(errno));
+	helper_spawn(&s->h, o->json, &s->oldmask);
+	capture_init(&s->out, s->h.out, 0);
+	capture_init(&s->err, s->h.err, 0);
+	s->helper_done = s->h.pidfd < 0; /* nothing to wait on then */
+}
+
+/* block: wait for the helper to exit; else only reap it if it already
+ * did (a helper that misbehaves must not hold the client). */
+static void session_end(struct session *s, bool block)
+{
+	helper_reap(&s->h, block);
+	capture_free(&s->out);
+	capture_free(&s->err);
+	close(s->sigfd);
+}
+
+/* A signal before the job runs ends the client as that signal would
+ * have; the helper sees the socket close and abandons the request. */
+static void __attribute__((noreturn)) die_of_signal(struct session *s,
+						    int signo)
+{
+	sigset_t set;
+
+	close(s->h.sock);
+	signal(signo, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, signo);
+	raise(signo);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	exit(128 + signo);
+}
+
+/* The next pending signal, or 0. */
+static int next_signal(struct session *s)
+{
+	struct signalfd_siginfo si;
+
+	if (read(s->sigfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return 0;
+	return (int)si.ssi_signo;
+}
+
+static void forward_signal(struct session *s, int signo)
+{
+	uint8_t buf[64];
+	size_t n = proto_encode_signal(signo, buf, sizeof(buf));
+
+	/* A send failure means the helper is gone: the loop sees it. */
+	if (n > 0)
+		(void)proto_send(s->h.sock, buf, n);
+}
+
+static bool socket_ready(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0;
+}
+
+/* With --json the helper's own reason went into the stderr pipe: show
+ * what is there, without waiting on a job that may still hold it. */
+static void show_helper_stderr(struct session *s)
+{
+	struct pollfd p = { .fd = s->err.fd, .events = POLLIN };
+
+	if (s->err.limit == 0)
+		s->err.limit = 65536;
+	while (s->err.fd >= 0 && poll(&p, 1, 100) > 0 &&
+	       capture_read(&s->err) > 0)
+		;
+	if (s->err.len > 0)
+		(void)!write(2, s->err.buf, s->err.len);
+}
+
+static int no_result(struct session *s)
+{
+	show_helper_stderr(s);
+	log_warn("the helper ended without a result");
+	session_end(s, true);
+	return 125;
+}
+
+static int malformed(struct session *s)
+{
+	log_warn("malformed message from the helper");
+	session_end(s, false);
+	return 125;
+}
+
+/* Waits for the helper's one answer. Returns its length, or 0 when the
+ * helper ended without one. */
+static size_t await_answer(struct session *s)
+{
+	struct pollfd p[3] = {
+		{ .fd = s->h.sock, .events = POLLIN },
+		{ .fd = s->sigfd, .events = POLLIN },
+		{ .fd = s->h.pidfd, .events = POLLIN },
+	};
+	long n;
+	int signo;
+
+	for (;;) {
+		if (poll(p, 3, -1) < 0 && errno != EINTR)
+			die("poll: %s", strerror(errno));
+		if (p[1].revents && (signo = next_signal(s)) != 0)
+			die_of_signal(s, signo);
+		if (p[2].revents && !socket_ready(s->h.sock))
+			return 0;
+		if (p[0].revents || p[2].revents)
+			break;
+	}
+	n = proto_recv(s->h.sock, msg, sizeof(msg));
+	return n > 0 ? (size_t)n : 0;
+}
+
+static int denial_status(uint8_t status)
+{
+	return status == 126 || status == 127 ? status : 125;
+}
+
+static int answer_list(struct session *s, size_t n)
+{
+	int type = proto_peek_type(msg, n);
+
+	if (type == MSG_VERDICT && proto_decode_verdict(msg, n, &verdict) == 0 &&
+	    verdict.status != 0) {
+		log_warn("%s", verdict.message);
+		session_end(s, true);
+		return denial_status(verdict.status);
+	}
+	if (type != MSG_LISTING || proto_decode_listing(msg, n, &listing) != 0)
+		return malformed(s);
+	session_end(s, true);
+	render_listing(stdout, &listing);
+	return 0;
+}
+
+static int answer_dry_run(struct session *s, size_t n)
+{
+	if (proto_decode_verdict(msg, n, &verdict) != 0)
+		return malformed(s);
+	session_end(s, true);
+	render_dry_run(stdout, &verdict);
+	return verdict.status == 0 ? 0 : denial_status(verdict.status);
+}
+
+static int exit_status_of(const struct result *r)
+{
+	if (r->timed_out)
+		return 124;
+	if (r->signal > 0 && r->signal < 128)
+		return 128 + r->signal;
+	if (r->exit_code >= 0 && r->exit_code <= 255)
+		return r->exit_code;
+	return 125;
+}
+
+static int print_json(struct session *s)
+{
+	struct json_report r = {
+		.out = { s->out.buf, s->out.len, s->out.truncated,
+			 verdict.max_output_bytes },
+		.err = { s->err.buf, s->err.len, s->err.truncated,
+			 verdict.max_output_bytes },
+		.tier = tier_name(verdict.tier),
+		.res = &s->res,
+	};
+
+	json_write_report(stdout, &r);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		log_warn("cannot write the JSON result: %s", strerror(errno));
+		return 125;
+	}
+	return 0;
+}
+
+
+enum { P_SOCK, P_PIDFD, P_SIG, P_OUT, P_ERR, P_COUNT };
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void fill_pollfds(const struct session *s, struct pollfd *p)
+{
+	int i;
+
+	p[P_SOCK].fd = s->have_result ? -1 : s->h.sock;
+	p[P_PIDFD].fd = s->helper_done ? -1 : s->h.pidfd;
+	p[P_SIG].fd = s->sigfd;
+	p[P_OUT].fd = s->out.fd;
+	p[P_ERR].fd = s->err.fd;
+	for (i = 0; i < P_COUNT; i++) {
+		p[i].events = POLLIN;
+		p[i].revents = 0;
+	}
+}
+
+static bool run_finished(const struct session *s)
+{
+	return s->have_result && s->helper_done && s->out.fd < 0 &&
+	       s->err.fd < 0;
+}
+
+enum { RUN_OK = 0, RUN_NO_RESULT = -1, RUN_MALFORMED = -2 };
+
+static int read_result(struct session *s)
+{
+	long n = proto_recv(s->h.sock, msg, sizeof(msg));
+
+	if (n <= 0)
+		return RUN_NO_RESULT;
+	if (proto_peek_type(msg, (size_t)n) != MSG_RESULT ||
+	    proto_decode_result(msg, (size_t)n, &s->res) != 0)
+		return RUN_MALFORMED;
+	s->have_result = true;
+	return RUN_OK;
+}
+
+static void drain(struct capture *c)
+{
+	if (capture_read(c) < 0)
+		log_warn("reading the job's output: %s", strerror(errno));
+}
+
+static int handle_events(struct session *s, const struct pollfd *p)
+{
+	int signo, rc;
+
+	if (p[P_SIG].revents)
+		while ((signo = next_signal(s)) != 0)
+			if (!s->have_result)
+				forward_signal(s, signo);
+	if (p[P_OUT].revents)
+		drain(&s->out);
+	if (p[P_ERR].revents)
+		drain(&s->err);
+	if (p[P_SOCK].revents && (rc = read_result(s)) != RUN_OK)
+		return rc;
+	if (p[P_PIDFD].revents) {
+		s->helper_done = true;
+		if (!s->have_result && !socket_ready(s->h.sock))
+			return RUN_NO_RESULT;
+	}
+	return RUN_OK;
+}
+
+/* One loop for everything while the job runs: the helper's messages and
+ * exit, the caller's signals, and the job's output (--json). */
+static int supervise(struct session *s)
+{
+	struct pollfd p[P_COUNT];
+	uint64_t deadline = 0, now;
+	int rc = RUN_OK, timeout;
+
+	while (rc == RUN_OK && !run_finished(s)) {
+		fill_pollfds(s, p);
+		timeout = -1;
+		if (s->have_result) {
+			now = now_ms();
+			if (deadline == 0)
+				deadline = now + GRACE_MS;
+			if (now >= deadline)
+				break;
+			timeout = (int)(deadline - now);
+		}
+		if (poll(p, P_COUNT, timeout) < 0) {
+			if (errno != EINTR)
+				die("poll: %s", strerror(errno));
+			continue;
+		}
+		rc = handle_events(s, p);
+	}
+	return rc;
+}
+
+static int answer_run(struct session *s, size_t n)
+{
+	int rc, status;
+
+	if (proto_peek_type(msg, n) != MSG_VERDICT ||
+	    proto_decode_verdict(msg, n, &verdict) != 0)
+		return malformed(s);
+	if (verdict.status != 0) {
+		log_warn("%s", verdict.message);
+		session_end(s, true);
+		return denial_status(verdict.status);
+	}
+	s->out.limit = s->err.limit = verdict.max_output_bytes;
+	if (s->o->verbose)
+		render_summary(stderr, &verdict);
+	rc = supervise(s);
+	if (rc == RUN_NO_RESULT)
+		return no_result(s);
+	if (rc == RUN_MALFORMED)
+		return malformed(s);
+	status = exit_status_of(&s->res);
+	if (s->o->json && print_json(s) != 0)
+		status = 125;
+	if (s->o->keep_workdir && !s->o->workdir && !s->o->quiet &&
+	    verdict.workdir[0])
+		log_warn("work directory kept: %s", verdict.workdir);
+	session_end(s, s->helper_done);
+	return status;
+}
+
+int run_request(const struct opts *o, const struct request *req)
+{
+	static struct session s;
+	size_t len = proto_encode_request(req, msg, sizeof(msg));
+
+	if (len == 0)
+		die("cannot encode the request: a value breaks a protocol "
+		    "limit");
+	session_start(&s, o);
+	if (proto_send(s.h.sock, msg, len) != 0)
+		return no_result(&s);
+	len = await_answer(&s);
+	if (len == 0)
+		return no_result(&s);
+	switch (o->action) {
+	case ACT_LIST: return answer_list(&s, len);
+	case ACT_DRY_RUN: return answer_dry_run(&s, len);
+	default: return answer_run(&s, len);
+	}
+}

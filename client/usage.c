@@ -1,0 +1,57 @@
+/* --help and --version: the short form of symbi-exec(1). */
+#include "client/usage.h"
+
+#include <stdio.h>
+
+#include "paths.h"
+
+static const char help_text[] =
+	"usage: symbi-exec [OPTIONS] [--] COMMAND [ARG...]\n"
+	"       symbi-exec --dry-run [OPTIONS] [COMMAND [ARG...]]\n"
+	"       symbi-exec --list\n"
+	"       symbi-exec --check-policy[=FILE]\n"
+	"\n"
+	"Run COMMAND under the limits and isolation of the policy\n"
+	"  " POLICY_PATH "\n"
+	"\n"
+	"  -t, --sandbox-tier=TIER   none (native), isolated, docker (tier1),\n"
+	"                            gvisor (tier2), firecracker (tier3)\n"
+	"      --native              same as --sandbox-tier=none\n"
+	"      --max-memory=MB       memory, swap included\n"
+	"      --max-cpu=CORES       CPU cores, e.g. 0.5 or 2\n"
+	"      --max-cpu-seconds=S   CPU time\n"
+	"      --timeout=S           wall-clock time; the whole job is killed\n"
+	"      --max-processes=N     processes and threads\n"
+	"      --max-file-size=MB    largest file the job may write\n"
+	"      --max-open-files=N    open file descriptors\n"
+	"  -C, --workdir=DIR         run in DIR instead of a fresh private one\n"
+	"      --keep-workdir        keep the fresh work directory afterwards\n"
+	"  -e, --env=NAME=VALUE      pass a variable (if the policy allows)\n"
+	"      --network             ask for network access\n"
+	"      --image=IMAGE         container image (docker tiers)\n"
+	"  -v, --volume=SRC:DST[:ro] extra mount (isolated and docker tiers)\n"
+	"      --json                capture the output, print one JSON object\n"
+	"  -l, --list                show what the policy allows you\n"
+	"      --dry-run             show the decision and limits, run nothing\n"
+	"      --check-policy[=FILE] check a policy file and report its errors\n"
+	"  -q, --quiet               no informational messages\n"
+	"      --verbose             show the decision before the job runs\n"
+	"      --version             show the version\n"
+	"  -h, --help                show this help\n"
+	"\n"
+	"Defaults: SYMBIONT_DEFAULT_SANDBOX_TIER, SYMBIONT_NATIVE_MAX_MEMORY_MB,\n"
+	"SYMBIONT_NATIVE_MAX_CPU_CORES, SYMBIONT_NATIVE_WORKING_DIR.\n"
+	"Exit status: the job's; 128+N if killed by signal N; 124 timeout;\n"
+	"125 refused or failed; 126 cannot run COMMAND; 127 COMMAND not found\n"
+	"or not allowed. See symbi-exec(1).\n";
+
+void usage_help(void)
+{
+	fputs(help_text, stdout);
+}
+
+void usage_version(void)
+{
+	printf("symbi-exec %s\npolicy: %s\nhelper: %s\n", SYMBI_VERSION,
+	       POLICY_PATH, HELPER_PATH);
+}

@@ -1,0 +1,194 @@
+/*
+ * client/json.c: lossy UTF-8, escapes, the truncation marker, and whole
+ * reports read back by a real JSON parser (python3's json module).
+ * The Makefile links unit tests with shared/ and policy/ only, so the
+ * client module is compiled in here.
+ */
+#include "client/json.c"
+
+#include <stdlib.h>
+
+static int test_no;
+static int failures;
+
+static void ok(bool cond, const char *desc)
+{
+	printf("%sok %d - %s\n", cond ? "" : "not ", ++test_no, desc);
+	if (!cond)
+		failures++;
+}
+
+static char *encode_string(const char *s, size_t len)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	json_write_string(f, s, len);
+	fclose(f);
+	return buf;
+}
+
+static char *encode_stream(const struct json_stream *st)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	json_write_stream(f, st);
+	fclose(f);
+	return buf;
+}
+
+static void check_string(const char *in, size_t len, const char *want,
+			 const char *desc)
+{
+	char *got = encode_string(in, len);
+	bool same = strcmp(got, want) == 0;
+
+	if (!same)
+		printf("# got:  %s\n# want: %s\n", got, want);
+	ok(same, desc);
+	free(got);
+}
+
+#define CHECK(in, want, desc) check_string(in, sizeof(in) - 1, want, desc)
+#define FFFD "\xef\xbf\xbd"
+
+static void test_valid_utf8(void)
+{
+	CHECK("hello, world", "\"hello, world\"", "ASCII passes unchanged");
+	CHECK("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf",
+	      "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf\"",
+	      "2-, 3- and 4-byte sequences up to U+10FFFF pass unchanged");
+	CHECK("\xed\x9f\xbf\xee\x80\x80", "\"\xed\x9f\xbf\xee\x80\x80\"",
+	      "U+D7FF and U+E000, next to the surrogates, pass");
+	CHECK("", "\"\"", "empty string");
+}
+
+static void test_invalid_utf8(void)
+{
+	CHECK("a\x80z", "\"a" FFFD "z\"", "lone continuation byte");
+	CHECK("\xc0\xaf", "\"" FFFD FFFD "\"",
+	      "overlong 2-byte form (C0, C1 leads)");
+	CHECK("\xe0\x80\xaf", "\"" FFFD FFFD FFFD "\"",
+	      "overlong 3-byte form");
+	CHECK("\xf0\x80\x80\xaf", "\"" FFFD FFFD FFFD FFFD "\"",
+	      "overlong 4-byte form");
+	CHECK("\xed\xa0\x80", "\"" FFFD FFFD FFFD "\"",
+	      "UTF-16 surrogate U+D800");
+	CHECK("\xf4\x90\x80\x80", "\"" FFFD FFFD FFFD FFFD "\"",
+	      "code point above U+10FFFF");
+	CHECK("\xf5\xf8\xfe\xff", "\"" FFFD FFFD FFFD FFFD "\"",
+	      "bytes F5..FF never appear");
+	CHECK("a\xe2\x82", "\"a" FFFD "\"",
+	      "sequence cut at the end: one U+FFFD");
+	CHECK("\xe2\x82" "A", "\"" FFFD "A\"",
+	      "sequence cut by ASCII: one U+FFFD, ASCII kept");
+	CHECK("\xf0\x9f\x98!", "\"" FFFD "!\"",
+	      "4-byte sequence missing its last byte");
+	CHECK("\xc3\xc3\xa9", "\"" FFFD "\xc3\xa9\"",
+	      "lead byte followed by a new lead: the second decodes");
+}
+
+static void test_escapes(void)
+{
+	CHECK("\"\\", "\"\\\"\\\\\"", "quote and backslash");
+	CHECK("\n\r\t", "\"\\n\\r\\t\"", "newline, return, tab");
+	CHECK("\x01\x1f\x7f\b\f", "\"\\u0001\\u001f\\u007f\\u0008\\u000c\"",
+	      "other control characters as \\u00XX");
+	CHECK("a\0b", "\"a\\u0000b\"", "embedded NUL");
+}
+
+static void test_truncation_marker(void)
+{
+	struct json_stream st = { "abc", 3, true, 3 };
+	char *got = encode_stream(&st);
+
+	ok(strcmp(got, "\"abc\\n... [output truncated at 3 bytes]\"") == 0,
+	   "truncated stream ends with the marker");
+	free(got);
+	st.truncated = false;
+	got = encode_stream(&st);
+	ok(strcmp(got, "\"abc\"") == 0, "complete stream has no marker");
+	free(got);
+}
+
+static const char bad_bytes[] = "ok\xe2\x82\xac \x80\xc0\xaf\xe0\x80\xaf"
+				"\xed\xa0\x80\xf4\x90\x80\x80\xf5\xe2\x82"
+				"A\x01\x1f\x7f\"\\\n";
+
+/* Writes r into python3, which checks it with the expression check. */
+static bool python_accepts(const struct json_report *r, const char *check)
+{
+	char cmd[2048];
+	FILE *p;
+	int st;
+
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c 'import json,sys\n"
+		 "d=json.load(sys.stdin)\n"
+		 "bad=bytes.fromhex(sys.argv[1]).decode(\"utf-8\",\"replace\")\n"
+		 "keys=\"stdout stderr exit_code success execution_time_ms "
+		 "stdout_truncated stderr_truncated tier timed_out signal "
+		 "cpu_time_ms max_rss_kb killed_reason\".split()\n"
+		 "assert list(d)==keys, list(d)\n"
+		 "assert %s, d' ",
+		 check);
+	for (size_t i = 0; i < sizeof(bad_bytes) - 1; i++)
+		snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), "%02x",
+			 (unsigned char)bad_bytes[i]);
+	p = popen(cmd, "w");
+	if (!p)
+		return false;
+	json_write_report(p, r);
+	st = pclose(p);
+	return st == 0;
+}
+
+static void test_reports(void)
+{
+	struct result res = { .exit_code = 3, .wall_ms = 12, .cpu_ms = 5,
+			      .max_rss_kb = 2048 };
+	struct json_report r = {
+		.out = { bad_bytes, sizeof(bad_bytes) - 1, false, 100 },
+		.err = { "warn\n", 5, true, 5 },
+		.tier = "none",
+		.res = &res,
+	};
+
+	ok(python_accepts(&r,
+			  "d[\"stdout\"]==bad and "
+			  "d[\"stderr\"]==\"warn\\n\\n... [output truncated at "
+			  "5 bytes]\" and d[\"exit_code\"]==3 and "
+			  "d[\"success\"] is False and d[\"signal\"] is None and "
+			  "d[\"killed_reason\"] is None and d[\"tier\"]==\"none\" "
+			  "and d[\"stderr_truncated\"] and not "
+			  "d[\"stdout_truncated\"] and d[\"execution_time_ms\"]==12 "
+			  "and d[\"cpu_time_ms\"]==5 and d[\"max_rss_kb\"]==2048"),
+	   "report with invalid UTF-8 parses; stdout equals python's own "
+	   "lossy decoding");
+	res = (struct result){ .exit_code = -1, .signal = 9, .timed_out = 1,
+			       .killed_reason = KILL_TIMEOUT, .wall_ms = 1000 };
+	ok(python_accepts(&r, "d[\"exit_code\"]==-1 and d[\"signal\"]==9 and "
+			      "d[\"timed_out\"] is True and "
+			      "d[\"killed_reason\"]==\"timeout\" and "
+			      "d[\"success\"] is False"),
+	   "timed-out job: exit_code -1, signal 9, killed_reason timeout");
+	res = (struct result){ .exit_code = 0 };
+	r.err = (struct json_stream){ "", 0, false, 5 };
+	ok(python_accepts(&r, "d[\"success\"] is True and d[\"exit_code\"]==0 "
+			      "and d[\"stderr\"]==\"\""),
+	   "clean exit: success true");
+}
+
+int main(void)
+{
+	printf("1..24\n");
+	test_valid_utf8();
+	test_invalid_utf8();
+	test_escapes();
+	test_truncation_marker();
+	test_reports();
+	return failures ? 1 : 0;
+}
