@@ -72,6 +72,9 @@ build/tools/%: tests/tools/%.c $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# test_json includes client/json.c: it tests the client's encoder alone.
+build/tests/test_json: client/json.c client/json.h
+
 # The whole suite, as root: unit tests, then integration tests that install
 # into a temporary prefix and run the client as unprivileged users.
 check: all
