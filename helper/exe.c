@@ -1,0 +1,168 @@
+/*
+ * Step 6: which file the job runs. Every path the user supplies is
+ * resolved with the caller's file credentials (a root lookup would let a
+ * user probe or reach paths they cannot). The file is opened O_PATH and
+ * checked on that descriptor; the job is exec'd from the same descriptor,
+ * so replacing the path after the check changes nothing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../shared/log.h"
+#include "../shared/util.h"
+#include "helper.h"
+
+/* The first secure_path entry holding name, canonical, into out. */
+static int search_secure_path(const char *secure_path, const char *name,
+			      char out[PATH_MAX])
+{
+	const char *dir = secure_path;
+
+	while (dir && *dir) {
+		const char *end = strchr(dir, ':');
+		size_t len = end ? (size_t)(end - dir) : strlen(dir);
+		char cand[PATH_MAX];
+
+		if (len > 0 && dir[0] == '/' &&
+		    snprintf(cand, sizeof(cand), "%.*s/%s", (int)len, dir,
+			     name) < (int)sizeof(cand) &&
+		    realpath(cand, out) != NULL)
+			return 0;
+		dir = end ? end + 1 : NULL;
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+static int canonical(const struct policy *p, const char *name,
+		     char out[PATH_MAX])
+{
+	if (strchr(name, '/'))
+		return realpath(name, out) ? 0 : -1;
+	return search_secure_path(p->native.secure_path, name, out);
+}
+
+/* A path is allowed when it is, canonically, the file some allowlist
+ * entry names, resolved the same way. */
+static bool allowed(const struct policy *p, const char *path)
+{
+	const struct strlist *l = &p->native.allowed_executables;
+
+	for (unsigned i = 0; i < l->n; i++) {
+		char c[PATH_MAX];
+
+		if (canonical(p, l->s[i], c) == 0 && strcmp(c, path) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The open descriptor must still be the canonical path: nothing was
+ * swapped between realpath and open. */
+static bool fd_is_path(int fd, const char *path)
+{
+	char link[64], now[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, now, sizeof(now) - 1);
+	if (n < 0)
+		return false;
+	now[n] = '\0';
+	return strcmp(now, path) == 0;
+}
+
+/* As the caller: find, canonicalize, match the allowlist, open. */
+static int find_and_open(struct job *j, const char *name)
+{
+	struct verdict *v = &j->v;
+
+	if (canonical(&j->pol, name, j->exe_path) == -1) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			set_message(v, 127, "%s: command not found", name);
+		else
+			set_message(v, 126, "%s: %s", name, strerror(errno));
+		return -1;
+	}
+	if (strchr(name, '/') && !allowed(&j->pol, j->exe_path)) {
+		set_message(v, 127, "%s is not an allowed executable",
+			    j->exe_path);
+		return -1;
+	}
+	j->exe_fd = open(j->exe_path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (j->exe_fd == -1 || !fd_is_path(j->exe_fd, j->exe_path)) {
+		set_message(v, 126, "%s: changed while being checked",
+			    j->exe_path);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_file(struct job *j)
+{
+	struct stat st;
+	const char *path = j->exe_path;
+
+	if (fstat(j->exe_fd, &st) == -1) {
+		set_message(&j->v, 126, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		set_message(&j->v, 126, "%s is not a regular file", path);
+		return -1;
+	}
+	if (st.st_uid != 0) {
+		set_message(&j->v, 126, "%s is not owned by root", path);
+		return -1;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		set_message(&j->v, 126, "%s is writable by others", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_executable(struct job *j)
+{
+	int rc;
+
+	if (priv_fs_enter(&j->user.c) == -1)
+		die("cannot take the credentials of %s: %s", j->user.name,
+		    strerror(errno));
+	rc = faccessat(j->exe_fd, "", X_OK, AT_EMPTY_PATH | AT_EACCESS);
+	priv_fs_leave();
+	if (rc == -1) {
+		set_message(&j->v, 126, "%s is not executable by %s",
+			    j->exe_path, j->user.name);
+		return -1;
+	}
+	return 0;
+}
+
+int exe_resolve(struct job *j)
+{
+	const char *name = j->req.argv[0];
+	int rc;
+
+	j->argv = (char *const *)j->req.argv;
+	if (name == NULL)
+		return 0;
+	if (priv_fs_enter(&j->inv.caller) == -1)
+		die("cannot take the caller's credentials: %s",
+		    strerror(errno));
+	rc = find_and_open(j, name);
+	priv_fs_leave();
+	if (rc == 0)
+		rc = check_file(j);
+	if (rc == 0)
+		rc = check_executable(j);
+	if (rc == 0)
+		(void)copy_str(j->v.executable, sizeof(j->v.executable),
+			       j->exe_path);
+	return rc;
+}

@@ -1,0 +1,202 @@
+/*
+ * symbi-exec-helper internals: the privileged core and its mechanisms.
+ *
+ * main.c walks the privileged path, one function per step:
+ *   inv_sanitize   invocation hygiene, take full root      invocation.c
+ *   id_from_kernel caller identity (getuid, SO_PEERCRED)   identity.c
+ *   policy, request, judge, --list, verdicts, audit lines  main.c reply.c
+ *   tier->prepare  what to exec (tier none: exe_resolve)   tier.c exe.c
+ *   workdir_make   fresh private work directory            workdir.c
+ *   cg_create      the job's own cgroup (v2 or v1+unified) cgroup.c
+ *   spawn_job      fork, child setup, verified exec        spawn.c
+ *   supervise      one poll loop until everything is gone  supervise.c
+ * priv.c is the only file that calls setgroups, set*id, capset,
+ * PR_SET_NO_NEW_PRIVS or execveat. limits.c sets the job's rlimits,
+ * env.c builds its environment.
+ *
+ * THE TIER SEAM. Everything that differs between tiers goes through one
+ * struct tier_ops, chosen in tier.c (tier_ops_for). A tier that returns
+ * NULL there is answered "tier X is not available yet". The core always
+ * does: identity, judge, work directory, cgroup, rlimits, new session,
+ * privilege drop, timeout and kill guarantee, result, audit. A new tier
+ * (isolated: namespaces, mounts, seccomp; docker: `docker run`) adds a
+ * file tier_NAME.c defining its ops and one line in tier.c:
+ *   prepare      root, before fork: set j->exe_fd, j->exe_path and
+ *                j->argv (docker: the docker binary and its run argv).
+ *                Return 0, or fill j->v.status/message and return -1.
+ *   child_setup  in the job child, still root, after the cgroup join
+ *                and rlimits, before the drop (unshare, mounts).
+ *   child_seal   in the job child after the drop and chdir, right
+ *                before execveat (seccomp). Both child hooks return 0 or
+ *                -1 with errno set; the failure reaches the client.
+ *   start        replaces spawn_job entirely (docker: fork the docker
+ *                client itself). Must set j->pid, j->pidfd, j->start_ms
+ *                and return 0 once the job runs, or fill j->v and return
+ *                -1 with nothing left running. The child hooks below are
+ *                then the tier's own business.
+ *   signal       forward a client signal (SIGINT, SIGTERM, SIGHUP,
+ *                SIGQUIT) instead of kill(-pgid) (docker kill --signal).
+ *   kill         root, in the helper, whenever the job is killed, in
+ *                addition to the cgroup/process-group kill (docker kill).
+ *   finish       after the main process is reaped, with its wait status:
+ *                may rewrite j->res (docker: the container's status).
+ *   cleanup      root, at the end (docker rm, unmount).
+ * Hooks left NULL are skipped (the core's default applies).
+ */
+#ifndef SYMBI_HELPER_H
+#define SYMBI_HELPER_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../policy/policy.h"
+#include "../shared/proto.h"
+
+#define HELPER_MAX_GROUPS 1024
+
+/* A set of credentials: the caller's, or the job's. */
+struct creds {
+	uid_t uid;
+	gid_t gid;
+	size_t ngroups;
+	gid_t groups[HELPER_MAX_GROUPS];
+};
+
+/* What the caller handed over, recorded before anything changes it. */
+struct invocation {
+	struct creds caller;
+	char **environ; /* inherited environment: read, never exported */
+	mode_t umask;
+	pid_t ppid;
+};
+
+/* The account the job runs as (the caller, or the rule's run_as). */
+struct account {
+	struct creds c;
+	char name[POLICY_MAX_NAME];
+	char home[PATH_MAX];
+	char shell[PATH_MAX];
+};
+
+enum cg_dir {
+	CGD_UNIFIED, /* v2 (everything), or the controller-less v2 of hybrid */
+	CGD_MEMORY,  /* v1 controllers, hybrid hosts only */
+	CGD_PIDS,
+	CGD_CPU,
+	CGD_CPUACCT,
+	CGD_FREEZER,
+	CGD_COUNT,
+};
+
+struct cgroup {
+	bool v2;                    /* pure cgroup v2 host */
+	char dir[CGD_COUNT][128];   /* job directories made; "" none */
+	bool mem, pids, cpu;        /* limit written through the cgroup */
+};
+
+struct job;
+
+struct tier_ops {
+	int (*prepare)(struct job *j);
+	int (*start)(struct job *j);
+	int (*child_setup)(struct job *j);
+	int (*child_seal)(struct job *j);
+	void (*signal)(struct job *j, int signo);
+	void (*kill)(struct job *j);
+	void (*finish)(struct job *j, int wstatus);
+	void (*cleanup)(struct job *j);
+};
+
+struct job {
+	int sock; /* fd 3 */
+	struct invocation inv;
+	struct identity id;
+	struct policy pol;
+	bool pol_ok;
+	char pol_error[PROTO_MSG_LEN];
+	struct request req;
+	struct decision dec;
+	struct verdict v;
+	const struct tier_ops *ops;
+	struct account user;
+
+	int exe_fd;                  /* O_PATH of the checked file, -1 */
+	char exe_path[PATH_MAX];
+	char *const *argv;           /* argv[0] as the user wrote it */
+	char **envp;
+
+	int base_fd, work_fd;        /* fresh work directory, or -1 */
+	char work_name[32];          /* "job-<id>" */
+	char job_id[17];
+	struct cgroup cg;
+
+	pid_t pid;                   /* the job's main process, 0 none */
+	int pidfd;
+	uint64_t start_ms;           /* CLOCK_MONOTONIC at fork */
+	struct result res;
+};
+
+/* invocation.c */
+void inv_sanitize(int argc, char **argv, struct invocation *inv);
+
+/* identity.c */
+void id_from_kernel(const struct invocation *inv, int sock,
+		    struct identity *id);
+/* Fill a for name (run_as) or, with name NULL, for the caller.
+ * Returns 0, or -1 with a message in msg. */
+int id_account(const struct invocation *inv, const char *name,
+	       struct account *a, char *msg, size_t cap);
+
+/* priv.c */
+void priv_take_root(void);
+int priv_fs_enter(const struct creds *c);
+void priv_fs_leave(void);
+int priv_drop(const struct creds *c);
+void priv_exec(int fd, char *const argv[], char *const envp[]);
+
+/* tier.c */
+const struct tier_ops *tier_ops_for(int tier);
+
+/* exe.c: tier none's prepare. */
+int exe_resolve(struct job *j);
+
+/* workdir.c */
+int workdir_make(struct job *j);
+void workdir_describe_dry(struct job *j);
+void workdir_remove(struct job *j);
+
+/* cgroup.c */
+void cg_create(struct job *j);
+int cg_join(const struct cgroup *cg);
+void cg_kill(const struct cgroup *cg);
+bool cg_oom_killed(const struct cgroup *cg);
+int cg_cpu_ms(const struct cgroup *cg, uint64_t *ms);
+void cg_destroy(struct cgroup *cg);
+
+/* limits.c: in the job child; returns 0 or -1 with errno. */
+int limits_apply(const struct job *j);
+
+/* env.c: j->envp; returns 0, or -1 with a message in j->v. */
+int env_build(struct job *j);
+
+/* spawn.c: start the job; returns 0 once its execve succeeded, else -1
+ * with j->v.status/message set and nothing left running. */
+int spawn_job(struct job *j);
+
+/* supervise.c */
+uint64_t now_ms(void); /* CLOCK_MONOTONIC */
+void supervise_prepare(void);
+void supervise(struct job *j);
+
+/* reply.c */
+void reply_verdict(struct job *j);
+void reply_deny(struct job *j) __attribute__((noreturn));
+void reply_result(struct job *j);
+void audit_allow(const struct job *j);
+void job_cleanup(struct job *j);
+void set_message(struct verdict *v, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

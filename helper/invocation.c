@@ -1,0 +1,192 @@
+/*
+ * Step 1: invocation hygiene. Everything the caller could have set up
+ * around the exec of a setuid program is checked or reset here, before
+ * any other code runs: argv, signals, descriptors, environment, umask,
+ * rlimits, dumpability, and the real uid (so the caller can neither
+ * signal nor trace the helper).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "../shared/log.h"
+#include "helper.h"
+
+extern char **environ;
+
+static char *empty_environ[] = {NULL};
+
+static void check_argv(int argc, char **argv)
+{
+	/* Linux turns an empty argv into {"", NULL}: refuse that too. */
+	if (argc < 1 || argv == NULL || argv[0] == NULL || argv[0][0] == '\0')
+		die("started with an empty argument list");
+}
+
+/* A caller can leave SIGCHLD ignored (waits then lose exit statuses) or
+ * signals blocked; start from the defaults. SIGPIPE alone is ignored:
+ * a closed stderr must not kill the supervisor before its cleanup. */
+static void reset_signals(void)
+{
+	sigset_t all;
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (int s = 1; s < NSIG; s++)
+		(void)sigaction(s, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	(void)sigaction(SIGPIPE, &sa, NULL);
+	sigfillset(&all);
+	(void)sigprocmask(SIG_UNBLOCK, &all, NULL);
+}
+
+/* stderr may be closed: this refusal goes to syslog only. */
+static void check_stdio(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) == -1) {
+			log_audit(LOG_WARNING, "refused: fd %d is not open", fd);
+			_exit(125);
+		}
+	}
+}
+
+static void check_socket(void)
+{
+	struct stat st;
+	int domain = 0, type = 0;
+	socklen_t len = sizeof(int);
+
+	if (fstat(3, &st) == -1 || !S_ISSOCK(st.st_mode) ||
+	    getsockopt(3, SOL_SOCKET, SO_DOMAIN, &domain, &len) == -1 ||
+	    domain != AF_UNIX ||
+	    (len = sizeof(int),
+	     getsockopt(3, SOL_SOCKET, SO_TYPE, &type, &len) == -1) ||
+	    type != SOCK_SEQPACKET)
+		die("must be started by symbi-exec (fd 3 is not its socket)");
+	if (fcntl(3, F_SETFD, FD_CLOEXEC) == -1)
+		die("fd 3: %s", strerror(errno));
+}
+
+static void refuse_fd(int fd)
+{
+	die("descriptor %d is open: must be started by symbi-exec", fd);
+}
+
+static int check_fds_proc(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+
+		if (e->d_name[0] == '.' || *end != '\0' || fd == dirfd(d))
+			continue;
+		if (fd > 3)
+			refuse_fd((int)fd);
+	}
+	closedir(d);
+	return 0;
+}
+
+/* Without /proc: probe every descriptor the hard limit allows. */
+static void check_fds(void)
+{
+	struct rlimit rl;
+	rlim_t max = 1 << 20;
+
+	if (check_fds_proc() == 0)
+		return;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max < max)
+		max = rl.rlim_max;
+	for (rlim_t fd = 4; fd < max; fd++)
+		if (fcntl((int)fd, F_GETFD) != -1)
+			refuse_fd((int)fd);
+}
+
+static void save_environment(struct invocation *inv)
+{
+	inv->environ = environ;
+	environ = empty_environ;
+}
+
+struct rlim_need {
+	int res;
+	const char *name;
+	rlim_t min; /* hard limit the helper needs; 0: none */
+};
+
+static const struct rlim_need rlim_needs[] = {
+	{RLIMIT_CPU, "RLIMIT_CPU", 10},
+	{RLIMIT_FSIZE, "RLIMIT_FSIZE", 0},
+	{RLIMIT_AS, "RLIMIT_AS", 256u << 20},
+	{RLIMIT_DATA, "RLIMIT_DATA", 256u << 20},
+	{RLIMIT_STACK, "RLIMIT_STACK", 2u << 20},
+	{RLIMIT_NOFILE, "RLIMIT_NOFILE", 64},
+	{RLIMIT_NPROC, "RLIMIT_NPROC", 0},
+};
+
+/* Soft limits the caller lowered are raised back; hard limits cannot be
+ * raised (no CAP_SYS_RESOURCE on some hosts), so a hard limit too low
+ * for the helper to do its job safely is refused by name. */
+static void fix_rlimits(void)
+{
+	for (size_t i = 0; i < sizeof(rlim_needs) / sizeof(*rlim_needs); i++) {
+		const struct rlim_need *n = &rlim_needs[i];
+		struct rlimit rl;
+
+		if (getrlimit(n->res, &rl) == -1)
+			die("getrlimit %s: %s", n->name, strerror(errno));
+		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < n->min)
+			die("the hard limit %s of %llu is too low to run safely",
+			    n->name, (unsigned long long)rl.rlim_max);
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(n->res, &rl) == -1)
+			die("setrlimit %s: %s", n->name, strerror(errno));
+	}
+}
+
+static void record_caller(struct invocation *inv)
+{
+	struct creds *c = &inv->caller;
+	int n;
+
+	c->uid = getuid();
+	c->gid = getgid();
+	n = getgroups(HELPER_MAX_GROUPS, c->groups);
+	if (n < 0)
+		die("too many supplementary groups (at most %d)",
+		    HELPER_MAX_GROUPS);
+	c->ngroups = (size_t)n;
+	inv->ppid = getppid();
+}
+
+void inv_sanitize(int argc, char **argv, struct invocation *inv)
+{
+	check_argv(argc, argv);
+	reset_signals();
+	check_stdio();
+	check_socket();
+	check_fds();
+	save_environment(inv);
+	inv->umask = umask(077);
+	fix_rlimits();
+	record_caller(inv);
+	priv_take_root();
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		die("PR_SET_DUMPABLE: %s", strerror(errno));
+}

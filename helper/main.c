@@ -1,0 +1,162 @@
+/*
+ * symbi-exec-helper: the setuid-root half of symbi-exec. The privileged
+ * path, one function per step, in the order it must happen; helper.h
+ * maps each step to its file.
+ */
+#include <stdlib.h>
+#include <syslog.h>
+
+#include "../shared/log.h"
+#include "../shared/util.h"
+#include "build/paths.h"
+#include "helper.h"
+
+#define CLIENT_FD 3
+
+static void load_policy(struct job *j)
+{
+	static struct policy_errors errs;
+	char line[PROTO_MSG_LEN];
+
+	if (policy_load(POLICY_PATH, &j->pol, &errs) == 0) {
+		j->pol_ok = true;
+		return;
+	}
+	for (unsigned i = 0; i < errs.count && i < POLICY_MAX_ERRORS; i++) {
+		policy_error_format(&errs.e[i], line, sizeof(line));
+		log_audit(LOG_ERR, "policy %s: %s", POLICY_PATH, line);
+	}
+	if (errs.count == 0)
+		(void)copy_str(j->pol_error, sizeof(j->pol_error), "unreadable");
+	else
+		policy_error_format(&errs.e[0], j->pol_error,
+				    sizeof(j->pol_error));
+}
+
+static void read_request(struct job *j)
+{
+	static uint8_t buf[PROTO_MAX_MSG];
+	long n = proto_recv(j->sock, buf, sizeof(buf));
+
+	if (n <= 0 || proto_decode_request(buf, (size_t)n, &j->req) == -1)
+		die("malformed request");
+}
+
+static void answer_listing(struct job *j)
+{
+	static struct listing l;
+	static uint8_t buf[PROTO_MAX_MSG];
+	size_t len;
+
+	policy_listing(&j->pol, &j->id, &l);
+	len = proto_encode_listing(&l, buf, sizeof(buf));
+	if (len == 0 || proto_send(j->sock, buf, len) == -1)
+		die("cannot send the listing");
+	log_audit(LOG_INFO, "list user=%s uid=%lu", j->id.user,
+		  (unsigned long)j->id.uid);
+	exit(0);
+}
+
+static void fill_verdict(struct job *j)
+{
+	const struct decision *d = &j->dec;
+
+	j->v.tier = (uint8_t)d->tier;
+	j->v.network = d->network;
+	j->v.rule_line = d->rule ? d->rule->line : 0;
+	j->v.lim = d->lim;
+	j->v.max_output_bytes = d->max_output_bytes;
+}
+
+static void judge(struct job *j)
+{
+	if (!j->pol_ok) {
+		set_message(&j->v, 125, "the policy %s is invalid: %s (run "
+			    "symbi-exec --check-policy)", POLICY_PATH,
+			    j->pol_error);
+		reply_deny(j);
+	}
+	if (j->req.mode == MODE_LIST)
+		answer_listing(j);
+	policy_judge(&j->pol, &j->id, &j->req, &j->dec);
+	fill_verdict(j);
+	if (j->dec.status != 0) {
+		set_message(&j->v, j->dec.status, "%s", j->dec.message);
+		reply_deny(j);
+	}
+	j->ops = tier_ops_for(j->dec.tier);
+	if (j->ops == NULL) {
+		set_message(&j->v, 125, "tier %s is not available yet",
+			    tier_name(j->dec.tier));
+		reply_deny(j);
+	}
+}
+
+static void choose_account(struct job *j)
+{
+	const char *run_as = j->dec.run_as;
+	char msg[PROTO_MSG_LEN];
+
+	if (run_as && run_as[0] == '\0')
+		run_as = NULL;
+	if (id_account(&j->inv, run_as, &j->user, msg, sizeof(msg)) == -1) {
+		set_message(&j->v, 125, "%s", msg);
+		reply_deny(j);
+	}
+	(void)copy_str(j->v.run_as, sizeof(j->v.run_as), j->user.name);
+}
+
+static void prepare(struct job *j)
+{
+	if (j->req.argc == 0 && j->req.mode == MODE_RUN) {
+		set_message(&j->v, 125, "no command given");
+		reply_deny(j);
+	}
+	if (j->ops->prepare && j->ops->prepare(j) == -1)
+		reply_deny(j);
+}
+
+static void answer_dry_run(struct job *j)
+{
+	workdir_describe_dry(j);
+	audit_allow(j);
+	reply_verdict(j);
+	job_cleanup(j);
+	exit(0);
+}
+
+static void start(struct job *j)
+{
+	if (env_build(j) == -1 || workdir_make(j) == -1)
+		reply_deny(j);
+	cg_create(j);
+	supervise_prepare();
+	if ((j->ops->start ? j->ops->start(j) : spawn_job(j)) == -1)
+		reply_deny(j);
+	audit_allow(j);
+	reply_verdict(j);
+}
+
+int main(int argc, char **argv)
+{
+	static struct job j = {
+		.sock = CLIENT_FD, .exe_fd = -1, .base_fd = -1, .work_fd = -1,
+		.pidfd = -1,
+	};
+
+	log_init("symbi-exec-helper");
+	inv_sanitize(argc, argv, &j.inv);
+	id_from_kernel(&j.inv, j.sock, &j.id);
+	load_policy(&j);
+	read_request(&j);
+	judge(&j);
+	choose_account(&j);
+	prepare(&j);
+	if (j.req.mode == MODE_DRY_RUN)
+		answer_dry_run(&j);
+	start(&j);
+	supervise(&j);
+	job_cleanup(&j);
+	reply_result(&j);
+	return 0;
+}

@@ -1,0 +1,148 @@
+/*
+ * Every credential change and the exec of the job: the only file that
+ * calls setgroups, setres[ug]id, setfs[ug]id, capset, PR_SET_NO_NEW_PRIVS
+ * or execveat. After the drop it proves the drop by trying to get root
+ * back, like OpenSSH's privsep.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/fsuid.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "../shared/log.h"
+#include "helper.h"
+
+/* All three uids and gids 0: the caller's uid is no longer the real uid
+ * of the helper, so the caller cannot kill(2) or ptrace it. */
+void priv_take_root(void)
+{
+	if (setresgid(0, 0, 0) == -1 || setgroups(0, NULL) == -1 ||
+	    setresuid(0, 0, 0) == -1)
+		die("cannot become root: %s (is the helper setuid root?)",
+		    strerror(errno));
+}
+
+/* File access as c, for the paths a user supplies. setfsuid to a
+ * non-zero uid also clears the file-related capabilities from the
+ * effective set, so root's DAC override is off until priv_fs_leave. */
+int priv_fs_enter(const struct creds *c)
+{
+	if (setgroups(c->ngroups, c->groups) == -1)
+		return -1;
+	(void)setfsgid(c->gid);
+	(void)setfsuid(c->uid);
+	/* setfs*id report nothing; an invalid id reads the current one. */
+	if ((uid_t)setfsuid((uid_t)-1) != c->uid ||
+	    (gid_t)setfsgid((gid_t)-1) != c->gid) {
+		priv_fs_leave();
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+void priv_fs_leave(void)
+{
+	(void)setfsuid(0);
+	(void)setfsgid(0);
+	if ((uid_t)setfsuid((uid_t)-1) != 0 || setgroups(0, NULL) == -1)
+		die("cannot return to root file access: %s", strerror(errno));
+}
+
+/* Bounding and ambient sets go while we still may change them. */
+static int drop_cap_sets(void)
+{
+	for (int cap = 0; cap <= cap_max_bits() - 1; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 &&
+		    errno != EINVAL)
+			return -1;
+	return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+}
+
+/* setresuid from 0 clears permitted and effective; inheritable stays
+ * unless cleared. */
+static int clear_caps(void)
+{
+	cap_t none = cap_init();
+	int rc;
+
+	if (none == NULL)
+		return -1;
+	rc = cap_set_proc(none);
+	cap_free(none);
+	return rc;
+}
+
+static bool caps_empty(void)
+{
+	cap_t now = cap_get_proc(), none = cap_init();
+	bool empty = now && none && cap_compare(now, none) == 0;
+
+	cap_free(now);
+	cap_free(none);
+	return empty;
+}
+
+static bool groups_are(const struct creds *c)
+{
+	gid_t now[HELPER_MAX_GROUPS];
+	int n = getgroups(HELPER_MAX_GROUPS, now);
+
+	if (n < 0 || (size_t)n != c->ngroups)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (now[i] != c->groups[i])
+			return false;
+	return true;
+}
+
+static bool drop_holds(const struct creds *c)
+{
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+
+	if (setresuid(0, 0, 0) != -1 || setuid(0) != -1 || setgid(0) != -1 ||
+	    setegid(0) != -1)
+		return false;
+	if (getresuid(&ru, &eu, &su) == -1 || getresgid(&rg, &eg, &sg) == -1)
+		return false;
+	return ru == c->uid && eu == c->uid && su == c->uid && rg == c->gid &&
+	       eg == c->gid && sg == c->gid && groups_are(c) && caps_empty() &&
+	       prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1;
+}
+
+/* Groups, then gid, then uid; capabilities gone; no_new_privs; then
+ * verified. Returns 0, or -1 with errno (EPERM when the proof failed). */
+int priv_drop(const struct creds *c)
+{
+	if (c->uid == 0 || c->gid == 0) {
+		errno = EPERM;
+		return -1;
+	}
+	if (drop_cap_sets() == -1 || setgroups(c->ngroups, c->groups) == -1 ||
+	    setresgid(c->gid, c->gid, c->gid) == -1 ||
+	    setresuid(c->uid, c->uid, c->uid) == -1 || clear_caps() == -1 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		return -1;
+	if (!drop_holds(c)) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+/* The job runs from the very file that was checked. A script needs the
+ * descriptor to survive the exec (the kernel hands the interpreter
+ * /dev/fd/N, and fails with ENOENT when N is close-on-exec), so only
+ * then is it retried inheritable. */
+void priv_exec(int fd, char *const argv[], char *const envp[])
+{
+	execveat(fd, "", argv, envp, AT_EMPTY_PATH);
+	if (errno != ENOENT || fcntl(fd, F_SETFD, 0) == -1)
+		return;
+	execveat(fd, "", argv, envp, AT_EMPTY_PATH);
+}

@@ -1,0 +1,194 @@
+/*
+ * Step 9: start the job. The child sets itself up in a fixed order (new
+ * session, cgroup, tier setup, rlimits, signals, umask, descriptors,
+ * privilege drop, parent-death signal, work directory, tier seal) and
+ * execs the checked file. Any failure travels back through a
+ * close-on-exec pipe as (step, errno); EOF on that pipe means the exec
+ * succeeded, and only then does the client hear "allowed".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../shared/log.h"
+#include "helper.h"
+
+enum step {
+	STEP_SETSID = 1,
+	STEP_CGROUP,
+	STEP_TIER,
+	STEP_RLIMIT,
+	STEP_SIGNALS,
+	STEP_FDS,
+	STEP_PRIV,
+	STEP_PARENT,
+	STEP_CHDIR,
+	STEP_SEAL,
+	STEP_EXEC,
+	STEP_COUNT,
+};
+
+static const char *const step_names[STEP_COUNT] = {
+	[STEP_SETSID] = "setsid",       [STEP_CGROUP] = "joining the cgroup",
+	[STEP_TIER] = "tier setup",     [STEP_RLIMIT] = "setting rlimits",
+	[STEP_SIGNALS] = "signals",     [STEP_FDS] = "closing descriptors",
+	[STEP_PRIV] = "privilege drop", [STEP_PARENT] = "parent check",
+	[STEP_CHDIR] = "chdir",         [STEP_SEAL] = "tier seal",
+	[STEP_EXEC] = "exec",
+};
+
+struct exec_status {
+	int32_t step;
+	int32_t err;
+};
+
+static void __attribute__((noreturn)) report(int fd, int step)
+{
+	struct exec_status st = {step, errno};
+
+	if (write(fd, &st, sizeof(st)) != sizeof(st))
+		_exit(126);
+	_exit(127);
+}
+
+static int reset_signals(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (int s = 1; s < NSIG; s++)
+		(void)sigaction(s, &sa, NULL);
+	sigemptyset(&none);
+	return sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Everything above 2 goes but the few the child still needs (small
+ * numbers: the helper holds a handful of descriptors). */
+static int close_other_fds(int a, int b, int c)
+{
+	int hi = a > b ? a : b;
+
+	hi = hi > c ? hi : c;
+	for (int fd = 3; fd < hi; fd++)
+		if (fd != a && fd != b && fd != c)
+			(void)close(fd);
+	return close_range((unsigned)hi + 1, ~0u, 0);
+}
+
+static void __attribute__((noreturn))
+run_child(struct job *j, int st, pid_t helper)
+{
+	if (setsid() == -1)
+		report(st, STEP_SETSID);
+	if (cg_join(&j->cg) == -1)
+		report(st, STEP_CGROUP);
+	if (j->ops->child_setup && j->ops->child_setup(j) == -1)
+		report(st, STEP_TIER);
+	if (limits_apply(j) == -1)
+		report(st, STEP_RLIMIT);
+	if (reset_signals() == -1)
+		report(st, STEP_SIGNALS);
+	umask(j->inv.umask);
+	if (close_other_fds(st, j->exe_fd, j->work_fd) == -1)
+		report(st, STEP_FDS);
+	if (priv_drop(&j->user.c) == -1)
+		report(st, STEP_PRIV);
+	/* After the uid change: a credential change clears it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
+	    getppid() != helper) {
+		errno = ESRCH;
+		report(st, STEP_PARENT);
+	}
+	if ((j->req.workdir ? chdir(j->req.workdir) : fchdir(j->work_fd)))
+		report(st, STEP_CHDIR);
+	if (j->ops->child_seal && j->ops->child_seal(j) == -1)
+		report(st, STEP_SEAL);
+	priv_exec(j->exe_fd, j->argv, j->envp);
+	report(st, STEP_EXEC);
+}
+
+static void describe_failure(struct job *j, const struct exec_status *st)
+{
+	const char *why = strerror(st->err);
+
+	switch (st->step) {
+	case STEP_PRIV:
+		set_message(&j->v, 125, "privilege drop failed: %s", why);
+		break;
+	case STEP_CHDIR:
+		set_message(&j->v, 125, "cannot use work directory %s: %s",
+			    j->v.workdir, why);
+		break;
+	case STEP_EXEC:
+		set_message(&j->v, st->err == ENOENT ? 127 : 126,
+			    "cannot execute %s: %s", j->exe_path, why);
+		break;
+	default:
+		set_message(&j->v, 125, "cannot start the job (%s): %s",
+			    st->step > 0 && st->step < STEP_COUNT
+				    ? step_names[st->step] : "?",
+			    why);
+	}
+}
+
+/* The exec status: 0 bytes (EOF) when the exec succeeded. */
+static ssize_t read_status(int fd, struct exec_status *st)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, st, sizeof(*st));
+	while (n == -1 && errno == EINTR);
+	return n;
+}
+
+int spawn_job(struct job *j)
+{
+	struct exec_status st = {0, 0};
+	pid_t helper = getpid();
+	int p[2];
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		die("pipe: %s", strerror(errno));
+	j->start_ms = now_ms();
+	j->pid = fork();
+	if (j->pid == 0) {
+		close(p[0]);
+		run_child(j, p[1], helper);
+	}
+	close(p[1]);
+	if (j->pid == -1) {
+		close(p[0]);
+		j->pid = 0;
+		set_message(&j->v, 125, "cannot start the job: fork: %s",
+			    strerror(errno));
+		return -1;
+	}
+	j->pidfd = (int)syscall(SYS_pidfd_open, j->pid, 0);
+	n = read_status(p[0], &st);
+	close(p[0]);
+	if (n == 0 && j->pidfd != -1)
+		return 0;
+	if (j->pidfd == -1) {
+		(void)kill(j->pid, SIGKILL);
+		set_message(&j->v, 125, "pidfd_open: %s", strerror(errno));
+	} else if (n != sizeof(st)) {
+		set_message(&j->v, 125, "cannot start the job: lost its "
+			    "status");
+	} else {
+		describe_failure(j, &st);
+	}
+	(void)waitpid(j->pid, NULL, 0);
+	j->pid = 0;
+	return -1;
+}

@@ -1,0 +1,256 @@
+/*
+ * Step 10: supervision. One poll loop over the job's pidfd, a timerfd
+ * for the wall-clock limit, and the client's socket; no signal handlers,
+ * so nothing races. The helper is a child subreaper: whatever the job
+ * double-forks or setsid()s away reparents here, and is killed and
+ * reaped before the result goes out. The helper's uids are all 0, so
+ * the caller can neither signal nor trace it to escape the limits.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../shared/log.h"
+#include "helper.h"
+
+enum client_event { CLIENT_OK, CLIENT_GONE, CLIENT_BAD };
+
+void supervise_prepare(void)
+{
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
+		die("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+}
+
+static void kill_pids_in(FILE *f)
+{
+	long pid;
+
+	while (fscanf(f, "%ld", &pid) == 1)
+		if (pid > 1)
+			(void)kill((pid_t)pid, SIGKILL);
+}
+
+/* Scan /proc when the kernel lacks /proc/PID/task/TID/children. */
+static void kill_children_scan(pid_t self)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+
+	while (d && (e = readdir(d)) != NULL) {
+		char path[300], comm_end[512];
+		long ppid;
+		FILE *f;
+		char *p;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		if ((f = fopen(path, "re")) == NULL)
+			continue;
+		/* comm may hold spaces and parens: parse after the last ')'. */
+		if (fgets(comm_end, sizeof(comm_end), f) &&
+		    (p = strrchr(comm_end, ')')) != NULL &&
+		    sscanf(p + 1, " %*c %ld", &ppid) == 1 && ppid == self)
+			(void)kill((pid_t)atol(e->d_name), SIGKILL);
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+}
+
+static void kill_children(void)
+{
+	char path[64];
+	pid_t self = getpid();
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", self, self);
+	if ((f = fopen(path, "re")) == NULL) {
+		kill_children_scan(self);
+		return;
+	}
+	kill_pids_in(f);
+	fclose(f);
+}
+
+/* The whole job: the tier's own kill, the cgroup, the process group,
+ * and everything reparented to the helper. */
+static void kill_job(struct job *j)
+{
+	if (j->ops->kill)
+		j->ops->kill(j);
+	cg_kill(&j->cg);
+	(void)kill(-j->pid, SIGKILL);
+	kill_children();
+}
+
+static bool forwardable(int32_t signo)
+{
+	return signo == SIGINT || signo == SIGTERM || signo == SIGHUP ||
+	       signo == SIGQUIT;
+}
+
+static enum client_event client_message(struct job *j)
+{
+	static uint8_t buf[PROTO_MAX_MSG];
+	long n = proto_recv(j->sock, buf, sizeof(buf));
+	int32_t signo;
+
+	if (n <= 0)
+		return CLIENT_GONE;
+	if (proto_peek_type(buf, (size_t)n) != MSG_SIGNAL ||
+	    proto_decode_signal(buf, (size_t)n, &signo) == -1 ||
+	    !forwardable(signo))
+		return CLIENT_BAD;
+	if (j->ops->signal)
+		j->ops->signal(j, signo);
+	else
+		(void)kill(-j->pid, signo);
+	return CLIENT_OK;
+}
+
+static int arm_timer(uint64_t seconds)
+{
+	struct itimerspec its = {.it_value = {(time_t)seconds, 0}};
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+
+	if (fd == -1 || timerfd_settime(fd, 0, &its, NULL) == -1)
+		return -1;
+	return fd;
+}
+
+static void stop(struct job *j, struct pollfd *pf, int reason)
+{
+	if (j->res.killed_reason == KILL_NONE)
+		j->res.killed_reason = (uint8_t)reason;
+	kill_job(j);
+	pf->fd = -1;
+}
+
+/* Until the main process ends. Returns false on a protocol error. */
+static bool wait_main(struct job *j)
+{
+	int tfd = arm_timer(j->dec.lim.v[LIM_TIMEOUT_S]);
+	struct pollfd pf[3] = {
+		{.fd = j->pidfd, .events = POLLIN},
+		{.fd = tfd, .events = POLLIN},
+		{.fd = j->sock, .events = POLLIN},
+	};
+	bool ok = true;
+
+	if (tfd == -1) {
+		stop(j, &pf[1], KILL_CLIENT_GONE);
+		die("timerfd: %s", strerror(errno));
+	}
+	while (!(pf[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+		if (poll(pf, 3, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			stop(j, &pf[2], KILL_CLIENT_GONE);
+			die("poll: %s", strerror(errno));
+		}
+		if (pf[1].revents & POLLIN) {
+			j->res.timed_out = 1;
+			stop(j, &pf[1], KILL_TIMEOUT);
+		}
+		if (pf[2].revents) {
+			enum client_event ev = client_message(j);
+
+			if (ev == CLIENT_BAD)
+				ok = false;
+			if (ev != CLIENT_OK)
+				stop(j, &pf[2], KILL_CLIENT_GONE);
+		}
+	}
+	close(tfd);
+	return ok;
+}
+
+uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t tv_ms(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000 + (uint64_t)tv->tv_usec / 1000;
+}
+
+/* Whatever the main process left behind, until the helper has no child
+ * left at all. */
+static void reap_everything(struct job *j)
+{
+	for (;;) {
+		kill_job(j);
+		if (waitpid(-1, NULL, 0) == -1 && errno == ECHILD)
+			return;
+	}
+}
+
+static void fill_reason(struct job *j, int status, uint64_t main_cpu_ms)
+{
+	struct result *r = &j->res;
+	int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+
+	if (r->killed_reason != KILL_NONE)
+		return;
+	if (cg_oom_killed(&j->cg))
+		r->killed_reason = KILL_MEMORY;
+	else if (sig == SIGXCPU ||
+		 (sig == SIGKILL &&
+		  main_cpu_ms >= j->dec.lim.v[LIM_CPU_SECONDS] * 1000))
+		r->killed_reason = KILL_CPU;
+}
+
+static void collect(struct job *j)
+{
+	struct result *r = &j->res;
+	struct rusage ru, all;
+	int status = 0;
+	uint64_t main_cpu;
+
+	while (wait4(j->pid, &status, 0, &ru) == -1 && errno == EINTR)
+		;
+	r->wall_ms = now_ms() - j->start_ms;
+	reap_everything(j);
+	main_cpu = tv_ms(&ru.ru_utime) + tv_ms(&ru.ru_stime);
+	r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	r->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	r->max_rss_kb = (uint64_t)ru.ru_maxrss;
+	if (cg_cpu_ms(&j->cg, &r->cpu_ms) == -1) {
+		/* Every descendant was reaped here, so this covers them. */
+		getrusage(RUSAGE_CHILDREN, &all);
+		r->cpu_ms = tv_ms(&all.ru_utime) + tv_ms(&all.ru_stime);
+	}
+	fill_reason(j, status, main_cpu);
+	if (j->ops->finish)
+		j->ops->finish(j, status);
+}
+
+void supervise(struct job *j)
+{
+	bool ok = wait_main(j);
+
+	collect(j);
+	close(j->pidfd);
+	j->pidfd = -1;
+	if (!ok) {
+		job_cleanup(j);
+		die("job=%s: unexpected message from the client; job killed",
+		    j->job_id);
+	}
+}

@@ -1,0 +1,21 @@
+/*
+ * The one place that maps a tier to its mechanisms (see helper.h, "THE
+ * TIER SEAM"). A tier without ops is refused as not available yet.
+ */
+#include <stddef.h>
+
+#include "helper.h"
+
+static const struct tier_ops tier_none_ops = {
+	.prepare = exe_resolve,
+};
+
+const struct tier_ops *tier_ops_for(int tier)
+{
+	switch (tier) {
+	case TIER_NONE:
+		return &tier_none_ops;
+	default:
+		return NULL;
+	}
+}
