@@ -1,0 +1,475 @@
+/*
+ * Deciding a request against the policy. Pure: no system call, no file.
+ * The first rule that names the caller and the tier decides; the limits
+ * it grants are native's, overridden by the tier's table, overridden by
+ * the rule's keys, and they are both the ceiling and the default.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "policy/lex.h"
+#include "shared/util.h"
+
+static void deny(struct decision *d, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void deny(struct decision *d, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	d->status = status;
+	va_start(ap, fmt);
+	vsnprintf(d->message, sizeof(d->message), fmt, ap);
+	va_end(ap);
+}
+
+static bool in_list(const struct strlist *l, const char *s, size_t len)
+{
+	unsigned i;
+
+	for (i = 0; i < l->n; i++)
+		if (strlen(l->s[i]) == len && memcmp(l->s[i], s, len) == 0)
+			return true;
+	return false;
+}
+
+/* "python3, node, bash" within cap (at least 8), cut with "...". */
+static const char *joined(const struct strlist *l, char *buf, size_t cap)
+{
+	size_t used = 0;
+	unsigned i;
+	int n;
+
+	if (l->n == 0)
+		return "none";
+	for (i = 0; i < l->n; i++) {
+		n = snprintf(buf + used, cap - used, "%s%s", i ? ", " : "",
+			     l->s[i]);
+		if (n < 0 || (size_t)n >= cap - used) {
+			used = used + 6 < cap ? used : cap - 6;
+			memcpy(buf + used, ", ...", 6);
+			break;
+		}
+		used += (size_t)n;
+	}
+	return buf;
+}
+
+/* ---- tiers and rules ---------------------------------------------------- */
+
+static bool tier_enabled(const struct policy *p, int tier)
+{
+	switch (tier) {
+	case TIER_NONE:
+		return p->native.enabled;
+	case TIER_ISOLATED:
+		return p->isolated.enabled;
+	case TIER_DOCKER:
+		return p->docker.enabled;
+	case TIER_GVISOR:
+		return p->gvisor.enabled;
+	default:
+		return true; /* firecracker: naming a runtime enables it */
+	}
+}
+
+/* The runtime a tier cannot do without, or NULL if it needs none. */
+static const char *tier_runtime(const struct policy *p, int tier)
+{
+	if (tier == TIER_GVISOR)
+		return p->gvisor.runtime ? p->gvisor.runtime : "";
+	if (tier == TIER_FIRECRACKER)
+		return p->firecracker.runtime ? p->firecracker.runtime : "";
+	return NULL;
+}
+
+static bool tier_available(const struct policy *p, int tier, char *why,
+			   size_t cap)
+{
+	const char *runtime = tier_runtime(p, tier);
+
+	if (!tier_enabled(p, tier))
+		snprintf(why, cap, "tier %s is disabled by the policy",
+			 tier_name(tier));
+	else if (runtime && !runtime[0])
+		snprintf(why, cap, "tier %s is not available: the policy "
+			 "names no runtime for it", tier_name(tier));
+	else
+		return true;
+	return false;
+}
+
+static bool rule_names(const struct policy_rule *r, const struct identity *id)
+{
+	unsigned i;
+
+	if (in_list(&r->users, id->user, strlen(id->user)))
+		return true;
+	for (i = 0; i < id->ngroups && i < 64; i++)
+		if (in_list(&r->groups, id->groups[i], strlen(id->groups[i])))
+			return true;
+	return false;
+}
+
+static const struct policy_rule *match_rule(const struct policy *p,
+					    const struct identity *id,
+					    int tier)
+{
+	unsigned i;
+
+	for (i = 0; i < p->nrules; i++)
+		if ((p->rules[i].tiers & (1u << tier)) &&
+		    rule_names(&p->rules[i], id))
+			return &p->rules[i];
+	return NULL;
+}
+
+static const struct policy_limits *tier_limits(const struct policy *p,
+					       int tier)
+{
+	switch (tier) {
+	case TIER_ISOLATED:
+		return &p->isolated.lim;
+	case TIER_DOCKER:
+		return &p->docker.lim;
+	case TIER_GVISOR:
+		return &p->gvisor.lim;
+	default:
+		return NULL;
+	}
+}
+
+static void overlay(struct limits *lim, uint64_t *output,
+		    const struct policy_limits *pl)
+{
+	int i;
+
+	if (!pl)
+		return;
+	for (i = 0; i < LIM_COUNT; i++)
+		if (pl->lim.set & (1u << i))
+			lim->v[i] = pl->lim.v[i];
+	if (pl->output_set)
+		*output = pl->max_output_bytes;
+}
+
+static void ceilings(const struct policy *p, int tier,
+		     const struct policy_rule *r, struct limits *lim,
+		     uint64_t *output)
+{
+	memset(lim, 0, sizeof(*lim));
+	*output = 0;
+	overlay(lim, output, &p->native.lim);
+	overlay(lim, output, tier_limits(p, tier));
+	overlay(lim, output, &r->lim);
+	lim->set = LIM_ALL_MASK;
+}
+
+/* ---- the request's parts ------------------------------------------------ */
+
+/* Cores print as "2.5", "0.125", "4"; the rest as integers. */
+static const char *limit_text(int id, uint64_t v, char *buf, size_t cap)
+{
+	int n;
+
+	if (id != LIM_CPU_MILLICORES || v % 1000 == 0) {
+		snprintf(buf, cap, "%llu", (unsigned long long)
+			 (id == LIM_CPU_MILLICORES ? v / 1000 : v));
+		return buf;
+	}
+	n = snprintf(buf, cap, "%llu.%03llu", (unsigned long long)(v / 1000),
+		     (unsigned long long)(v % 1000));
+	while (n > 0 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	return buf;
+}
+
+static bool check_limits(const struct request *req, const char *tier,
+			 struct decision *d)
+{
+	const char *unit;
+	char want[32], ceil[32];
+	int i;
+
+	for (i = 0; i < LIM_COUNT; i++) {
+		if (!(req->lim.set & (1u << i)))
+			continue;
+		limit_text(i, req->lim.v[i], want, sizeof(want));
+		if (req->lim.v[i] == 0) {
+			deny(d, 125, "%s=0 is not a valid limit",
+			     limit_option(i));
+			return false;
+		}
+		if (req->lim.v[i] > d->lim.v[i]) {
+			unit = limit_unit(i);
+			deny(d, 125, "%s=%s exceeds the policy ceiling of "
+			     "%s%s%s for tier %s", limit_option(i), want,
+			     limit_text(i, d->lim.v[i], ceil, sizeof(ceil)),
+			     unit[0] ? " " : "", unit, tier);
+			return false;
+		}
+		d->lim.v[i] = req->lim.v[i];
+	}
+	return true;
+}
+
+static bool check_network(const struct policy *p, const struct request *req,
+			  struct decision *d)
+{
+	bool asked = req->flags & REQ_NETWORK, allowed;
+
+	switch (d->tier) {
+	case TIER_NONE:
+		/* Tier none isolates nothing: the job has the host's
+		 * network whether it asks or not. */
+		d->network = true;
+		return true;
+	case TIER_ISOLATED:
+		allowed = p->isolated.network;
+		break;
+	case TIER_DOCKER:
+	case TIER_GVISOR:
+		allowed = strcmp(p->docker.network_mode, "none") != 0;
+		break;
+	default:
+		allowed = false;
+		break;
+	}
+	if (asked && !allowed) {
+		deny(d, 125, "--network is not allowed by the policy for "
+		     "tier %s", tier_name(d->tier));
+		return false;
+	}
+	d->network = asked;
+	return true;
+}
+
+static bool check_env(const struct policy *p, const struct request *req,
+		      struct decision *d)
+{
+	const char *eq;
+	char b[72];
+	unsigned i;
+
+	for (i = 0; i < req->envc && i < PROTO_MAX_ENV; i++) {
+		eq = strchr(req->env[i], '=');
+		if (!eq || !valid_env_name(req->env[i],
+					   (size_t)(eq - req->env[i]))) {
+			deny(d, 125, "--env %s: expected NAME=VALUE",
+			     policy_shown(req->env[i], b, sizeof(b)));
+			return false;
+		}
+		if (!in_list(&p->native.env_keep, req->env[i],
+			     (size_t)(eq - req->env[i]))) {
+			deny(d, 125, "--env %.*s: the policy does not let %.*s "
+			     "pass", (int)(eq - req->env[i]), req->env[i],
+			     (int)(eq - req->env[i]), req->env[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool check_image(const struct policy *p, const struct request *req,
+			struct decision *d)
+{
+	bool docker = d->tier == TIER_DOCKER || d->tier == TIER_GVISOR;
+	char b[72], list[256];
+
+	if (!docker && req->image) {
+		deny(d, 125, "--image is only for the docker tiers, not tier "
+		     "%s", tier_name(d->tier));
+		return false;
+	}
+	if (!docker)
+		return true;
+	joined(&p->docker.allowed_images, list, sizeof(list));
+	if (!req->image) {
+		deny(d, 125, "tier %s needs --image (allowed: %s)",
+		     tier_name(d->tier), list);
+		return false;
+	}
+	if (!in_list(&p->docker.allowed_images, req->image,
+		     strlen(req->image))) {
+		deny(d, 125, "image %s is not allowed by the policy "
+		     "(allowed: %s)", policy_shown(req->image, b, sizeof(b)), list);
+		return false;
+	}
+	return true;
+}
+
+/* path equals root or lies below it. */
+static bool path_under(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+
+	if (strcmp(root, "/") == 0)
+		return true;
+	return strncmp(path, root, n) == 0 &&
+	       (path[n] == '\0' || path[n] == '/');
+}
+
+/* "SRC:DST" or "SRC:DST:ro", both canonical absolute paths without ':'.
+ * The helper canonicalizes SRC on the filesystem; this is the syntax. */
+static bool volume_syntax(const char *vol, char *src, char *dst, size_t cap)
+{
+	const char *colon = strchr(vol, ':'), *end;
+	size_t n;
+
+	if (!colon || (size_t)(colon - vol) >= cap)
+		return false;
+	memcpy(src, vol, (size_t)(colon - vol));
+	src[colon - vol] = '\0';
+	end = strchr(colon + 1, ':');
+	if (end && strcmp(end, ":ro") != 0)
+		return false;
+	n = end ? (size_t)(end - colon - 1) : strlen(colon + 1);
+	if (n >= cap)
+		return false;
+	memcpy(dst, colon + 1, n);
+	dst[n] = '\0';
+	return valid_abs_path(src) && valid_abs_path(dst);
+}
+
+static bool check_volumes(const struct policy *p, const struct request *req,
+			  struct decision *d)
+{
+	char src[4096], dst[4096], b[72];
+	unsigned i, r;
+
+	if (req->volc && d->tier != TIER_ISOLATED && d->tier != TIER_DOCKER &&
+	    d->tier != TIER_GVISOR) {
+		deny(d, 125, "--volume is not available for tier %s",
+		     tier_name(d->tier));
+		return false;
+	}
+	for (i = 0; i < req->volc && i < PROTO_MAX_VOLUMES; i++) {
+		if (!volume_syntax(req->vol[i], src, dst, sizeof(src))) {
+			deny(d, 125, "--volume %s: expected SRC:DST[:ro] with "
+			     "absolute paths", policy_shown(req->vol[i], b, sizeof(b)));
+			return false;
+		}
+		if (d->tier != TIER_ISOLATED)
+			continue;
+		for (r = 0; r < p->isolated.volume_roots.n; r++)
+			if (path_under(src, p->isolated.volume_roots.s[r]))
+				break;
+		if (r == p->isolated.volume_roots.n) {
+			deny(d, 125, "--volume %s: the source is not under "
+			     "any of the policy's volume_roots",
+			     policy_shown(req->vol[i], b, sizeof(b)));
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A bare name must be allowed as written; a path is canonicalized and
+ * compared with the resolved allowlist by the helper, on the file. */
+static bool check_command(const struct policy *p, const struct request *req,
+			  struct decision *d)
+{
+	const char *cmd = req->argc ? req->argv[0] : NULL;
+	char b[72], list[320];
+
+	if (!cmd && req->mode == MODE_RUN)
+		cmd = p->native.default_executable;
+	if (!cmd || strchr(cmd, '/'))
+		return true;
+	if (cmd[0] && in_list(&p->native.allowed_executables, cmd,
+			      strlen(cmd)))
+		return true;
+	deny(d, 127, "%s: command not allowed by the policy (allowed: %s)",
+	     cmd[0] ? policy_shown(cmd, b, sizeof(b)) : "\"\"",
+	     joined(&p->native.allowed_executables, list, sizeof(list)));
+	return false;
+}
+
+void policy_judge(const struct policy *p, const struct identity *id,
+		  const struct request *req, struct decision *d)
+{
+	int tier = req->flags & REQ_TIER_SET ? req->tier : p->default_tier;
+	char why[PROTO_MSG_LEN];
+
+	memset(d, 0, sizeof(*d));
+	d->tier = tier;
+	if (tier < 0 || tier >= TIER_COUNT) {
+		deny(d, 125, "unknown tier %d", tier);
+		return;
+	}
+	if (!tier_available(p, tier, why, sizeof(why))) {
+		deny(d, 125, "%s", why);
+		return;
+	}
+	d->rule = match_rule(p, id, tier);
+	if (!d->rule) {
+		deny(d, 125, "user %s may not use tier %s (no rule in the "
+		     "policy allows it)", id->user, tier_name(tier));
+		return;
+	}
+	ceilings(p, tier, d->rule, &d->lim, &d->max_output_bytes);
+	if (!check_limits(req, tier_name(tier), d) ||
+	    !check_network(p, req, d) || !check_env(p, req, d) ||
+	    !check_image(p, req, d) || !check_volumes(p, req, d) ||
+	    !check_command(p, req, d))
+		return;
+	d->run_as = d->rule->run_as && d->rule->run_as[0] ? d->rule->run_as
+							   : NULL;
+	d->status = 0;
+}
+
+/* ---- --list ------------------------------------------------------------- */
+
+static void list_strings(const struct strlist *l, char (*out)[256],
+			 uint32_t *n)
+{
+	unsigned i;
+
+	for (*n = 0, i = 0; i < l->n && i < PROTO_MAX_LIST; i++)
+		copy_str(out[(*n)++], sizeof(out[0]), l->s[i]);
+}
+
+static void list_tier(const struct policy *p, const struct identity *id,
+		      int tier, const struct policy_rule *r,
+		      struct listing_tier *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->tier = (uint8_t)tier;
+	t->network = tier == TIER_NONE ||
+		     (tier == TIER_ISOLATED && p->isolated.network) ||
+		     ((tier == TIER_DOCKER || tier == TIER_GVISOR) &&
+		      strcmp(p->docker.network_mode, "none") != 0);
+	t->rule_line = r->line;
+	ceilings(p, tier, r, &t->ceil, &t->max_output_bytes);
+	copy_str(t->run_as, sizeof(t->run_as),
+		 r->run_as && r->run_as[0] ? r->run_as : id->user);
+}
+
+void policy_listing(const struct policy *p, const struct identity *id,
+		    struct listing *out)
+{
+	const struct policy_rule *r;
+	bool docker = false;
+	char why[PROTO_MSG_LEN];
+	unsigned i;
+	int tier;
+
+	memset(out, 0, sizeof(*out));
+	copy_str(out->user, sizeof(out->user), id->user);
+	out->default_tier = (uint8_t)p->default_tier;
+	for (tier = 0; tier < TIER_COUNT; tier++) {
+		r = match_rule(p, id, tier);
+		if (!r || !tier_available(p, tier, why, sizeof(why)))
+			continue;
+		list_tier(p, id, tier, r, &out->tiers[out->ntiers++]);
+		docker |= tier == TIER_DOCKER || tier == TIER_GVISOR;
+	}
+	list_strings(&p->native.allowed_executables, out->exe, &out->nexe);
+	for (i = 0; i < p->native.env_keep.n && i < PROTO_MAX_LIST; i++)
+		copy_str(out->env[out->nenv++], sizeof(out->env[0]),
+			 p->native.env_keep.s[i]);
+	if (docker)
+		list_strings(&p->docker.allowed_images, out->images,
+			     &out->nimages);
+}

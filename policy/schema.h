@@ -1,0 +1,94 @@
+/*
+ * Internal to policy/: what the policy file may say. One table of keys per
+ * section; a key is added by adding one line to its table in schema.c.
+ */
+#ifndef SYMBI_POLICY_SCHEMA_H
+#define SYMBI_POLICY_SCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy/policy.h"
+
+enum value_type { V_BOOL, V_INT, V_FLOAT, V_STR, V_ARRAY };
+
+struct value_el {
+	const char *s;
+	unsigned line, col;
+};
+
+/* A parsed right-hand side, before it is checked against its key. */
+struct value {
+	enum value_type type;
+	unsigned line, col;
+	bool b;
+	bool neg, overflow; /* V_INT: sign, magnitude beyond uint64 */
+	uint64_t u;         /* V_INT: magnitude */
+	const char *text;   /* V_INT, V_FLOAT: as written */
+	size_t text_len;
+	const char *s; /* V_STR */
+	unsigned n;    /* V_ARRAY: elements kept */
+	bool too_many; /* V_ARRAY: more than POLICY_MAX_STRS */
+	unsigned too_line, too_col;
+	struct value_el el[POLICY_MAX_STRS];
+};
+
+enum key_type {
+	K_BOOL,
+	K_STR,      /* checked by valid() */
+	K_STRLIST,  /* each entry checked by valid() */
+	K_TIER,     /* a tier name */
+	K_TIERLIST, /* tier names, stored as a bit mask */
+	K_LIMIT,    /* integer 1..max into policy_limits.lim.v[lim] */
+	K_CORES,    /* number > 0, <= max, 3 decimals, as millicores */
+	K_OUTPUT,   /* integer 1..max into policy_limits.max_output_bytes */
+};
+
+struct key_def {
+	const char *name;
+	enum key_type type;
+	size_t off; /* from the section's base (struct policy or rule) */
+	bool (*valid)(const char *s);
+	const char *expect; /* what valid() accepts, for messages */
+	int lim;
+	uint64_t max;
+};
+
+enum section_id {
+	SEC_SECURITY,
+	SEC_NATIVE,
+	SEC_ISOLATED,
+	SEC_DOCKER,
+	SEC_GVISOR,
+	SEC_FIRECRACKER,
+	SEC_RULE,
+	SEC_COUNT,
+};
+
+struct section {
+	const char *name;
+	enum section_id id;
+	bool is_array; /* [[name]] */
+	const struct key_def *keys;
+	unsigned nkeys;
+};
+
+const struct section *schema_section(const char *name, size_t len);
+/* Returns the key and its index in the section, or NULL. */
+const struct key_def *schema_key(const struct section *sec, const char *name,
+				 size_t len, unsigned *index);
+/* Check v against k and store it at base + k->off, or report why not. */
+void schema_apply(void *base, const struct key_def *k, const struct value *v,
+		  struct policy_errors *errs);
+
+/* Zero p, allocate its string store (room for every string of a text of
+ * text_len bytes) and fill the defaults. Returns 0 or -1 (no memory). */
+int schema_defaults(struct policy *p, size_t text_len);
+/* Defaults that depend on which tables were written. */
+void schema_finish(struct policy *p, const unsigned seen_line[SEC_COUNT]);
+/* A rule must name someone and some tier. */
+void schema_check_rule(const struct policy_rule *r, unsigned col,
+		       struct policy_errors *errs);
+
+#endif
