@@ -19,8 +19,11 @@ static void print_errors(const char *path, const struct policy_errors *errs)
 
 	for (i = 0; i < kept; i++) {
 		policy_error_format(&errs->e[i], buf, sizeof(buf));
-		fprintf(stderr, errs->e[i].line ? "%s:%s\n" : "%s: %s\n", path,
-			buf);
+		/* Errors about the file itself already name it. */
+		if (errs->e[i].line)
+			fprintf(stderr, "%s:%s\n", path, buf);
+		else
+			fprintf(stderr, "%s\n", buf);
 	}
 	if (errs->count > kept)
 		fprintf(stderr, "%s: %u more errors not shown\n", path,
