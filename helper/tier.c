@@ -10,11 +10,16 @@ static const struct tier_ops tier_none_ops = {
 	.prepare = exe_resolve,
 };
 
+extern const struct tier_ops tier_docker_ops;
+
 const struct tier_ops *tier_ops_for(int tier)
 {
 	switch (tier) {
 	case TIER_NONE:
 		return &tier_none_ops;
+	case TIER_DOCKER:
+	case TIER_GVISOR:
+		return &tier_docker_ops;
 	default:
 		return NULL;
 	}

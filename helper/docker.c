@@ -1,0 +1,691 @@
+/* The docker and gvisor tiers: see docker.h for the contract. */
+#include "helper/docker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shared/util.h"
+
+/* The whole environment of every docker process. DOCKER_CONFIG names a
+ * directory only root can create, so no config.json, credential helper,
+ * context or proxy setting of anyone (the caller's ~/.docker, root's)
+ * steers the client; DOCKER_HOST comes from the policy alone. */
+#define DOCKER_PATH_ENV "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
+#define DOCKER_HOME_ENV "HOME=/nonexistent"
+#define DOCKER_CONFIG_ENV "DOCKER_CONFIG=/nonexistent/symbi-exec-docker"
+#define DOCKER_DEFAULT_HOST "unix:///var/run/docker.sock"
+
+#define AUX_TIMEOUT_MS 20000 /* any docker kill/rm/inspect/info */
+#define KILL_GRACE_MS 5000   /* docker client exit after docker kill */
+
+/* Under gVisor the job's processes live in the user-space kernel, which
+ * enforces RLIMIT_NPROC for the sandbox alone (--ulimit nproc), while the
+ * pids cgroup counts the sentry's host threads: about 50 idle and up to
+ * ~9 per busy job process (measured with runsc 20221219). The cgroup
+ * limit stays as a coarse host-side bound. */
+#define GVISOR_BASE_THREADS 128u
+#define GVISOR_THREADS_PER_PROC 16u
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static const char *docker_host(const struct docker_job *j)
+{
+	const char *h = j->pol->docker.docker_host;
+
+	return h && *h ? h : DOCKER_DEFAULT_HOST;
+}
+
+static bool chars_in(const char *s, const char *extra)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr(extra, *s)))
+			return false;
+	return true;
+}
+
+bool docker_image_name_ok(const char *image)
+{
+	size_t n = strnlen(image, 256);
+
+	return n > 0 && n <= 255 && image[0] != '-' &&
+	       chars_in(image, "._/:@-");
+}
+
+/* A plain name for a network or a runtime: no option, no "container:". */
+static bool plain_name_ok(const char *s)
+{
+	size_t n = strnlen(s, 129);
+
+	return n > 0 && n <= 128 && s[0] != '-' && chars_in(s, "._-");
+}
+
+static int arg_add(struct docker_job *j, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int arg_add(struct docker_job *j, const char *fmt, ...)
+{
+	size_t room = sizeof j->arena - j->arena_used;
+	va_list ap;
+	int n;
+
+	if (j->nargs >= DOCKER_MAX_ARGS)
+		return -1;
+	va_start(ap, fmt);
+	n = vsnprintf(j->arena + j->arena_used, room, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= room)
+		return -1;
+	j->args[j->nargs++] = j->arena + j->arena_used;
+	j->args[j->nargs] = NULL;
+	j->arena_used += (size_t)n + 1;
+	return 0;
+}
+
+/* The binary is exec'd as root: it and every directory above it must be
+ * root's alone, and the path must be the real one (no symlink). */
+static int check_binary(const char *path, char *err, size_t errlen)
+{
+	char *canon = valid_abs_path(path) ? realpath(path, NULL) : NULL;
+	char dir[PATH_MAX];
+	struct stat st;
+	char *slash;
+	bool same = canon && strcmp(canon, path) == 0;
+
+	free(canon);
+	if (!same || copy_str(dir, sizeof dir, path) != 0) {
+		set_err(err, errlen, "docker_binary %s: not an absolute path "
+			"free of symlinks", path ? path : "(unset)");
+		return -1;
+	}
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    !(st.st_mode & S_IXUSR)) {
+		set_err(err, errlen, "docker_binary %s: not an executable file",
+			path);
+		return -1;
+	}
+	for (;;) {
+		if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+			set_err(err, errlen, "docker_binary %s: %s is not owned "
+				"by root or is writable by others", path, dir);
+			return -1;
+		}
+		slash = strrchr(dir, '/');
+		if (!slash || dir[1] == '\0')
+			return 0;
+		slash[slash == dir ? 1 : 0] = '\0';
+		if (stat(dir, &st) != 0) {
+			set_err(err, errlen, "docker_binary %s: %s: %s", path,
+				dir, strerror(errno));
+			return -1;
+		}
+	}
+}
+
+static bool image_allowed(const struct docker_job *j)
+{
+	const struct strlist *l = &j->pol->docker.allowed_images;
+	unsigned i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->s[i], j->image) == 0)
+			return true;
+	return false;
+}
+
+static int check_image(const struct docker_job *j, char *err, size_t errlen)
+{
+	if (!j->image || !*j->image) {
+		set_err(err, errlen, "tier %s needs --image=IMAGE (see "
+			"symbi-exec --list for the allowed images)",
+			tier_name(j->tier));
+		return -1;
+	}
+	if (!docker_image_name_ok(j->image) || !image_allowed(j)) {
+		set_err(err, errlen, "image %.255s is not allowed by the policy",
+			j->image);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_env(const struct docker_job *j, char *err, size_t errlen)
+{
+	const char *eq;
+	unsigned i;
+
+	for (i = 0; i < j->envc; i++) {
+		eq = strchr(j->env[i], '=');
+		/* "-e NAME" alone would copy NAME from the docker client's own
+		 * environment: always give the value. */
+		if (!eq || !valid_env_name(j->env[i], (size_t)(eq - j->env[i]))) {
+			set_err(err, errlen, "--env %.128s: expected NAME=VALUE "
+				"with a valid name", j->env[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int check_identity(const struct docker_job *j, char *err,
+			  size_t errlen)
+{
+	if (j->uid == 0 || j->gid == 0) {
+		set_err(err, errlen, "tier %s never runs a job as root",
+			tier_name(j->tier));
+		return -1;
+	}
+	if (!j->argv || !j->argv[0]) {
+		set_err(err, errlen, "no command given");
+		return -1;
+	}
+	return 0;
+}
+
+static const char *network_mode(const struct docker_job *j, char *err,
+				size_t errlen)
+{
+	const char *m = j->pol->docker.network_mode;
+
+	if (!j->network)
+		return "none";
+	/* "host" would hand over the host's network namespace. */
+	if (!m || !plain_name_ok(m) || strcmp(m, "host") == 0) {
+		set_err(err, errlen, "docker.network_mode \"%.64s\" is refused",
+			m ? m : "");
+		return NULL;
+	}
+	return m;
+}
+
+/* The runtime the tier needs, "" for the engine's default, NULL (with
+ * err) if the policy names none or a bad one. */
+static const char *tier_runtime(const struct docker_job *j, char *err,
+				size_t errlen)
+{
+	const char *r = j->tier == TIER_GVISOR ? j->pol->gvisor.runtime
+					       : j->pol->docker.runtime;
+
+	if (!r || !*r) {
+		if (j->tier != TIER_GVISOR)
+			return "";
+		set_err(err, errlen, "tier gvisor is not available: the policy "
+			"names no [gvisor] runtime");
+		return NULL;
+	}
+	if (!plain_name_ok(r)) {
+		set_err(err, errlen, "runtime \"%.64s\" is not a valid name", r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Reset what a root child must not inherit from the helper, then exec
+ * the docker binary with the fixed environment. Never returns. */
+static void exec_docker(const struct docker_job *j, char *const argv[])
+{
+	char host_env[PROTO_MAX_STR + 16];
+	char *envp[] = { DOCKER_PATH_ENV, DOCKER_HOME_ENV, DOCKER_CONFIG_ENV,
+			 host_env, NULL };
+	sigset_t none;
+	int s;
+
+	snprintf(host_env, sizeof host_env, "DOCKER_HOST=%s", docker_host(j));
+	for (s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	closefrom(3);
+	umask(022);
+	if (chdir("/") == 0)
+		execve(j->pol->docker.docker_binary, argv, envp);
+	_exit(125);
+}
+
+static int ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (deadline->tv_sec - now.tv_sec) * 1000 +
+	     (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : (int)ms;
+}
+
+/* Run `docker SUB...` to its end (at most AUX_TIMEOUT_MS), its output
+ * into out[cap] (may be NULL). Returns its exit status, or -1. */
+static int docker_aux(const struct docker_job *j, const char *const *sub,
+		      char *out, size_t cap)
+{
+	char *argv[16], drop[512];
+	struct timespec deadline;
+	struct pollfd pfd;
+	size_t used = 0, argc = 0;
+	int p[2], status, nul;
+	ssize_t n;
+	pid_t pid;
+
+	argv[argc++] = j->pol->docker.docker_binary;
+	while (*sub && argc < 15)
+		argv[argc++] = (char *)*sub++;
+	argv[argc] = NULL;
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		/* stdout only: a warning on stderr must not spoil a parse. */
+		nul = open("/dev/null", O_RDWR);
+		if (nul < 0 || dup2(nul, 0) < 0 || dup2(p[1], 1) < 0 ||
+		    dup2(nul, 2) < 0)
+			_exit(125);
+		exec_docker(j, argv);
+	}
+	close(p[1]);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += AUX_TIMEOUT_MS / 1000;
+	pfd = (struct pollfd){ .fd = p[0], .events = POLLIN };
+	while (poll(&pfd, 1, ms_left(&deadline)) > 0) {
+		if (out && used + 1 < cap)
+			n = read(p[0], out + used, cap - 1 - used);
+		else
+			n = read(p[0], drop, sizeof drop);
+		if (n <= 0)
+			break;
+		if (out && used + 1 < cap)
+			used += (size_t)n;
+	}
+	if (out && cap)
+		out[used] = '\0';
+	close(p[0]);
+	if (ms_left(&deadline) == 0)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int check_runtime(const struct docker_job *j, const char *rt,
+			 char *err, size_t errlen)
+{
+	const char *sub[] = { "info", "--format",
+			      "{{range $k, $v := .Runtimes}} {{$k}}{{end}} ",
+			      NULL };
+	char out[4096], want[160];
+
+	if (docker_aux(j, sub, out, sizeof out) != 0) {
+		set_err(err, errlen, "tier %s is not available: the docker "
+			"engine at %.200s does not answer", tier_name(j->tier),
+			docker_host(j));
+		return -1;
+	}
+	snprintf(want, sizeof want, " %s ", rt);
+	if (!strstr(out, want)) {
+		set_err(err, errlen, "tier %s is not available: runtime %s is "
+			"not configured in the docker engine", tier_name(j->tier),
+			rt);
+		return -1;
+	}
+	return 0;
+}
+
+static int add_limits(struct docker_job *j)
+{
+	const uint64_t *v = j->lim->v;
+	uint64_t mc = v[LIM_CPU_MILLICORES], procs = v[LIM_PROCESSES];
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int rc = 0;
+
+	/* docker refuses more CPUs than the host has; that many is no limit. */
+	if (ncpu > 0 && mc > (uint64_t)ncpu * 1000)
+		mc = (uint64_t)ncpu * 1000;
+	rc |= arg_add(j, "--memory=%llum", (unsigned long long)v[LIM_MEMORY_MB]);
+	rc |= arg_add(j, "--memory-swap=%llum",
+		      (unsigned long long)v[LIM_MEMORY_MB]);
+	rc |= arg_add(j, "--cpus=%llu.%03llu", (unsigned long long)(mc / 1000),
+		      (unsigned long long)(mc % 1000));
+	if (j->tier == TIER_GVISOR) {
+		rc |= arg_add(j, "--pids-limit=%llu",
+			      (unsigned long long)(GVISOR_BASE_THREADS +
+						   GVISOR_THREADS_PER_PROC * procs));
+		rc |= arg_add(j, "--ulimit=nproc=%llu:%llu",
+			      (unsigned long long)procs, (unsigned long long)procs);
+	} else {
+		rc |= arg_add(j, "--pids-limit=%llu", (unsigned long long)procs);
+	}
+	rc |= arg_add(j, "--ulimit=cpu=%llu:%llu",
+		      (unsigned long long)v[LIM_CPU_SECONDS],
+		      (unsigned long long)v[LIM_CPU_SECONDS]);
+	rc |= arg_add(j, "--ulimit=fsize=%llu:%llu",
+		      (unsigned long long)v[LIM_FILE_SIZE_MB] << 20,
+		      (unsigned long long)v[LIM_FILE_SIZE_MB] << 20);
+	rc |= arg_add(j, "--ulimit=nofile=%llu:%llu",
+		      (unsigned long long)v[LIM_OPEN_FILES],
+		      (unsigned long long)v[LIM_OPEN_FILES]);
+	rc |= arg_add(j, "--ulimit=core=0:0");
+	return rc ? -1 : 0;
+}
+
+/* docker (root) opens the source again when it mounts: only paths
+ * checked here reach it, as --mount, which fails on a missing source
+ * where -v would create it as root. */
+static int check_volumes(struct docker_job *j, char *err, size_t errlen)
+{
+	const struct identity *c = j->caller;
+	struct volume *v;
+	unsigned i;
+
+	if (j->volc > PROTO_MAX_VOLUMES) {
+		set_err(err, errlen, "too many volumes");
+		return -1;
+	}
+	for (i = 0; i < j->volc; i++) {
+		v = &j->vols[i];
+		if (volume_check(j->vol[i], &j->pol->isolated.volume_roots,
+				 c->uid, c->gid, c->gids, (int)c->ngroups, 0,
+				 v, err, errlen) != 0)
+			return -1;
+		/* --mount is a CSV list: no comma or quote may split it. */
+		if (strpbrk(v->src, ",\"") || strpbrk(v->dst, ",\"") ||
+		    volume_path_under(v->dst, "/workspace") ||
+		    strcmp(v->dst, "/tmp") == 0) {
+			set_err(err, errlen, "volume %.200s: paths with ',' or "
+				"'\"', and targets /tmp or in /workspace, are "
+				"refused", j->vol[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int add_volumes(struct docker_job *j)
+{
+	const struct volume *v;
+	unsigned i;
+
+	for (i = 0; i < j->volc; i++) {
+		v = &j->vols[i];
+		if (arg_add(j, "--mount") ||
+		    arg_add(j, "type=bind,source=%s,target=%s%s", v->src,
+			    v->dst, v->read_only ? ",readonly" : ""))
+			return -1;
+	}
+	return 0;
+}
+
+static int add_fixed_flags(struct docker_job *j)
+{
+	int rc = 0;
+
+	rc |= arg_add(j, "%s", j->pol->docker.docker_binary);
+	rc |= arg_add(j, "run");
+	/* No --rm: the helper removes the container itself once it has read
+	 * State.OOMKilled, which --rm would destroy with the container. */
+	rc |= arg_add(j, "--init");
+	rc |= arg_add(j, "--interactive");
+	rc |= arg_add(j, "--name=%s", j->name);
+	rc |= arg_add(j, "--user=%u:%u", (unsigned)j->uid, (unsigned)j->gid);
+	rc |= arg_add(j, "--network=%s", j->net);
+	rc |= arg_add(j, "--read-only");
+	rc |= arg_add(j, "--tmpfs=/tmp:rw,noexec,nosuid,size=100m");
+	rc |= arg_add(j, "--security-opt=no-new-privileges");
+	rc |= arg_add(j, "--cap-drop=ALL");
+	/* The job's output reaches the user through the attached streams;
+	 * a json log under /var/lib/docker would fill the host's disk. */
+	rc |= arg_add(j, "--log-driver=none");
+	rc |= arg_add(j, "--workdir=/workspace");
+	rc |= arg_add(j, "--volume=%s:/workspace", j->workdir);
+	if (*j->runtime)
+		rc |= arg_add(j, "--runtime=%s", j->runtime);
+	return rc ? -1 : 0;
+}
+
+static int build_argv(struct docker_job *j, char *err, size_t errlen)
+{
+	unsigned i;
+
+	j->nargs = 0;
+	j->arena_used = 0;
+	if (!j->job_id || strlen(j->job_id) > 48 || !*j->job_id ||
+	    !chars_in(j->job_id, "_.-") || j->job_id[0] == '-') {
+		set_err(err, errlen, "internal error: bad job id");
+		return -1;
+	}
+	snprintf(j->name, sizeof j->name, "symbi-%s", j->job_id);
+	if (!j->workdir || !valid_abs_path(j->workdir) ||
+	    strchr(j->workdir, ':') || volume_path_dangerous(j->workdir)) {
+		set_err(err, errlen, "work directory %.200s cannot be mounted "
+			"into a container", j->workdir ? j->workdir : "(none)");
+		return -1;
+	}
+	if (add_fixed_flags(j) || add_limits(j))
+		goto too_large;
+	for (i = 0; i < j->envc; i++)
+		if (arg_add(j, "--env=%s", j->env[i]))
+			goto too_large;
+	if (add_volumes(j))
+		goto too_large;
+	/* docker stops reading options at the image: what follows is the
+	 * command, verbatim, even if it looks like an option. */
+	if (arg_add(j, "%s", j->image))
+		goto too_large;
+	for (i = 0; j->argv[i]; i++)
+		if (arg_add(j, "%s", j->argv[i]))
+			goto too_large;
+	return 0;
+too_large:
+	set_err(err, errlen, "request too large for tier %s",
+		tier_name(j->tier));
+	return -1;
+}
+
+int docker_prepare(struct docker_job *j, char *err, size_t errlen)
+{
+	unsigned i;
+
+	err[0] = '\0';
+	j->client = -1;
+	j->client_pidfd = -1;
+	j->started = j->finished = false;
+	for (i = 0; i < PROTO_MAX_VOLUMES; i++)
+		j->vols[i].src_fd = -1;
+	if (j->tier != TIER_DOCKER && j->tier != TIER_GVISOR) {
+		set_err(err, errlen, "internal error: not a docker tier");
+		return 125;
+	}
+	if (check_identity(j, err, errlen) ||
+	    check_binary(j->pol->docker.docker_binary, err, errlen) ||
+	    check_image(j, err, errlen) || check_env(j, err, errlen))
+		return 125;
+	if (j->lim->v[LIM_CPU_MILLICORES] < 10) {
+		set_err(err, errlen, "tier %s needs --max-cpu of at least 0.01",
+			tier_name(j->tier));
+		return 125;
+	}
+	j->net = network_mode(j, err, errlen);
+	j->runtime = tier_runtime(j, err, errlen);
+	if (!j->net || !j->runtime ||
+	    (*j->runtime && check_runtime(j, j->runtime, err, errlen)))
+		return 125;
+	return check_volumes(j, err, errlen) ? 125 : 0;
+}
+
+int docker_start(struct docker_job *j, char *err, size_t errlen)
+{
+	pid_t parent = getpid(), pid;
+
+	if (build_argv(j, err, errlen) != 0)
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		set_err(err, errlen, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		/* A session of its own: the terminal's signals go to the
+		 * client, which forwards them; the helper relays them to the
+		 * container with docker_signal. */
+		if (setsid() < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 ||
+		    getppid() != parent)
+			_exit(125);
+		exec_docker(j, j->args);
+	}
+	j->client = pid;
+	j->started = true;
+	j->client_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (j->client_pidfd < 0) {
+		set_err(err, errlen, "pidfd_open: %s", strerror(errno));
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		docker_cleanup(j);
+		return -1;
+	}
+	return 0;
+}
+
+void docker_signal(const struct docker_job *j, int signo)
+{
+	char sig[32];
+	const char *sub[] = { "kill", sig, j->name, NULL };
+
+	snprintf(sig, sizeof sig, "--signal=%d", signo);
+	docker_aux(j, sub, NULL, 0);
+}
+
+static bool client_ended(const struct docker_job *j, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = j->client_pidfd, .events = POLLIN };
+
+	return j->client_pidfd < 0 || poll(&pfd, 1, timeout_ms) == 1;
+}
+
+void docker_kill(struct docker_job *j)
+{
+	const char *sub[] = { "kill", j->name, NULL };
+
+	if (!j->started || j->finished || client_ended(j, 0))
+		return;
+	docker_aux(j, sub, NULL, 0);
+	/* Through the pidfd: the pid itself may be reaped and reused. */
+	if (!client_ended(j, KILL_GRACE_MS))
+		syscall(SYS_pidfd_send_signal, j->client_pidfd, SIGKILL, NULL,
+			0);
+}
+
+struct container_state {
+	bool found, started, oom;
+	int exit_code;
+};
+
+static void inspect(const struct docker_job *j, struct container_state *st)
+{
+	const char *sub[] = { "inspect", "--type=container", "--format",
+			      "{{.State.ExitCode}} {{.State.OOMKilled}} "
+			      "{{.State.StartedAt}}", j->name, NULL };
+	char out[512], oom[16], started[64];
+
+	memset(st, 0, sizeof *st);
+	if (docker_aux(j, sub, out, sizeof out) != 0 ||
+	    sscanf(out, "%d %15s %63s", &st->exit_code, oom, started) != 3)
+		return;
+	st->found = true;
+	st->oom = strcmp(oom, "true") == 0;
+	st->started = strncmp(started, "0001-", 5) != 0;
+}
+
+/* rm -f, then ask the engine: only an empty answer means gone. */
+static bool remove_container(const struct docker_job *j)
+{
+	char filter[96], out[256];
+	const char *rm[] = { "rm", "--force", j->name, NULL };
+	const char *ps[] = { "ps", "--all", "--quiet", "--filter", filter, NULL };
+	int tries;
+
+	snprintf(filter, sizeof filter, "name=^%s$", j->name);
+	for (tries = 0; tries < 3; tries++) {
+		docker_aux(j, rm, NULL, 0);
+		if (docker_aux(j, ps, out, sizeof out) == 0 && out[0] == '\0')
+			return true;
+	}
+	return false;
+}
+
+int docker_finish(struct docker_job *j, int wstatus, struct result *res,
+		  char *err, size_t errlen)
+{
+	int client = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
+	struct container_state st;
+
+	err[0] = '\0';
+	j->finished = true;
+	inspect(j, &st);
+	if (!remove_container(j))
+		set_err(err, errlen, "container %s could not be removed",
+			j->name);
+	res->signal = 0;
+	if (st.found && st.oom) {
+		res->exit_code = -1;
+		res->signal = SIGKILL;
+		if (res->killed_reason == KILL_NONE)
+			res->killed_reason = KILL_MEMORY;
+		return 128 + SIGKILL;
+	}
+	if (st.found && st.started) {
+		res->exit_code = st.exit_code;
+		return err[0] ? 125 : st.exit_code;
+	}
+	/* Never started: docker's own 126/127 mean what SPEC's do. */
+	if (client == 126 || client == 127) {
+		res->exit_code = client;
+		return client;
+	}
+	res->exit_code = 125;
+	if (!err[0])
+		set_err(err, errlen, "docker failed (status %d): the container "
+			"did not start", client);
+	return 125;
+}
+
+void docker_cleanup(struct docker_job *j)
+{
+	unsigned i;
+
+	if (j->started && !j->finished) {
+		j->finished = true;
+		remove_container(j);
+	}
+	if (j->client_pidfd >= 0)
+		close(j->client_pidfd);
+	j->client_pidfd = -1;
+	for (i = 0; i < PROTO_MAX_VOLUMES; i++)
+		if (j->vols[i].src_fd >= 0)
+			volume_release(&j->vols[i]);
+}

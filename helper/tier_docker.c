@@ -1,0 +1,109 @@
+/*
+ * Tiers docker and gvisor on the helper's seam: each hook is one call
+ * into docker.c (see docker.h for the lifecycle).
+ */
+#include <stdio.h>
+#include <syslog.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../shared/log.h"
+#include "docker.h"
+#include "helper.h"
+
+
+static struct docker_job dj;
+
+/* A -C DIR is mounted as the job's /workspace: it gets the checks of
+ * any volume, made as the caller. */
+static int check_user_workdir(struct job *j, char *err, size_t cap)
+{
+	char spec[PROTO_MAX_STR + 16];
+	struct volume v;
+
+	if (!j->req.workdir)
+		return 0;
+	snprintf(spec, sizeof(spec), "%s:/workspace", j->req.workdir);
+	return volume_check(spec, &j->pol.isolated.volume_roots, j->id.uid,
+			    j->id.gid, j->id.gids, (int)j->id.ngroups, 0, &v,
+			    err, cap);
+}
+
+static int dk_prepare(struct job *j)
+{
+	char err[PROTO_MSG_LEN];
+	int st;
+
+	dj.pol = &j->pol;
+	dj.tier = j->dec.tier;
+	dj.uid = j->user.c.uid;
+	dj.gid = j->user.c.gid;
+	dj.caller = &j->id;
+	dj.lim = &j->dec.lim;
+	dj.network = j->dec.network;
+	dj.image = j->req.image;
+	dj.argv = (const char *const *)j->req.argv;
+	dj.env = (const char *const *)j->req.env;
+	dj.envc = j->req.envc;
+	dj.vol = (const char *const *)j->req.vol;
+	dj.volc = j->req.volc;
+	st = docker_prepare(&dj, err, sizeof(err));
+	if (st == 0 && check_user_workdir(j, err, sizeof(err)) != 0)
+		st = 125;
+	if (st != 0) {
+		set_message(&j->v, st, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int dk_start(struct job *j)
+{
+	char err[PROTO_MSG_LEN];
+
+	dj.job_id = j->job_id;
+	dj.workdir = j->v.workdir;
+	j->start_ms = now_ms();
+	if (docker_start(&dj, err, sizeof(err)) != 0) {
+		set_message(&j->v, 125, "%s", err);
+		return -1;
+	}
+	j->pid = dj.client;
+	j->pidfd = dup(dj.client_pidfd);
+	return 0;
+}
+
+static void dk_signal(struct job *j, int signo)
+{
+	docker_signal(&dj, signo);
+}
+
+static void dk_kill(struct job *j)
+{
+	docker_kill(&dj);
+}
+
+static void dk_finish(struct job *j, int wstatus)
+{
+	char err[PROTO_MSG_LEN];
+
+	docker_finish(&dj, wstatus, &j->res, err, sizeof(err));
+	if (err[0]) {
+		log_warn("%s", err);
+		log_audit(LOG_WARNING, "job=%s: %s", j->job_id, err);
+	}
+}
+
+static void dk_cleanup(struct job *j)
+{
+	docker_cleanup(&dj);
+}
+
+const struct tier_ops tier_docker_ops = {
+	.prepare = dk_prepare,
+	.start = dk_start,
+	.signal = dk_signal,
+	.kill = dk_kill,
+	.finish = dk_finish,
+	.cleanup = dk_cleanup,
+};

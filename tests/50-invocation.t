@@ -1,0 +1,149 @@
+#!/bin/bash
+# The helper invoked directly and with hostile setups: each refused with
+# 125 before anything runs. The job that would betray a failure is always
+# `bash -c 'touch MARKER'`; the control shows the same job does run when
+# the setup is sound, so a refusal is never a broken harness. Then hostile
+# environments, rlimits and umasks through the normal client, and the
+# client refusing to run setuid.
+# Single quotes are meant: the job's shell expands them.
+# shellcheck disable=SC2016
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+t_setup
+
+A=symbi-alice
+C=$T_CLIENT
+H=$T_HELPER
+RAW=$T_TOOLS/rawhelper
+marks=$(user_dir $A 0777)
+n=0
+
+# hostile DESC [RAWHELPER-OPTIONS...]: the helper started by rawhelper
+# with those options must exit 125 and run nothing.
+hostile() {
+	local desc=$1 m
+	shift
+	n=$((n + 1))
+	m=$marks/raw$n
+	run $A "$RAW" "$@" "$H" bash -c "touch $m; echo job-ran"
+	like "$out" "helper-status 125" "$desc: the helper exits 125"
+	ok "$desc: nothing ran" absent "$m"
+	[[ "$out" =~ "helper-status 125" ]] || show_run
+}
+
+# --- control: rawhelper's sound setup does run the job ----------------------
+run $A "$RAW" "$H" bash -c "touch $marks/control; echo job-ran"
+like "$out" "job-ran" "control: the raw setup runs the job"
+ok "control: the marker job ran" [ -e "$marks/control" ]
+like "$out" "result exit=0 signal=0" "control: the helper reports exit 0"
+
+# --- invocation -------------------------------------------------------------
+run $A "$H"
+is "$rc" 125 "run directly by a user, without the client: 125"
+like "$err" "symbi-exec" "... with a message"
+run $A "$T_TOOLS/execv0" "$H"
+is "$rc" 125 "exec'd with argc 0: 125"
+hostile "argc 0 with a sound socket" -0
+hostile "fd 3 missing" -f none
+hostile "fd 3 a pipe" -f pipe
+hostile "fd 3 a SOCK_STREAM socket" -f stream
+hostile "fd 0 closed" -c 0
+hostile "fd 1 closed" -c 1
+hostile "fd 2 closed" -c 2
+hostile "fds 0, 1 and 2 closed" -c 0 -c 1 -c 2
+hostile "a stray fd 5" -x 5
+hostile "a stray fd 4" -x 4
+
+# Closed standard descriptors when calling the client: whatever the client
+# does, the outcome is a clear refusal or a whole, correct run.
+for fd in 0 1 2; do
+	m=$marks/client-closed-$fd
+	as_user $A bash -c "exec $fd>&-; exec \"\$0\" -- bash -c 'touch $m'" \
+		"$C" </dev/null >/dev/null 2>&1
+	crc=$?
+	if [[ $crc -eq 125 ]]; then
+		ok "client with fd $fd closed: refused, nothing ran" absent "$m"
+	else
+		is "$crc:$([ -e "$m" ] && echo ran)" "0:ran" \
+			"client with fd $fd closed: a whole run"
+	fi
+done
+
+# --- hostile environment through the client ---------------------------------
+# A preload library that leaves a marker named after each process it
+# enters. The client is the user's own process and may load it; neither
+# the helper nor the job may.
+pre=$T_SCRATCH/preload
+mkdir -p "$pre"
+cat >"$pre/marker.c" <<EOF
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+__attribute__((constructor)) static void mark(void)
+{
+	char exe[256] = "", path[512];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	const char *base;
+
+	if (n > 0)
+		exe[n] = '\0';
+	base = strrchr(exe, '/') ? strrchr(exe, '/') + 1 : exe;
+	snprintf(path, sizeof(path), "$marks/preload-%s-euid%u", base,
+		 (unsigned)geteuid());
+	close(open(path, O_CREAT | O_WRONLY, 0666));
+}
+EOF
+cc -shared -fPIC -o "$T_TOOLS/marker.so" "$pre/marker.c" ||
+	bail "cannot build the preload library"
+as_user $A LD_PRELOAD="$T_TOOLS/marker.so" true
+ok "the preload library works (test sanity)" \
+	[ -e "$marks/preload-true-euid$(id -u $A)" ]
+rm -f "$marks"/preload-*
+run $A LD_PRELOAD="$T_TOOLS/marker.so" LD_LIBRARY_PATH="$pre" \
+	GCONV_PATH="$pre" LOCPATH="$pre" TMPDIR="$pre" NLSPATH="$pre/%N" \
+	MALLOC_CHECK_=3 MALLOC_PERTURB_=165 MALLOC_ARENA_MAX=1 \
+	GLIBC_TUNABLES=glibc.malloc.check=3 LANGUAGE=xx HOSTALIASES="$pre/h" \
+	"$C" -- bash -c 'echo job-ran; env'
+is "$rc:$(head -n 1 <<<"$out")" "0:job-ran" "a hostile environment: the job still runs"
+for v in LD_PRELOAD LD_LIBRARY_PATH GCONV_PATH LOCPATH TMPDIR NLSPATH \
+	MALLOC_CHECK_ MALLOC_PERTURB_ MALLOC_ARENA_MAX GLIBC_TUNABLES \
+	HOSTALIASES; do
+	unlike "$out" "^$v=" "... $v does not reach the job"
+done
+left=$(find "$marks" -name 'preload-*' ! -name 'preload-symbi-exec-*' \
+	-printf '%f\n')
+is "$left" "" "... neither the helper nor the job loaded the preload library"
+
+# --- hostile rlimits and umask ------------------------------------------------
+# Inherited limits: a clear refusal or a correct run, never a half-run.
+for lim in "-f 0" "-n 16" "-n 5" "-u 1" "-c 0" "-v 100000"; do
+	m=$marks/ulimit${lim// /}
+	# Output through a pipe: the caller's own -f 0 rightly stays on the
+	# job where the helper cannot raise it (no CAP_SYS_RESOURCE).
+	out=$(as_user $A bash -c "ulimit $lim || exit 99; exec \"\$0\" -- bash -c 'echo ok; touch $m'" "$C" </dev/null 2>/dev/null)
+	rc=$?
+	case "$rc" in
+	125) ok "ulimit $lim: a clear refusal, nothing ran" absent "$m" ;;
+	99) skip "this shell cannot set ulimit $lim" ;;
+	*) is "$rc:$out:$([ -e "$m" ] && echo ran)" "0:ok:ran" \
+		"ulimit $lim: a whole, correct run" ;;
+	esac
+done
+for mask in 000 777 077 022; do
+	run $A bash -c "umask $mask; exec \"\$0\" -- bash -c 'stat -c %a .'" "$C"
+	is "$rc:$out" "0:700" "umask $mask: the work directory is still 0700"
+done
+ok_clean "after the hostile setups"
+
+# --- the client refuses to run setuid or setgid -------------------------------
+for mode in 4755 2755; do
+	install -o root -g root -m "$mode" "$C" "$T_TOOLS/symbi-exec-$mode"
+	run $A "$T_TOOLS/symbi-exec-$mode" -- bash -c "touch $marks/suid$mode"
+	is "$rc" 125 "the client installed $mode refuses to run"
+	ok "... and runs nothing" absent "$marks/suid$mode"
+	like "$err" "setuid|setgid" "... saying why"
+	rm -f "$T_TOOLS/symbi-exec-$mode"
+done
+
+done_testing

@@ -1,0 +1,119 @@
+#!/bin/bash
+# The installed policy is trusted only when root alone can change it, and
+# used only when valid: anything else denies every request (fail closed),
+# with a message naming the problem, which --check-policy also reports.
+# Single quotes are meant: the job's shell expands them.
+# shellcheck disable=SC2016
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+t_setup
+
+A=symbi-alice
+C=$T_CLIENT
+DIR=$T_ETC/symbi-exec
+GOOD=$(test_policy)
+
+# refused DESC ERE: a request is denied with 125 and a message matching
+# ERE, nothing runs, and --check-policy run by the user reports it too.
+refused() {
+	run $A "$C" -- bash -c 'echo ran'
+	is "$rc:$out" "125:" "$1: every request is denied (125)"
+	like "$err" "$2" "$1: the message names the problem"
+	run $A "$C" --check-policy
+	not_ok "$1: --check-policy fails" [ "$rc" -eq 0 ]
+	like "$out$err" "$2" "$1: --check-policy names the problem"
+}
+
+run $A "$C" -- bash -c 'echo ran'
+is "$rc:$out" "0:ran" "control: the trusted, valid policy admits the job"
+run $A "$C" --check-policy
+is "$rc" 0 "control: --check-policy passes on it"
+
+rm -f "$T_POLICY"
+refused "missing policy" "No such file|missing|not found|does not exist"
+
+write_policy "$GOOD"
+mv "$T_POLICY" "$DIR/real.toml"
+ln -s real.toml "$T_POLICY"
+refused "policy is a symlink" "[Ss]ymbolic link|symlink|levels of symbolic"
+rm -f "$T_POLICY" "$DIR/real.toml"
+
+write_policy "$GOOD"
+chmod 0664 "$T_POLICY"
+refused "group-writable policy" "writable"
+
+write_policy "$GOOD"
+chmod 0646 "$T_POLICY"
+refused "world-writable policy" "writable"
+
+write_policy "$GOOD"
+chown symbi-mallory "$T_POLICY"
+refused "policy owned by a user" "owned|owner|root"
+
+write_policy "$GOOD"
+chmod 0777 "$DIR"
+refused "policy directory writable by others" "writable"
+
+write_policy "$GOOD"
+chmod 1777 "$DIR"
+refused "policy directory sticky and world-writable" "writable"
+
+write_policy "$GOOD"
+chmod 0775 "$DIR"
+chgrp symbi-agents "$DIR"
+refused "policy directory writable by a group" "writable"
+
+write_policy "$GOOD"
+chown symbi-mallory "$DIR"
+refused "policy directory owned by a user" "owned|owner|root"
+
+write_policy "$GOOD"
+chmod 0777 "$T_PREFIX"
+refused "a grandparent directory writable by others" "writable"
+
+write_policy "$GOOD"
+printf '# a NUL \0 in a comment\n' >>"$T_POLICY"
+refused "policy with a NUL byte" "NUL|nul"
+
+write_policy "$GOOD"
+head -c 1100000 /dev/zero | tr '\0' '#' | fold -w 99 >>"$T_POLICY"
+refused "policy larger than 1 MiB" "large|big|size|MiB|bytes"
+
+write_policy "$GOOD
+max_memory_mb = \"lots\""
+refused "syntactically invalid policy" "[0-9]+:[0-9]+"
+
+write_policy "$GOOD
+no_such_key = 1"
+refused "policy with an unknown key" "[0-9]+:[0-9]+.*no_such_key|no_such_key.*[0-9]+:[0-9]+"
+
+write_policy "$GOOD"
+run $A "$C" -- bash -c 'echo ran'
+is "$rc:$out" "0:ran" "a good policy again admits the job"
+
+# --- --check-policy=FILE, unprivileged, on drafts -----------------------------
+d=$(user_dir $A 0755)
+printf '%s\n' "$GOOD" >"$d/good.toml"
+chown $A "$d/good.toml"
+run $A "$C" --check-policy="$d/good.toml"
+is "$rc" 0 "--check-policy=FILE on a good draft the user owns exits 0"
+cat >"$d/bad.toml" <<'EOF'
+[native_execution]
+enabled = true
+max_memory_mb = "lots"
+bogus_key = 1
+enabled = false
+max_processes = 0
+EOF
+chown $A "$d/bad.toml"
+run $A "$C" --check-policy="$d/bad.toml"
+not_ok "--check-policy=FILE on a bad draft exits non-zero" [ "$rc" -eq 0 ]
+all="$out
+$err"
+for line in 3 4 5 6; do
+	like "$all" "(^|[^0-9])$line:[0-9]+:" "... reports the error on line $line with line:col"
+done
+run $A "$C" --check-policy="$d/none.toml"
+not_ok "--check-policy=FILE on a missing file exits non-zero" [ "$rc" -eq 0 ]
+
+done_testing

@@ -1,0 +1,92 @@
+#!/bin/bash
+# The audit trail: one authpriv line per decision and one per job end,
+# with who, what and why; and the helper never waits for syslog: with no
+# listener, or one that stopped reading, jobs still run promptly.
+# Single quotes are meant: the job's shell expands them.
+# shellcheck disable=SC2016
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+t_setup
+
+A=symbi-alice
+M=symbi-mallory
+C=$T_CLIENT
+# authpriv is facility 10: priorities 80 (emerg) to 87 (debug).
+AUTHPRIV='^<8[0-7]>'
+
+# logged ERE: the lines of the listener's file matching ERE (waits a
+# moment: the datagram may still be in flight).
+logged() {
+	local i
+	for ((i = 0; i < 20; i++)); do
+		grep -E -- "$1" "$T_SYSLOG" && return 0
+		sleep 0.1
+	done
+	return 0
+}
+
+run $A "$C" -- bash -c 'exit 3'
+is "$rc" 3 "a job runs and exits 3"
+allow=$(logged "allow user=$A ")
+like "$allow" "${AUTHPRIV}" "the allow line is at authpriv"
+like "$allow" "^<86>" "... with priority info"
+like "$allow" "symbi-exec-helper\[[0-9]+\]: allow user=$A uid=$(id -u $A) tier=none rule=line:[1-9]" \
+	"... naming the user, the tier and the deciding rule"
+like "$allow" "cmd=/[^ ]*bash" "... and the command"
+job=$(sed -n 's/.* job=\([^ ]*\).*/\1/p' <<<"$allow" | tail -n 1)
+ok "... and a job id ($job)" [ -n "$job" ]
+end=$(logged "end user=$A job=$job ")
+like "$end" "${AUTHPRIV}.* status=exit:3 " "the end line gives the exit status"
+like "$end" "wall_ms=[0-9]+ cpu_ms=[0-9]+ max_rss_kb=[0-9]+ killed=none" \
+	"... the times and no kill reason"
+is "$(grep -c "job=$job " "$T_SYSLOG")" 2 "one line for the decision, one for the end"
+
+run $M "$C" -- bash -c 'echo ran'
+is "$rc" 125 "a denied request: 125"
+deny=$(logged "deny user=$M ")
+like "$deny" "${AUTHPRIV}" "the deny line is at authpriv"
+like "$deny" "tier=none" "... naming the tier"
+like "$deny" 'reason="[^"]*may not use tier none' "... and the reason"
+
+run $A "$C" --max-memory=4096 -- bash -c 'echo ran'
+like "$(logged "deny user=$A ")" 'reason="--max-memory=4096 exceeds' \
+	"a denial by ceiling is logged with its reason"
+
+run $A "$C" --timeout=1 -- bash -c 'sleep 30'
+is "$rc" 124 "a job that times out: 124"
+like "$(logged "end user=$A .*killed=timeout")" "status=signal:9" \
+	"its end line says signal 9, killed=timeout"
+
+# --- a listener that stopped reading: its queue fills ---------------------
+kill -STOP "$T_SYSLOG_PID"
+python3 - "$T_SYSLOG_SOCK" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.setblocking(False)
+s.connect(sys.argv[1])
+try:
+    for i in range(100000):
+        s.send(b"<86>filler")
+except BlockingIOError:
+    pass
+EOF
+start=$(date +%s%N)
+run $A "$C" -- bash -c 'echo ran'
+ms=$((($(date +%s%N) - start) / 1000000))
+is "$rc:$out" "0:ran" "with the syslog queue full, a job still runs"
+ok "... promptly (took ${ms} ms)" [ "$ms" -lt 2000 ]
+kill -CONT "$T_SYSLOG_PID"
+
+# --- no listener at all -----------------------------------------------------
+stop_syslog
+ok "no /dev/log (test sanity)" absent "$T_SYSLOG_SOCK"
+start=$(date +%s%N)
+run $A "$C" -- bash -c 'echo ran'
+ms=$((($(date +%s%N) - start) / 1000000))
+is "$rc:$out" "0:ran" "with no syslog listener, a job still runs"
+ok "... promptly (took ${ms} ms)" [ "$ms" -lt 2000 ]
+run $M "$C" -- bash -c 'echo ran'
+is "$rc" 125 "... and a denial is still a denial"
+
+ok_clean "syslog"
+done_testing

@@ -1,0 +1,186 @@
+#!/bin/bash
+# Tier docker, for real: a private dockerd (tests/docker-setup.sh), an
+# unprivileged user who is not in the docker group, the installed setuid
+# helper. Hardened flags seen from inside, limits, the kill guarantee on
+# the container itself, and every refusal before docker runs anything.
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/docker-setup.sh
+. "$(dirname "$0")/docker-setup.sh"
+t_setup
+
+if ! dk_start; then
+	echo "1..0 # SKIP docker engine unavailable: $DK_WHY"
+	dk_stop
+	exit 0
+fi
+at_exit dk_stop
+write_policy "$(dk_policy)"
+
+A=symbi-alice
+IMG=$DK_IMAGE_SH
+dock() { run "$A" "$T_CLIENT" -t docker --image="$IMG" "$@"; }
+
+# --- the caller has no docker power of its own ---------------------------
+unlike "$(id -nG $A)" '(^| )docker( |$)' "$A is not in the docker group"
+run "$A" "$DK_DOCKER" -H "$DK_HOST" ps
+not_ok "$A cannot reach the engine directly" [ "$rc" -eq 0 ]
+
+# --- hello world and the flags seen from inside -----------------------------
+dock -- sh -c 'echo hello from docker'
+is "$rc" 0 "hello world exits 0"
+is "$out" "hello from docker" "... and prints"
+[[ $rc -eq 0 ]] || show_run
+
+dock -- sh -c 'id -u; id -g'
+is "$out" "$(id -u $A)
+$(id -g $A)" "the job runs as the caller's uid and gid"
+
+dock -- sh -c 'touch /x 2>&1; echo; grep " / " /proc/mounts | cut -d" " -f4'
+like "$out" "Read-only file system" "the root file system is read-only"
+like "$out" "^ro," "... mounted ro"
+
+dock -- sh -c 'pwd; echo ok >w && cat w; echo t >/tmp/t && cat /tmp/t'
+is "$out" "/workspace
+ok
+t" "/workspace is the writable work dir, /tmp a tmpfs"
+
+dock -- sh -c 'cp /bin/busybox /tmp/bb && /tmp/bb true && echo ran'
+unlike "$out" "^ran$" "/tmp is noexec"
+
+dock -- sh -c 'ls /sys/class/net; grep -c : /proc/net/dev'
+is "$out" "lo
+1" "no network but loopback"
+
+dock -- sh -c 'grep ^CapEff /proc/self/status; grep ^NoNewPrivs /proc/self/status'
+like "$out" "CapEff:[[:space:]]+0+$" "no capability"
+like "$out" "NoNewPrivs:[[:space:]]+1" "no_new_privs"
+
+# --- exit statuses ------------------------------------------------------------
+dock -- sh -c 'exit 3'
+is "$rc" 3 "the container's exit status is the job's"
+dock -- sh -c 'exec no-such-command-here'
+is "$rc" 127 "a command missing in the image exits 127"
+dock -- sh -c 'kill -TERM $$'
+is "$rc" 143 "killed by SIGTERM inside: 128+15"
+
+# --- nothing after the image is a docker option ----------------------------
+dock -- sh -c 'echo "$@"' sh --privileged -v /:/host --rm
+is "$out" "--privileged -v /:/host --rm" "arguments after the image reach the command verbatim"
+
+# --- limits -------------------------------------------------------------------
+dock --max-memory=32 --json -- sh -c 'x=$(head -c 200000000 /dev/zero | tr "\0" a); echo survived'
+is "$rc" 137 "over --max-memory: killed, 137"
+is "$(jq -r .killed_reason <<<"$out")" "memory" "... killed_reason memory"
+unlike "$(jq -r .stdout <<<"$out")" survived "... before finishing"
+
+dock --max-processes=8 -- sh -c 'for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 2 & done 2>&1; wait'
+like "$out$err" "can't fork" "--max-processes bounds the container's processes"
+
+dock --max-file-size=1 -- sh -c 'head -c 3000000 /dev/zero >big; ls -l big | tr -s " " | cut -d" " -f5'
+unlike "$out" "^3000000$" "--max-file-size bounds a file"
+
+dock --max-open-files=20 -- sh -c 'ulimit -n'
+is "$out" 20 "--max-open-files sets RLIMIT_NOFILE"
+
+dock --max-cpu=0.5 -- sh -c 'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu.max 2>/dev/null | head -1 | cut -d" " -f1'
+is "$out" 50000 "--max-cpu=0.5 is a CPU quota of half a core"
+
+# --- the kill guarantee, on the container -----------------------------------
+start=$SECONDS
+dock --timeout=2 -- sh -c 'trap "" TERM; echo started; sleep 60'
+is "$rc" 124 "timeout: 124"
+ok "... within seconds" [ $((SECONDS - start)) -lt 15 ]
+ok "... the container is gone" dk_gone
+
+dk_run_killed "$A" 2 "$T_CLIENT" -t docker --image="$IMG" -- sh -c 'trap "" TERM INT HUP; sleep 60'
+is "$rc" 137 "the client killed with SIGKILL mid-run"
+ok "... the helper killed and removed the container" dk_gone
+ok_clean "client killed"
+
+as_user "$A" "$T_CLIENT" -t docker --image="$IMG" -- sh -c \
+	'trap "echo got TERM; exit 7" TERM; echo ready; while :; do sleep 0.1; done' \
+	</dev/null >"$T_SCRATCH/sig.out" 2>&1 &
+bg=$!
+cpid=$(dk_client_pid "$bg")
+for ((i = 0; i < 100; i++)); do
+	grep -q ready "$T_SCRATCH/sig.out" && break
+	sleep 0.1
+done
+kill -TERM "$cpid"
+wait "$bg"
+is "$?" 7 "SIGTERM to the client reaches the job in the container"
+like "$(cat "$T_SCRATCH/sig.out")" "got TERM" "... which handled it"
+ok "... and the container is gone" dk_gone
+
+# --- images refused before docker sees them -------------------------------------
+for bad in alpine:latest "-v/etc:/x" "symbi-test/busybox;id" \
+	"symbi-test/busybox:latest" "--privileged"; do
+	run "$A" "$T_CLIENT" -t docker --image="$bad" -- sh -c true
+	is "$rc" 125 "image '$bad' refused"
+	like "$err" "not allowed|image" "... with a message"
+done
+run "$A" "$T_CLIENT" -t docker -- sh -c true
+is "$rc" 125 "no --image: refused"
+like "$err" "needs --image" "... naming --image"
+
+# --- volumes --------------------------------------------------------------------
+H=$(home_of $A)
+mine=$(mktemp -d "$H/dkvol.XXXXXX")
+T_CLEAN+=("$mine" "$H/dklink" "/home/symbi-bob/dkprivate")
+echo data >"$mine/f"
+mkdir "$mine/ro" && echo r >"$mine/ro/r" && chmod 0555 "$mine/ro"
+chown -R $A: "$mine"
+chown root: "$mine/ro"
+ln -sfn /etc "$H/dklink"
+install -d -o symbi-bob -m 0700 /home/symbi-bob/dkprivate
+
+dock -v "$mine:/data:ro" -- sh -c 'cat /data/f'
+is "$out" data "a volume under volume_roots, read-only"
+dock -v "$mine:/data:ro" -- sh -c 'echo x >/data/g'
+not_ok "... is read-only inside" [ "$rc" -eq 0 ]
+dock -v "$mine:/data" -- sh -c 'echo w >/data/g && echo wrote'
+is "$out" wrote "a writable volume"
+is "$(cat "$mine/g" 2>/dev/null)" w "... writes land in the caller's dir"
+ok "... owned by the caller" [ "$(stat -c %U "$mine/g")" = $A ]
+
+for spec in /etc:/data /etc/passwd:/p:ro /var/run/docker.sock:/s /run:/r \
+	/proc:/p /sys:/s /root:/r /var/lib/docker:/d /:/host "$H/dklink:/d:ro" \
+	"$mine/../dkvol:/d" "/home/symbi-bob/dkprivate:/d:ro" /tmp:/t:ro \
+	"$mine/ro:/d" "$mine:/proc/x" "$mine:/" "$mine:/d:rwx" "$mine" \
+	"named:/data" "$mine/missing:/d"; do
+	dock -v "$spec" -- sh -c true
+	is "$rc" 125 "volume '$spec' refused"
+	[[ -n $err ]] || diag "no message for $spec"
+done
+like "$(dock -v /etc:/data -- sh -c true; echo "$err")" "/etc" "... the message names the path"
+
+# --- environment ----------------------------------------------------------------
+dock --env=SYMBI_TEST_OK='a b --privileged' -- sh -c 'echo "[$SYMBI_TEST_OK]"'
+is "$out" "[a b --privileged]" "an env_keep variable passes, value verbatim"
+dock --env=LD_PRELOAD=/x.so -- sh -c true
+is "$rc" 125 "a variable outside env_keep is refused"
+run "$A" DOCKER_HOST=tcp://127.0.0.1:9 DOCKER_CONFIG=/nonexistent-x \
+	DOCKER_CONTEXT=bogus "$T_CLIENT" -t docker --image="$IMG" -- sh -c \
+	'echo "ok[$DOCKER_HOST]"'
+is "$out" "ok[]" "the caller's DOCKER_* variables reach neither docker nor the job"
+
+# --- the python image: what agents run ----------------------------------------
+if dk_image_python; then
+	run "$A" "$T_CLIENT" -t docker --image="$DK_IMAGE_PY" -- python3 -c \
+		'import os; print("py", os.getuid())'
+	is "$out" "py $(id -u $A)" "python3 in its image"
+else
+	skip "python image not built" 1
+fi
+
+ok "no container is left" dk_gone
+ok_clean "docker tier"
+
+# --- no engine ------------------------------------------------------------------
+dk_stop
+dock -- sh -c true
+is "$rc" 125 "engine stopped: 125"
+like "$err" "docker|engine|daemon" "... with docker's reason"
+
+done_testing
