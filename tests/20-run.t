@@ -74,13 +74,14 @@ write_policy "$(TP_TIERS='"isolated"' test_policy)"
 run $A "$C" -- bash -c 'echo ran'
 is "$rc:$out" "125:" "a tier the rule does not list is refused"
 write_policy "$(test_policy)"
-for t in isolated docker gvisor; do
-	img=()
-	[[ $t == isolated ]] || img=(--image=python:3.12-slim)
-	run $A "$C" --sandbox-tier=$t "${img[@]}" -- python3 -c 'print("ran")'
-	is "$rc:$out" "125:" "tier $t answers 125 for now"
-	like "$err" "tier $t is not available yet" "... 'not available yet'"
+for t in docker gvisor; do
+	run $A "$C" --sandbox-tier=$t --image=python:3.12-slim -- python3 -c 'print("ran")'
+	is "$rc:$out" "125:" "tier $t, disabled by this policy, answers 125"
+	like "$err" "tier $t" "... naming the tier"
 done
+run $A "$C" -t tier3 -- python3 -c 'print("ran")'
+is "$rc:$out" "125:" "tier firecracker without a runtime answers 125"
+like "$err" "firecracker is not available" "... saying it is not available"
 run $A "$C" -t None -- bash -c 'echo ran'
 is "$rc:$out" "0:ran" "tier names are case-insensitive (None)"
 run $A "$C" --native -- bash -c 'echo ran'
