@@ -607,16 +607,27 @@ struct container_state {
 
 static void inspect(const struct docker_job *j, struct container_state *st)
 {
+	static const char format[] =
+		"{{.State.ExitCode}} {{.State.OOMKilled}} {{.State.StartedAt}}";
 	const char *sub[] = { "inspect", "--type=container", "--format",
-			      "{{.State.ExitCode}} {{.State.OOMKilled}} "
-			      "{{.State.StartedAt}}", j->name, NULL };
-	char out[512], oom[16], started[64];
+			      format, j->name, NULL };
+	char out[512], *oom, *started;
+	long code;
 
 	memset(st, 0, sizeof *st);
-	if (docker_aux(j, sub, out, sizeof out) != 0 ||
-	    sscanf(out, "%d %15s %63s", &st->exit_code, oom, started) != 3)
+	if (docker_aux(j, sub, out, sizeof out) != 0)
 		return;
+	errno = 0;
+	code = strtol(out, &oom, 10);
+	if (errno || oom == out || *oom != ' ' || code < 0 || code > 255)
+		return;
+	oom++;
+	started = strchr(oom, ' ');
+	if (!started)
+		return;
+	*started++ = '\0';
 	st->found = true;
+	st->exit_code = (int)code;
 	st->oom = strcmp(oom, "true") == 0;
 	st->started = strncmp(started, "0001-", 5) != 0;
 }

@@ -1,4 +1,6 @@
 #!/bin/bash
+# The jobs' shell code is single-quoted on purpose: it expands in the job.
+# shellcheck disable=SC2016
 # Tier docker, for real: a private dockerd (tests/docker-setup.sh), an
 # unprivileged user who is not in the docker group, the installed setuid
 # helper. Hardened flags seen from inside, limits, the kill guarantee on

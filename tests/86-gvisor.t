@@ -1,4 +1,6 @@
 #!/bin/bash
+# The jobs' shell code is single-quoted on purpose: it expands in the job.
+# shellcheck disable=SC2016
 # Tier gvisor, for real: the docker tier's container inside gVisor's
 # user-space kernel (runsc, with its own network off as this host needs),
 # through the installed setuid helper as an unprivileged user; and the
