@@ -49,6 +49,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "../policy/policy.h"
@@ -70,6 +71,8 @@ struct invocation {
 	char **environ; /* inherited environment: read, never exported */
 	mode_t umask;
 	pid_t ppid;
+#define RLIM_NEEDS 7
+	struct rlimit rlim[RLIM_NEEDS]; /* as found; see invocation.c */
 };
 
 /* The account the job runs as (the caller, or the rule's run_as). */
@@ -140,6 +143,7 @@ struct job {
 
 /* invocation.c */
 void inv_sanitize(int argc, char **argv, struct invocation *inv);
+int inv_restore_rlimits(const struct invocation *inv);
 
 /* identity.c */
 void id_from_kernel(const struct invocation *inv, int sock,
@@ -187,6 +191,7 @@ int spawn_job(struct job *j);
 
 /* supervise.c */
 uint64_t now_ms(void); /* CLOCK_MONOTONIC */
+uint64_t supervise_deadline(const struct job *j); /* the timeout, in ms */
 void supervise_prepare(void);
 void supervise(struct job *j);
 
@@ -196,6 +201,9 @@ void reply_deny(struct job *j) __attribute__((noreturn));
 void reply_result(struct job *j);
 void audit_allow(const struct job *j);
 void job_cleanup(struct job *j);
+const char *audit_str(char *buf, size_t cap, const char *s, bool quote);
+#define AUDIT_STR 1024
+#define AUDIT(buf, s) audit_str(buf, sizeof(buf), s, false)
 void set_message(struct verdict *v, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -7,6 +7,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -67,13 +68,27 @@ void id_from_kernel(const struct invocation *inv, int sock,
 		add_group(id, c->groups[i]);
 }
 
+static int gid_cmp(const void *a, const void *b)
+{
+	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sorted and without duplicates, as the kernel keeps them: priv.c
+ * proves the drop by comparing with getgroups(). */
 static int account_groups(const struct passwd *pw, struct creds *c)
 {
 	int n = HELPER_MAX_GROUPS;
+	size_t kept = 0;
 
 	if (getgrouplist(pw->pw_name, pw->pw_gid, c->groups, &n) == -1)
 		return -1;
-	c->ngroups = (size_t)n;
+	qsort(c->groups, (size_t)n, sizeof(gid_t), gid_cmp);
+	for (int i = 0; i < n; i++)
+		if (kept == 0 || c->groups[kept - 1] != c->groups[i])
+			c->groups[kept++] = c->groups[i];
+	c->ngroups = kept;
 	return 0;
 }
 

@@ -3,7 +3,9 @@
  * around the exec of a setuid program is checked or reset here, before
  * any other code runs: argv, signals, descriptors, environment, umask,
  * rlimits, dumpability, and the real uid (so the caller can neither
- * signal nor trace the helper).
+ * signal nor trace the helper). The helper also leaves the caller's
+ * session: a terminal's ^C, ^Z or hangup must not reach it (the client
+ * forwards those over the socket instead).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -32,11 +34,22 @@ static void check_argv(int argc, char **argv)
 		die("started with an empty argument list");
 }
 
+static void leave_session(void)
+{
+	if (setsid() == -1)
+		die("setsid: %s (must be started by symbi-exec)",
+		    strerror(errno));
+}
+
 /* A caller can leave SIGCHLD ignored (waits then lose exit statuses) or
- * signals blocked; start from the defaults. SIGPIPE alone is ignored:
- * a closed stderr must not kill the supervisor before its cleanup. */
+ * signals blocked; start from the defaults. Ignored: SIGPIPE (a closed
+ * stderr must not kill the supervisor before its cleanup) and the
+ * terminal's signals, which a stray process group could still send.
+ * The job child resets all of them before its exec. */
 static void reset_signals(void)
 {
+	static const int ignored[] = {SIGPIPE, SIGINT,  SIGQUIT, SIGTSTP,
+				      SIGTTIN, SIGTTOU, SIGHUP};
 	sigset_t all;
 	struct sigaction sa;
 
@@ -45,7 +58,8 @@ static void reset_signals(void)
 	for (int s = 1; s < NSIG; s++)
 		(void)sigaction(s, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
-	(void)sigaction(SIGPIPE, &sa, NULL);
+	for (size_t i = 0; i < sizeof(ignored) / sizeof(*ignored); i++)
+		(void)sigaction(ignored[i], &sa, NULL);
 	sigfillset(&all);
 	(void)sigprocmask(SIG_UNBLOCK, &all, NULL);
 }
@@ -140,17 +154,21 @@ static const struct rlim_need rlim_needs[] = {
 	{RLIMIT_NPROC, "RLIMIT_NPROC", 0},
 };
 
+_Static_assert(sizeof(rlim_needs) / sizeof(*rlim_needs) == RLIM_NEEDS,
+	       "struct invocation records one rlimit per rlim_needs entry");
+
 /* Soft limits the caller lowered are raised back; hard limits cannot be
  * raised (no CAP_SYS_RESOURCE on some hosts), so a hard limit too low
  * for the helper to do its job safely is refused by name. */
-static void fix_rlimits(void)
+static void fix_rlimits(struct invocation *inv)
 {
-	for (size_t i = 0; i < sizeof(rlim_needs) / sizeof(*rlim_needs); i++) {
+	for (size_t i = 0; i < RLIM_NEEDS; i++) {
 		const struct rlim_need *n = &rlim_needs[i];
 		struct rlimit rl;
 
 		if (getrlimit(n->res, &rl) == -1)
 			die("getrlimit %s: %s", n->name, strerror(errno));
+		inv->rlim[i] = rl;
 		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < n->min)
 			die("the hard limit %s of %llu is too low to run safely",
 			    n->name, (unsigned long long)rl.rlim_max);
@@ -158,6 +176,16 @@ static void fix_rlimits(void)
 		if (setrlimit(n->res, &rl) == -1)
 			die("setrlimit %s: %s", n->name, strerror(errno));
 	}
+}
+
+/* In the job child: the caller's own soft limits, before the policy's
+ * (the helper raised them for itself). Returns 0 or -1 with errno. */
+int inv_restore_rlimits(const struct invocation *inv)
+{
+	for (size_t i = 0; i < RLIM_NEEDS; i++)
+		if (setrlimit(rlim_needs[i].res, &inv->rlim[i]) == -1)
+			return -1;
+	return 0;
 }
 
 static void record_caller(struct invocation *inv)
@@ -178,13 +206,14 @@ static void record_caller(struct invocation *inv)
 void inv_sanitize(int argc, char **argv, struct invocation *inv)
 {
 	check_argv(argc, argv);
+	leave_session();
 	reset_signals();
 	check_stdio();
 	check_socket();
 	check_fds();
 	save_environment(inv);
 	inv->umask = umask(077);
-	fix_rlimits();
+	fix_rlimits(inv);
 	record_caller(inv);
 	priv_take_root();
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)

@@ -46,13 +46,14 @@ static void answer_listing(struct job *j)
 {
 	static struct listing l;
 	static uint8_t buf[PROTO_MAX_MSG];
+	char u[AUDIT_STR];
 	size_t len;
 
 	policy_listing(&j->pol, &j->id, &l);
 	len = proto_encode_listing(&l, buf, sizeof(buf));
 	if (len == 0 || proto_send(j->sock, buf, len) == -1)
 		die("cannot send the listing");
-	log_audit(LOG_INFO, "list user=%s uid=%lu", j->id.user,
+	log_audit(LOG_INFO, "list user=%s uid=%lu", AUDIT(u, j->id.user),
 		  (unsigned long)j->id.uid);
 	exit(0);
 }

@@ -8,6 +8,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -93,7 +95,7 @@ run_child(struct job *j, int st, pid_t helper)
 		report(st, STEP_CGROUP);
 	if (j->ops->child_setup && j->ops->child_setup(j) == -1)
 		report(st, STEP_TIER);
-	if (limits_apply(j) == -1)
+	if (inv_restore_rlimits(&j->inv) == -1 || limits_apply(j) == -1)
 		report(st, STEP_RLIMIT);
 	if (reset_signals() == -1)
 		report(st, STEP_SIGNALS);
@@ -140,11 +142,28 @@ static void describe_failure(struct job *j, const struct exec_status *st)
 	}
 }
 
-/* The exec status: 0 bytes (EOF) when the exec succeeded. */
-static ssize_t read_status(int fd, struct exec_status *st)
+/* The exec status: 0 bytes (EOF) when the exec succeeded; -1 with
+ * ETIMEDOUT when the job's timeout expired first (the user can stop the
+ * child before its exec, or make its chdir hang). */
+static ssize_t read_status(const struct job *j, int fd,
+			   struct exec_status *st)
 {
+	struct pollfd pf = {.fd = fd, .events = POLLIN};
+	uint64_t end = supervise_deadline(j), now;
 	ssize_t n;
 
+	for (;;) {
+		if ((now = now_ms()) >= end) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		n = poll(&pf, 1, (int)(end - now > INT_MAX ? INT_MAX
+							   : end - now));
+		if (n == -1 && errno != EINTR)
+			return -1;
+		if (n > 0)
+			break;
+	}
 	do
 		n = read(fd, st, sizeof(*st));
 	while (n == -1 && errno == EINTR);
@@ -155,8 +174,9 @@ int spawn_job(struct job *j)
 {
 	struct exec_status st = {0, 0};
 	pid_t helper = getpid();
-	int p[2];
+	int p[2], err;
 	ssize_t n;
+	bool late;
 
 	if (pipe2(p, O_CLOEXEC) == -1)
 		die("pipe: %s", strerror(errno));
@@ -175,13 +195,22 @@ int spawn_job(struct job *j)
 		return -1;
 	}
 	j->pidfd = (int)syscall(SYS_pidfd_open, j->pid, 0);
-	n = read_status(p[0], &st);
+	err = errno;
+	n = read_status(j, p[0], &st);
+	late = n == -1 && errno == ETIMEDOUT;
 	close(p[0]);
 	if (n == 0 && j->pidfd != -1)
 		return 0;
-	if (j->pidfd == -1) {
+	if (j->pidfd == -1 || n == -1) {
 		(void)kill(j->pid, SIGKILL);
-		set_message(&j->v, 125, "pidfd_open: %s", strerror(errno));
+		cg_kill(&j->cg);
+	}
+	if (j->pidfd == -1) {
+		set_message(&j->v, 125, "pidfd_open: %s", strerror(err));
+	} else if (late) {
+		set_message(&j->v, 125, "the job did not start within its "
+			    "timeout of %llu s", (unsigned long long)
+			    j->dec.lim.v[LIM_TIMEOUT_S]);
 	} else if (n != sizeof(st)) {
 		set_message(&j->v, 125, "cannot start the job: lost its "
 			    "status");

@@ -84,14 +84,20 @@ static void kill_children(void)
 	fclose(f);
 }
 
-/* The whole job: the tier's own kill, the cgroup, the process group,
- * and everything reparented to the helper. */
+/* Set once the main process is reaped: its pid, and so its process
+ * group's id, may then belong to someone else. */
+static bool main_reaped;
+
+/* The whole job: the tier's own kill, the cgroup, the process group
+ * (while its leader is unreaped), and everything reparented to the
+ * helper. */
 static void kill_job(struct job *j)
 {
 	if (j->ops->kill)
 		j->ops->kill(j);
 	cg_kill(&j->cg);
-	(void)kill(-j->pid, SIGKILL);
+	if (!main_reaped)
+		(void)kill(-j->pid, SIGKILL);
 	kill_children();
 }
 
@@ -120,12 +126,22 @@ static enum client_event client_message(struct job *j)
 	return CLIENT_OK;
 }
 
-static int arm_timer(uint64_t seconds)
+/* The timeout counts from the fork, so it covers the job's start. */
+uint64_t supervise_deadline(const struct job *j)
 {
-	struct itimerspec its = {.it_value = {(time_t)seconds, 0}};
+	return j->start_ms + j->dec.lim.v[LIM_TIMEOUT_S] * 1000;
+}
+
+static int arm_timer(uint64_t deadline_ms)
+{
+	struct itimerspec its = {
+		.it_value = {(time_t)(deadline_ms / 1000),
+			     (long)(deadline_ms % 1000) * 1000000},
+	};
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 
-	if (fd == -1 || timerfd_settime(fd, 0, &its, NULL) == -1)
+	if (fd == -1 ||
+	    timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL) == -1)
 		return -1;
 	return fd;
 }
@@ -141,7 +157,7 @@ static void stop(struct job *j, struct pollfd *pf, int reason)
 /* Until the main process ends. Returns false on a protocol error. */
 static bool wait_main(struct job *j)
 {
-	int tfd = arm_timer(j->dec.lim.v[LIM_TIMEOUT_S]);
+	int tfd = arm_timer(supervise_deadline(j));
 	struct pollfd pf[3] = {
 		{.fd = j->pidfd, .events = POLLIN},
 		{.fd = tfd, .events = POLLIN},
@@ -225,6 +241,7 @@ static void collect(struct job *j)
 
 	while (wait4(j->pid, &status, 0, &ru) == -1 && errno == EINTR)
 		;
+	main_reaped = true;
 	r->wall_ms = now_ms() - j->start_ms;
 	reap_everything(j);
 	main_cpu = tv_ms(&ru.ru_utime) + tv_ms(&ru.ru_stime);

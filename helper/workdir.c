@@ -1,21 +1,27 @@
 /*
- * Step 7: the job's fresh private work directory. Its base lives in
- * world-writable /tmp by default, so root walks to it with O_NOFOLLOW
- * descriptors, creates only the last component, and then trusts the
- * directory only if it is root's and writable by no one else: a user who
- * pre-created it or planted a symlink gets a refusal, not a redirect.
- * The job directory is removed by a child that became the job user, so
- * no root unlink ever runs inside a tree the user controlled.
+ * Step 7: the job's fresh private work directory. Its base may live in
+ * world-writable /tmp, so root walks to it with O_NOFOLLOW descriptors,
+ * creates missing components only inside root's directories, and then
+ * trusts the base only if it is root's and writable by no one else: a
+ * user who pre-created it or planted a symlink gets a refusal, not a
+ * redirect. The job directory is removed by a child that became the job
+ * user, so no root unlink ever runs inside a tree the user controlled;
+ * that child holds a few descriptors whatever the depth, and gets a
+ * deadline, since the user can stop it.
  * With -C DIR the helper never touches DIR: the job chdir()s there after
  * the privilege drop (spawn.c).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -24,52 +30,69 @@
 #include "../shared/util.h"
 #include "helper.h"
 
-static int walk_to_parent(const char *path, const char **last)
+/* One component of the base, never through a symlink. A missing one is
+ * created 0711 (users traverse it to reach their own job directory but
+ * cannot list it), and only in a directory of root's. */
+static int open_component(int parent, const char *name, const char *base)
+{
+	int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	int fd = openat(parent, name, flags);
+	struct stat st;
+
+	if (fd != -1 || errno != ENOENT)
+		return fd;
+	if (fstat(parent, &st) == -1 || st.st_uid != 0 ||
+	    mkdirat(parent, name, 0700) == -1) {
+		errno = ENOENT;
+		return -1;
+	}
+	fd = openat(parent, name, flags);
+	if (fd != -1 && fchmod(fd, 0711) == -1) {
+		close(fd);
+		return -1;
+	}
+	log_audit(LOG_INFO, "created %s (part of the work base %s)", name,
+		  base);
+	return fd;
+}
+
+static int walk_base(const char *base)
 {
 	char comp[NAME_MAX + 1];
-	const char *p = path + 1, *slash;
-	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	const char *p = base + 1;
+	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	while (fd != -1 && (slash = strchr(p, '/')) != NULL) {
+	while (fd != -1 && *p) {
+		size_t len = strcspn(p, "/");
 		int next;
 
-		if ((size_t)(slash - p) > NAME_MAX) {
+		if (len > NAME_MAX) {
 			close(fd);
 			errno = ENAMETOOLONG;
 			return -1;
 		}
-		memcpy(comp, p, (size_t)(slash - p));
-		comp[slash - p] = '\0';
-		next = openat(fd, comp,
-			      O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+		memcpy(comp, p, len);
+		comp[len] = '\0';
+		next = open_component(fd, comp, base);
 		close(fd);
 		fd = next;
-		p = slash + 1;
+		p += len + (p[len] == '/');
 	}
-	*last = p;
 	return fd;
 }
 
-/* The base: created 0711 if missing (users traverse it to reach their
- * own job directory but cannot list it), then checked on the fd. */
+/* An existing base is trusted only if it is root's and writable by no
+ * one else: a user who pre-created it gets a refusal, not a redirect. */
 static int open_base(struct job *j, const char *base)
 {
-	const char *last;
-	int parent, fd = -1;
+	int fd;
 	struct stat st;
 
 	if (!valid_abs_path(base) || strcmp(base, "/") == 0) {
 		set_message(&j->v, 125, "invalid working_directory %s", base);
 		return -1;
 	}
-	parent = walk_to_parent(base, &last);
-	if (parent != -1) {
-		if (mkdirat(parent, last, 0711) == 0)
-			log_audit(LOG_INFO, "created work base %s", base);
-		fd = openat(parent, last,
-			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(parent);
-	}
+	fd = walk_base(base);
 	if (fd == -1 || fstat(fd, &st) == -1) {
 		set_message(&j->v, 125, "cannot use work base %s: %s", base,
 			    strerror(errno));
@@ -79,11 +102,6 @@ static int open_base(struct job *j, const char *base)
 		set_message(&j->v, 125,
 			    "work base %s is not a directory owned by root "
 			    "and writable only by root", base);
-		goto fail;
-	}
-	if ((st.st_mode & 07777) != 0711 && fchmod(fd, 0711) == -1) {
-		set_message(&j->v, 125, "cannot chmod work base %s: %s",
-			    base, strerror(errno));
 		goto fail;
 	}
 	return fd;
@@ -143,69 +161,181 @@ void workdir_describe_dry(struct job *j)
 			 j->pol.native.working_directory);
 }
 
-static int remove_tree(int dfd);
+#define EMPTY_DEADLINE_MS 5000
+#define STUCK_MAX 64
 
-/* A directory the job left mode 000 is still the user's: make it
- * usable before descending. */
-static int remove_entry(int dfd, const char *name)
+/* What could not be removed, skipped from then on so the walk ends. */
+struct stuck {
+	size_t n;
+	struct stat st[STUCK_MAX];
+};
+
+static bool is_stuck(const struct stuck *k, int dfd, const char *name)
 {
-	int sub, rc;
+	struct stat st;
 
-	if (unlinkat(dfd, name, 0) == 0)
-		return 0;
-	if (errno != EISDIR && errno != EPERM)
-		return -1;
-	if (fchmodat(dfd, name, 0700, AT_SYMLINK_NOFOLLOW) == -1)
-		return -1;
-	sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					O_CLOEXEC);
-	if (sub == -1)
-		return -1;
-	rc = remove_tree(sub);
-	close(sub);
-	if (rc == 0)
-		rc = unlinkat(dfd, name, AT_REMOVEDIR);
-	return rc;
+	if (k->n == 0 || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return false;
+	for (size_t i = 0; i < k->n; i++)
+		if (k->st[i].st_dev == st.st_dev && k->st[i].st_ino == st.st_ino)
+			return true;
+	return false;
 }
 
-/* Empties dfd (closing nothing of the caller's). */
-static int remove_tree(int dfd)
+static int add_stuck(struct stuck *k, const struct stat *st)
 {
-	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (k->n == STUCK_MAX)
+		return -1;
+	k->st[k->n++] = *st;
+	return 0;
+}
+
+/* Removes what it can of dfd's entries; returns a descriptor of the
+ * first subdirectory that must be emptied first, -2 when done (*skipped
+ * tells whether something stays), or -1 to give up. */
+static int sweep(int dfd, struct stuck *k, bool *skipped)
+{
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), sub = -2;
 	DIR *d = fd == -1 ? NULL : fdopendir(fd);
 	struct dirent *e;
-	int rc = 0;
+	struct stat st;
 
 	if (d == NULL) {
 		if (fd != -1)
 			close(fd);
 		return -1;
 	}
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+	*skipped = false;
+	while (sub == -2 && (e = readdir(d)) != NULL) {
+		const char *n = e->d_name;
+
+		if (!strcmp(n, ".") || !strcmp(n, ".."))
 			continue;
-		if (remove_entry(dfd, e->d_name) == -1)
-			rc = -1;
+		if (is_stuck(k, dfd, n)) {
+			*skipped = true;
+			continue;
+		}
+		if (unlinkat(dfd, n, 0) == 0 || errno == ENOENT ||
+		    ((errno == EISDIR || errno == EPERM) &&
+		     unlinkat(dfd, n, AT_REMOVEDIR) == 0))
+			continue;
+		/* Not empty: made usable (the job may have left it mode
+		 * 000) and emptied before the next look at dfd. */
+		if ((errno == ENOTEMPTY || errno == EEXIST) &&
+		    fchmodat(dfd, n, 0700, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    (sub = openat(dfd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					       O_CLOEXEC)) != -1)
+			break;
+		sub = -2;
+		*skipped = true;
+		if (fstatat(dfd, n, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    add_stuck(k, &st) == -1)
+			sub = -1;
 	}
 	closedir(d);
+	return sub;
+}
+
+/* Back to the parent through "..", which must still be the directory
+ * the walk came from. */
+static int climb(int fd, const struct stat *parent)
+{
+	int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+
+	close(fd);
+	if (up != -1 && (fstat(up, &st) == -1 || st.st_dev != parent->st_dev ||
+			 st.st_ino != parent->st_ino)) {
+		close(up);
+		up = -1;
+	}
+	return up;
+}
+
+/* Depth first without recursion: one descriptor for the current
+ * directory, a stack of the identities above it. */
+static int empty_tree(int top)
+{
+	static struct stuck k;
+	struct stat *path = NULL, *grown;
+	size_t depth = 0, cap = 0;
+	int fd = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), sub;
+	int rc = -1;
+	bool skipped;
+
+	while (fd != -1) {
+		if (depth == cap) {
+			grown = reallocarray(path, cap = cap * 2 + 64,
+					     sizeof(*path));
+			if (grown == NULL)
+				break;
+			path = grown;
+		}
+		if (fstat(fd, &path[depth]) == -1 ||
+		    (sub = sweep(fd, &k, &skipped)) == -1)
+			break;
+		if (sub >= 0) {
+			close(fd);
+			fd = sub;
+			depth++;
+			continue;
+		}
+		if (depth == 0) {
+			rc = skipped ? -1 : 0;
+			break;
+		}
+		if (skipped && add_stuck(&k, &path[depth]) == -1)
+			break;
+		fd = climb(fd, &path[--depth]);
+	}
+	if (fd != -1)
+		close(fd);
+	free(path);
 	return rc;
 }
 
+static bool reaped_within(int pidfd, pid_t pid, uint64_t deadline)
+{
+	struct pollfd pf = {.fd = pidfd, .events = POLLIN};
+	uint64_t now;
+	int status;
+
+	while ((now = now_ms()) < deadline &&
+	       poll(&pf, 1, (int)(deadline - now)) == 0)
+		;
+	if (!(pf.revents & POLLIN))
+		return false;
+	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       WEXITSTATUS(status) == 0;
+}
+
+/* The child is the user's: it may be stopped or slowed, so it gets a
+ * deadline, then SIGKILL. */
 static void empty_as_user(struct job *j)
 {
 	pid_t pid = fork();
-	int status;
+	int pidfd;
 
 	if (pid == 0) {
-		if (priv_drop(&j->user.c) == -1 || fchmod(j->work_fd, 0700) ||
-		    remove_tree(j->work_fd) == -1)
+		if (setsid() == -1 || priv_drop(&j->user.c) == -1 ||
+		    fchmod(j->work_fd, 0700) || empty_tree(j->work_fd) == -1)
 			_exit(1);
 		_exit(0);
 	}
-	if (pid == -1 || waitpid(pid, &status, 0) == -1 ||
-	    !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		log_audit(LOG_WARNING, "job=%s: could not empty %s",
-			  j->job_id, j->v.workdir);
+	pidfd = pid == -1 ? -1 : (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd != -1 &&
+	    reaped_within(pidfd, pid, now_ms() + EMPTY_DEADLINE_MS)) {
+		close(pidfd);
+		return;
+	}
+	if (pid != -1) {
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+	}
+	if (pidfd != -1)
+		close(pidfd);
+	log_audit(LOG_WARNING, "job=%s: could not empty %s; left it there",
+		  j->job_id, j->v.workdir);
 }
 
 void workdir_remove(struct job *j)

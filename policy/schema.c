@@ -60,6 +60,24 @@ static bool v_env_name(const char *s)
 	return valid_env_name(s, strlen(s));
 }
 
+/* Names through which the dynamic loader or an interpreter loads code
+ * the job did not name: env_keep may not let them through. */
+static bool env_loads_code(const char *s)
+{
+	static const char *const exact[] = { "GCONV_PATH", "BASH_ENV", "ENV",
+		"NODE_OPTIONS", "PERL5LIB", "PERL5OPT", "RUBYOPT", "RUBYLIB" };
+	static const char *const prefix[] = { "LD_", "PYTHON", "BASH_FUNC_" };
+	size_t i;
+
+	for (i = 0; i < sizeof(exact) / sizeof(*exact); i++)
+		if (strcmp(s, exact[i]) == 0)
+			return true;
+	for (i = 0; i < sizeof(prefix) / sizeof(*prefix); i++)
+		if (strncmp(s, prefix[i], strlen(prefix[i])) == 0)
+			return true;
+	return false;
+}
+
 static bool v_account(const char *s)
 {
 	return valid_account_name(s);
@@ -352,6 +370,11 @@ static void apply_strlist(void *base, const struct key_def *k,
 					 "%s)", k->name,
 					 policy_shown(v->el[i].s, b, sizeof(b)),
 					 k->expect);
+		else if (k->valid == v_env_name && env_loads_code(v->el[i].s))
+			policy_error_add(errs, v->el[i].line, v->el[i].col,
+					 "%s: %s can change what the job runs; "
+					 "it may not pass", k->name,
+					 v->el[i].s);
 		else
 			l->s[l->n++] = (char *)v->el[i].s;
 	}
@@ -497,7 +520,7 @@ int schema_defaults(struct policy *p, size_t text_len)
 	p->default_tier = TIER_NONE;
 	p->native.enabled = true;
 	p->native.default_executable = put(p, "bash");
-	p->native.working_directory = put(p, "/tmp/symbiont-native");
+	p->native.working_directory = put(p, "/var/lib/symbi-exec/work");
 	p->native.enforce_resource_limits = true;
 	default_limits(&p->native.lim);
 	p->native.secure_path = put(p, "/usr/local/bin:/usr/bin:/bin");

@@ -192,7 +192,7 @@ static void test_defaults(void)
 	is_num(p.nrules, 0, "no rules");
 	is_num((unsigned)p.default_tier, TIER_NONE, "default tier none");
 	is_str(p.native.default_executable, "bash", "default_executable");
-	is_str(p.native.working_directory, "/tmp/symbiont-native",
+	is_str(p.native.working_directory, "/var/lib/symbi-exec/work",
 	       "working_directory");
 	is_str(p.native.secure_path, "/usr/local/bin:/usr/bin:/bin",
 	       "secure_path");
