@@ -75,10 +75,23 @@ build/tools/%: tests/tools/%.c $(COMMON_OBJ)
 # test_json includes client/json.c: it tests the client's encoder alone.
 build/tests/test_json: client/json.c client/json.h
 
-# The whole suite, as root: unit tests, then integration tests that install
-# into a temporary prefix and run the client as unprivileged users.
-check: all
-	prove -v --exec '' $(UNIT_BIN) $(sort $(wildcard tests/*.t))
+# The whole suite, as root: missing packages installed, unit tests, then
+# integration tests that install into a temporary prefix and run the
+# client as unprivileged users; then the assurance targets (mk/): lint,
+# the sanitizer run and a short fuzz of every parser. Every part runs even
+# if an earlier one failed; any failure fails check.
+FUZZ_SECONDS ?= 20
+check:
+	./tests/deps.sh
+	$(MAKE) all
+	@rc=0; \
+	prove -v --exec '' $(UNIT_BIN) $(sort $(wildcard tests/*.t)) || rc=1; \
+	for t in lint check-sanitize fuzz; do \
+		echo "check: make $$t"; \
+		$(MAKE) --no-print-directory $$t FUZZ_SECONDS=$(FUZZ_SECONDS) || \
+			{ echo "check: $$t FAILED"; rc=1; }; \
+	done; \
+	exit $$rc
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/symbi-exec
