@@ -64,7 +64,7 @@ build/symbi-exec-helper: $(HELPER_OBJ) $(COMMON_OBJ)
 build/symbi-exec: $(CLIENT_OBJ) $(COMMON_OBJ)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-build/tests/%: tests/unit/%.c $(COMMON_OBJ)
+build/tests/%: tests/unit/%.c $(COMMON_OBJ) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(COMMON_OBJ) $(PKG_LIBS)
 

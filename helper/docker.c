@@ -38,18 +38,6 @@
 #define GVISOR_BASE_THREADS 128u
 #define GVISOR_THREADS_PER_PROC 16u
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static const char *docker_host(const struct docker_job *j)
 {
 	const char *h = j->pol->docker.docker_host;
@@ -57,21 +45,12 @@ static const char *docker_host(const struct docker_job *j)
 	return h && *h ? h : DOCKER_DEFAULT_HOST;
 }
 
-static bool chars_in(const char *s, const char *extra)
-{
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || strchr(extra, *s)))
-			return false;
-	return true;
-}
-
 bool docker_image_name_ok(const char *image)
 {
 	size_t n = strnlen(image, 256);
 
 	return n > 0 && n <= 255 && image[0] != '-' &&
-	       chars_in(image, "._/:@-");
+	       only_chars(image, "._/:@-");
 }
 
 /* A plain name for a network or a runtime: no option, no "container:". */
@@ -79,7 +58,7 @@ static bool plain_name_ok(const char *s)
 {
 	size_t n = strnlen(s, 129);
 
-	return n > 0 && n <= 128 && s[0] != '-' && chars_in(s, "._-");
+	return n > 0 && n <= 128 && s[0] != '-' && only_chars(s, "._-");
 }
 
 static int arg_add(struct docker_job *j, const char *fmt, ...)
@@ -116,19 +95,19 @@ static int check_binary(const char *path, char *err, size_t errlen)
 
 	free(canon);
 	if (!same || copy_str(dir, sizeof dir, path) != 0) {
-		set_err(err, errlen, "docker_binary %s: not an absolute path "
+		fmt_msg(err, errlen, "docker_binary %s: not an absolute path "
 			"free of symlinks", path ? path : "(unset)");
 		return -1;
 	}
 	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    !(st.st_mode & S_IXUSR)) {
-		set_err(err, errlen, "docker_binary %s: not an executable file",
+		fmt_msg(err, errlen, "docker_binary %s: not an executable file",
 			path);
 		return -1;
 	}
 	for (;;) {
 		if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
-			set_err(err, errlen, "docker_binary %s: %s is not owned "
+			fmt_msg(err, errlen, "docker_binary %s: %s is not owned "
 				"by root or is writable by others", path, dir);
 			return -1;
 		}
@@ -137,7 +116,7 @@ static int check_binary(const char *path, char *err, size_t errlen)
 			return 0;
 		slash[slash == dir ? 1 : 0] = '\0';
 		if (stat(dir, &st) != 0) {
-			set_err(err, errlen, "docker_binary %s: %s: %s", path,
+			fmt_msg(err, errlen, "docker_binary %s: %s: %s", path,
 				dir, strerror(errno));
 			return -1;
 		}
@@ -158,13 +137,13 @@ static bool image_allowed(const struct docker_job *j)
 static int check_image(const struct docker_job *j, char *err, size_t errlen)
 {
 	if (!j->image || !*j->image) {
-		set_err(err, errlen, "tier %s needs --image=IMAGE (see "
+		fmt_msg(err, errlen, "tier %s needs --image=IMAGE (see "
 			"symbi-exec --list for the allowed images)",
 			tier_name(j->tier));
 		return -1;
 	}
 	if (!docker_image_name_ok(j->image) || !image_allowed(j)) {
-		set_err(err, errlen, "image %.255s is not allowed by the policy",
+		fmt_msg(err, errlen, "image %.255s is not allowed by the policy",
 			j->image);
 		return -1;
 	}
@@ -181,7 +160,7 @@ static int check_env(const struct docker_job *j, char *err, size_t errlen)
 		/* "-e NAME" alone would copy NAME from the docker client's own
 		 * environment: always give the value. */
 		if (!eq || !valid_env_name(j->env[i], (size_t)(eq - j->env[i]))) {
-			set_err(err, errlen, "--env %.128s: expected NAME=VALUE "
+			fmt_msg(err, errlen, "--env %.128s: expected NAME=VALUE "
 				"with a valid name", j->env[i]);
 			return -1;
 		}
@@ -193,12 +172,12 @@ static int check_identity(const struct docker_job *j, char *err,
 			  size_t errlen)
 {
 	if (j->uid == 0 || j->gid == 0) {
-		set_err(err, errlen, "tier %s never runs a job as root",
+		fmt_msg(err, errlen, "tier %s never runs a job as root",
 			tier_name(j->tier));
 		return -1;
 	}
 	if (!j->argv || !j->argv[0]) {
-		set_err(err, errlen, "no command given");
+		fmt_msg(err, errlen, "no command given");
 		return -1;
 	}
 	return 0;
@@ -213,7 +192,7 @@ static const char *network_mode(const struct docker_job *j, char *err,
 		return "none";
 	/* "host" would hand over the host's network namespace. */
 	if (!m || !plain_name_ok(m) || strcmp(m, "host") == 0) {
-		set_err(err, errlen, "docker.network_mode \"%.64s\" is refused",
+		fmt_msg(err, errlen, "docker.network_mode \"%.64s\" is refused",
 			m ? m : "");
 		return NULL;
 	}
@@ -231,12 +210,12 @@ static const char *tier_runtime(const struct docker_job *j, char *err,
 	if (!r || !*r) {
 		if (j->tier != TIER_GVISOR)
 			return "";
-		set_err(err, errlen, "tier gvisor is not available: the policy "
+		fmt_msg(err, errlen, "tier gvisor is not available: the policy "
 			"names no [gvisor] runtime");
 		return NULL;
 	}
 	if (!plain_name_ok(r)) {
-		set_err(err, errlen, "runtime \"%.64s\" is not a valid name", r);
+		fmt_msg(err, errlen, "runtime \"%.64s\" is not a valid name", r);
 		return NULL;
 	}
 	return r;
@@ -342,14 +321,14 @@ static int check_runtime(const struct docker_job *j, const char *rt,
 	char out[4096], want[160];
 
 	if (docker_aux(j, sub, out, sizeof out) != 0) {
-		set_err(err, errlen, "tier %s is not available: the docker "
+		fmt_msg(err, errlen, "tier %s is not available: the docker "
 			"engine at %.200s does not answer", tier_name(j->tier),
 			docker_host(j));
 		return -1;
 	}
 	snprintf(want, sizeof want, " %s ", rt);
 	if (!strstr(out, want)) {
-		set_err(err, errlen, "tier %s is not available: runtime %s is "
+		fmt_msg(err, errlen, "tier %s is not available: runtime %s is "
 			"not configured in the docker engine", tier_name(j->tier),
 			rt);
 		return -1;
@@ -404,7 +383,7 @@ static int check_volumes(struct docker_job *j, char *err, size_t errlen)
 	unsigned i;
 
 	if (j->volc > PROTO_MAX_VOLUMES) {
-		set_err(err, errlen, "too many volumes");
+		fmt_msg(err, errlen, "too many volumes");
 		return -1;
 	}
 	for (i = 0; i < j->volc; i++) {
@@ -417,7 +396,7 @@ static int check_volumes(struct docker_job *j, char *err, size_t errlen)
 		if (strpbrk(v->src, ",\"") || strpbrk(v->dst, ",\"") ||
 		    volume_path_under(v->dst, "/workspace") ||
 		    strcmp(v->dst, "/tmp") == 0) {
-			set_err(err, errlen, "volume %.200s: paths with ',' or "
+			fmt_msg(err, errlen, "volume %.200s: paths with ',' or "
 				"'\"', and targets /tmp or in /workspace, are "
 				"refused", j->vol[i]);
 			return -1;
@@ -475,14 +454,14 @@ static int build_argv(struct docker_job *j, char *err, size_t errlen)
 	j->nargs = 0;
 	j->arena_used = 0;
 	if (!j->job_id || strlen(j->job_id) > 48 || !*j->job_id ||
-	    !chars_in(j->job_id, "_.-") || j->job_id[0] == '-') {
-		set_err(err, errlen, "internal error: bad job id");
+	    !only_chars(j->job_id, "_.-") || j->job_id[0] == '-') {
+		fmt_msg(err, errlen, "internal error: bad job id");
 		return -1;
 	}
 	snprintf(j->name, sizeof j->name, "symbi-%s", j->job_id);
 	if (!j->workdir || !valid_abs_path(j->workdir) ||
 	    strchr(j->workdir, ':') || volume_path_dangerous(j->workdir)) {
-		set_err(err, errlen, "work directory %.200s cannot be mounted "
+		fmt_msg(err, errlen, "work directory %.200s cannot be mounted "
 			"into a container", j->workdir ? j->workdir : "(none)");
 		return -1;
 	}
@@ -502,7 +481,7 @@ static int build_argv(struct docker_job *j, char *err, size_t errlen)
 			goto too_large;
 	return 0;
 too_large:
-	set_err(err, errlen, "request too large for tier %s",
+	fmt_msg(err, errlen, "request too large for tier %s",
 		tier_name(j->tier));
 	return -1;
 }
@@ -518,7 +497,7 @@ int docker_prepare(struct docker_job *j, char *err, size_t errlen)
 	for (i = 0; i < PROTO_MAX_VOLUMES; i++)
 		j->vols[i].src_fd = -1;
 	if (j->tier != TIER_DOCKER && j->tier != TIER_GVISOR) {
-		set_err(err, errlen, "internal error: not a docker tier");
+		fmt_msg(err, errlen, "internal error: not a docker tier");
 		return 125;
 	}
 	if (check_identity(j, err, errlen) ||
@@ -526,7 +505,7 @@ int docker_prepare(struct docker_job *j, char *err, size_t errlen)
 	    check_image(j, err, errlen) || check_env(j, err, errlen))
 		return 125;
 	if (j->lim->v[LIM_CPU_MILLICORES] < 10) {
-		set_err(err, errlen, "tier %s needs --max-cpu of at least 0.01",
+		fmt_msg(err, errlen, "tier %s needs --max-cpu of at least 0.01",
 			tier_name(j->tier));
 		return 125;
 	}
@@ -546,7 +525,7 @@ int docker_start(struct docker_job *j, char *err, size_t errlen)
 		return -1;
 	pid = fork();
 	if (pid < 0) {
-		set_err(err, errlen, "fork: %s", strerror(errno));
+		fmt_msg(err, errlen, "fork: %s", strerror(errno));
 		return -1;
 	}
 	if (pid == 0) {
@@ -562,7 +541,7 @@ int docker_start(struct docker_job *j, char *err, size_t errlen)
 	j->started = true;
 	j->client_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (j->client_pidfd < 0) {
-		set_err(err, errlen, "pidfd_open: %s", strerror(errno));
+		fmt_msg(err, errlen, "pidfd_open: %s", strerror(errno));
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		docker_cleanup(j);
@@ -659,7 +638,7 @@ int docker_finish(struct docker_job *j, int wstatus, struct result *res,
 	j->finished = true;
 	inspect(j, &st);
 	if (!remove_container(j))
-		set_err(err, errlen, "container %s could not be removed",
+		fmt_msg(err, errlen, "container %s could not be removed",
 			j->name);
 	res->signal = 0;
 	if (st.found && st.oom) {
@@ -680,7 +659,7 @@ int docker_finish(struct docker_job *j, int wstatus, struct result *res,
 	}
 	res->exit_code = 125;
 	if (!err[0])
-		set_err(err, errlen, "docker failed (status %d): the container "
+		fmt_msg(err, errlen, "docker failed (status %d): the container "
 			"did not start", client);
 	return 125;
 }

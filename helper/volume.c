@@ -41,18 +41,6 @@ struct child_answer {
 	char msg[256];
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 bool volume_path_under(const char *path, const char *root)
 {
 	size_t n = strlen(root);
@@ -96,7 +84,7 @@ static int parse_spec(const char *spec, struct volume *out, char *err,
 	size_t slen, dlen;
 
 	if (!c1) {
-		set_err(err, errlen, "volume %s: expected SRC:DST[:ro|:rw]", spec);
+		fmt_msg(err, errlen, "volume %s: expected SRC:DST[:ro|:rw]", spec);
 		return -1;
 	}
 	c2 = strchr(c1 + 1, ':');
@@ -104,7 +92,7 @@ static int parse_spec(const char *spec, struct volume *out, char *err,
 	dlen = c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1);
 	mode = c2 ? c2 + 1 : "rw";
 	if (slen >= sizeof out->src || dlen >= sizeof out->dst) {
-		set_err(err, errlen, "volume %.64s...: path too long", spec);
+		fmt_msg(err, errlen, "volume %.64s...: path too long", spec);
 		return -1;
 	}
 	memcpy(out->src, spec, slen);
@@ -116,7 +104,7 @@ static int parse_spec(const char *spec, struct volume *out, char *err,
 	else if (strcmp(mode, "rw") == 0)
 		out->read_only = false;
 	else {
-		set_err(err, errlen,
+		fmt_msg(err, errlen,
 			"volume %s: mode must be ro or rw, not \"%s\"", spec,
 			mode);
 		return -1;
@@ -131,32 +119,32 @@ static int check_strings(const char *spec, const struct volume *v,
 	unsigned i;
 
 	if (!valid_abs_path(v->src)) {
-		set_err(err, errlen,
+		fmt_msg(err, errlen,
 			"volume %s: source must be an absolute path without "
 			"empty, \".\" or \"..\" components", spec);
 		return -1;
 	}
 	if (!valid_abs_path(v->dst)) {
-		set_err(err, errlen,
+		fmt_msg(err, errlen,
 			"volume %s: target must be an absolute path without "
 			"empty, \".\" or \"..\" components", spec);
 		return -1;
 	}
 	bad = dangerous_match(v->src);
 	if (bad) {
-		set_err(err, errlen,
+		fmt_msg(err, errlen,
 			"volume %s: the host path %s is never mounted into a job",
 			spec, bad);
 		return -1;
 	}
 	if (strcmp(v->dst, "/") == 0) {
-		set_err(err, errlen, "volume %s: target / is refused", spec);
+		fmt_msg(err, errlen, "volume %s: target / is refused", spec);
 		return -1;
 	}
 	for (i = 0; i < sizeof forbidden_targets / sizeof *forbidden_targets;
 	     i++) {
 		if (volume_path_under(v->dst, forbidden_targets[i])) {
-			set_err(err, errlen, "volume %s: target in %s is refused",
+			fmt_msg(err, errlen, "volume %s: target in %s is refused",
 				spec, forbidden_targets[i]);
 			return -1;
 		}
@@ -164,7 +152,7 @@ static int check_strings(const char *spec, const struct volume *v,
 	for (i = 0; roots && i < roots->n; i++)
 		if (volume_path_under(v->src, roots->s[i]))
 			return 0;
-	set_err(err, errlen, "volume %s: %s is not under any of the policy's "
+	fmt_msg(err, errlen, "volume %s: %s is not under any of the policy's "
 		"volume_roots", spec, v->src);
 	return -1;
 }
@@ -205,11 +193,11 @@ static int resolve_as_caller(const struct volume *v, struct child_answer *a)
 
 	canon = realpath(v->src, NULL);
 	if (!canon) {
-		set_err(a->msg, sizeof a->msg, "%s: %s", v->src, strerror(errno));
+		fmt_msg(a->msg, sizeof a->msg, "%s: %s", v->src, strerror(errno));
 		return -1;
 	}
 	if (strcmp(canon, v->src) != 0) {
-		set_err(a->msg, sizeof a->msg,
+		fmt_msg(a->msg, sizeof a->msg,
 			 "%s goes through a symlink (it resolves to %.100s)",
 			 v->src, canon);
 		free(canon);
@@ -218,12 +206,12 @@ static int resolve_as_caller(const struct volume *v, struct child_answer *a)
 	free(canon);
 	fd = open(v->src, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0 || !fd_path_is(fd, v->src)) {
-		set_err(a->msg, sizeof a->msg, "%s changed while checked",
+		fmt_msg(a->msg, sizeof a->msg, "%s changed while checked",
 			 v->src);
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
-		set_err(a->msg, sizeof a->msg,
+		fmt_msg(a->msg, sizeof a->msg,
 			 "%s is neither a directory nor a regular file", v->src);
 		close(fd);
 		return -1;
@@ -231,7 +219,7 @@ static int resolve_as_caller(const struct volume *v, struct child_answer *a)
 	mode = R_OK | (S_ISDIR(st.st_mode) ? X_OK : 0) | (v->read_only ? 0 : W_OK);
 	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
 	if (access(link, mode) != 0) {
-		set_err(a->msg, sizeof a->msg, "%s is not %s by you", v->src,
+		fmt_msg(a->msg, sizeof a->msg, "%s is not %s by you", v->src,
 			 v->read_only ? "readable" : "readable and writable");
 		close(fd);
 		return -1;
@@ -291,13 +279,13 @@ static int check_as_caller(const char *spec, struct volume *v, uid_t uid,
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-		set_err(err, errlen, "volume %s: socketpair: %s", spec,
+		fmt_msg(err, errlen, "volume %s: socketpair: %s", spec,
 			strerror(errno));
 		return -1;
 	}
 	pid = fork();
 	if (pid < 0) {
-		set_err(err, errlen, "volume %s: fork: %s", spec, strerror(errno));
+		fmt_msg(err, errlen, "volume %s: fork: %s", spec, strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
 		return -1;
@@ -321,14 +309,14 @@ static int check_as_caller(const char *spec, struct volume *v, uid_t uid,
 	    !a.ok || fd < 0) {
 		if (fd >= 0)
 			close(fd);
-		set_err(err, errlen, "volume %s: %s", spec,
+		fmt_msg(err, errlen, "volume %s: %s", spec,
 			rc == 0 && a.msg[0] ? a.msg : "could not be checked");
 		return -1;
 	}
 	/* Same object, seen from the helper: the path still names it. */
 	if (!fd_path_is(fd, v->src)) {
 		close(fd);
-		set_err(err, errlen, "volume %s: %s changed while checked", spec,
+		fmt_msg(err, errlen, "volume %s: %s changed while checked", spec,
 			v->src);
 		return -1;
 	}
@@ -343,12 +331,12 @@ int volume_check(const char *spec, const struct strlist *roots, uid_t uid,
 	memset(out, 0, sizeof *out);
 	out->src_fd = -1;
 	if (!roots || roots->n == 0) {
-		set_err(err, errlen, "volume %s: the policy allows no volumes "
+		fmt_msg(err, errlen, "volume %s: the policy allows no volumes "
 			"(volume_roots is empty)", spec);
 		return -1;
 	}
 	if (has_control_char(spec)) {
-		set_err(err, errlen, "volume: control characters are refused");
+		fmt_msg(err, errlen, "volume: control characters are refused");
 		return -1;
 	}
 	if (parse_spec(spec, out, err, errlen) != 0 ||

@@ -12,15 +12,6 @@
 
 /* ---- value checks ------------------------------------------------------ */
 
-static bool chars_in(const char *s, const char *extra)
-{
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || strchr(extra, *s)))
-			return false;
-	return true;
-}
-
 static bool v_abs_path(const char *s)
 {
 	return valid_abs_path(s);
@@ -31,7 +22,7 @@ static bool v_executable(const char *s)
 	if (s[0] == '/')
 		return valid_abs_path(s);
 	return s[0] && strcmp(s, ".") != 0 && strcmp(s, "..") != 0 &&
-	       strlen(s) <= 255 && chars_in(s, "._+-");
+	       strlen(s) <= 255 && only_chars(s, "._+-");
 }
 
 static bool v_secure_path(const char *s)
@@ -98,7 +89,7 @@ static bool v_docker_host(const char *s)
 static bool v_image(const char *s)
 {
 	return s[0] && s[0] != '-' && strlen(s) <= 255 &&
-	       chars_in(s, "._/:@-");
+	       only_chars(s, "._/:@-");
 }
 
 static bool v_network_mode(const char *s)
@@ -116,7 +107,7 @@ static bool v_network_mode(const char *s)
 
 static bool v_runtime(const char *s)
 {
-	return chars_in(s, "._-") && strlen(s) <= 64;
+	return only_chars(s, "._-") && strlen(s) <= 64;
 }
 
 /* ---- the tables ------------------------------------------------------- */

@@ -1,6 +1,8 @@
 /* Strict parsing and validation: see util.h. No side effects. */
 #include "shared/util.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 static bool is_digit(char c)
@@ -161,4 +163,22 @@ int copy_str(char *dst, size_t cap, const char *src)
 	}
 	memcpy(dst, src, n + 1);
 	return 0;
+}
+
+bool only_chars(const char *s, const char *extra)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr(extra, *s)))
+			return false;
+	return true;
+}
+
+void fmt_msg(char *buf, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, cap, fmt, ap);
+	va_end(ap);
 }

@@ -25,6 +25,13 @@ bool valid_account_name(const char *s);
  * "/"), no NUL, <= 4095 bytes. */
 bool valid_abs_path(const char *s);
 
+/* Only ASCII letters, digits and bytes of extra in s. */
+bool only_chars(const char *s, const char *extra);
+
+/* vsnprintf into buf[cap]: for "char *err, size_t errlen" outputs. */
+void fmt_msg(char *buf, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* strlcpy that reports truncation: 0 if src fit, -1 otherwise. */
 int copy_str(char *dst, size_t cap, const char *src);
 

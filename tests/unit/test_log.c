@@ -17,23 +17,7 @@
 
 #include "shared/log.h"
 
-static int test_no;
-static int failures;
-
-__attribute__((format(printf, 2, 3)))
-static void ok(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %d - ", cond ? "ok" : "not ok", ++test_no);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!cond)
-		failures++;
-}
+#include "tests/unit/tap.h"
 
 static char dir[] = "/tmp/test_log.XXXXXX";
 static char listen_path[128];

@@ -12,22 +12,7 @@
 #include "shared/buf.h"
 #include "shared/proto.h"
 
-static int test_no;
-static int failures;
-
-__attribute__((format(printf, 2, 3)))
-static void ok(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %d - ", cond ? "ok" : "not ok", ++test_no);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!cond)
-		failures++;
-}
+#include "tests/unit/tap.h"
 
 static uint8_t msg[PROTO_MAX_MSG + 64];
 static uint8_t msg2[PROTO_MAX_MSG + 64];

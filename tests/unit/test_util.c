@@ -6,22 +6,7 @@
 
 #include "shared/util.h"
 
-static int test_no;
-static int failures;
-
-__attribute__((format(printf, 2, 3)))
-static void ok(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %d - ", cond ? "ok" : "not ok", ++test_no);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!cond)
-		failures++;
-}
+#include "tests/unit/tap.h"
 
 /* s with control characters escaped, for a one-line TAP description. */
 static const char *show(const char *s)
