@@ -1,6 +1,7 @@
 /*
  * The job's environment, built from nothing: PATH from the policy's
- * secure_path, the account's HOME/USER/LOGNAME/SHELL, the env_keep names
+ * secure_path, the account's HOME (tier isolated: the work directory)
+ * USER/LOGNAME/SHELL, the env_keep names
  * found in the caller's environment, then the request's --env entries
  * (the judge allowed their names). Values are opaque; only the total
  * size is bounded.
@@ -13,7 +14,7 @@
 #include "helper.h"
 
 #define ENV_MAX_ENTRIES 160
-#define ENV_MAX_BYTES (256u * 1024u)
+#define ENV_MAX_BYTES ((size_t)256 * 1024)
 
 struct env {
 	char *e[ENV_MAX_ENTRIES + 1];
@@ -58,9 +59,12 @@ static const char *inherited(char **environ, const char *name)
 static int put_base(struct env *env, const struct job *j)
 {
 	const struct account *a = &j->user;
+	/* The isolated view has no /home: HOME is the work directory. */
+	const char *home = j->dec.tier == TIER_ISOLATED ? j->v.workdir
+							: a->home;
 
 	return env_put(env, "PATH", 4, j->pol.native.secure_path) |
-	       env_put(env, "HOME", 4, a->home) |
+	       env_put(env, "HOME", 4, home) |
 	       env_put(env, "USER", 4, a->name) |
 	       env_put(env, "LOGNAME", 7, a->name) |
 	       env_put(env, "SHELL", 5, a->shell);
@@ -88,7 +92,7 @@ int env_build(struct job *j)
 	}
 	if (rc != 0) {
 		set_message(&j->v, 125, "the job environment is too large "
-			    "(at most %u bytes)", ENV_MAX_BYTES);
+			    "(at most %zu bytes)", ENV_MAX_BYTES);
 		return -1;
 	}
 	env.e[env.n] = NULL;

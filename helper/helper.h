@@ -29,6 +29,14 @@
  *   child_seal   in the job child after the drop and chdir, right
  *                before execveat (seccomp). Both child hooks return 0 or
  *                -1 with errno set; the failure reaches the client.
+ *   fork         replaces fork() in spawn_job (isolated: the namespace
+ *                init, which forks the job child running child(arg)).
+ *                Returns the pid to supervise, or -1 with j->v filled
+ *                and nothing left running. The child then skips the
+ *                cgroup join (its parent joined), expects pid 1 as its
+ *                parent, and reaches the work directory by path.
+ *   status       after that pid is reaped: the job's own wait status,
+ *                from the supervised pid's (the init's report).
  *   start        replaces spawn_job entirely (docker: fork the docker
  *                client itself). Must set j->pid, j->pidfd, j->start_ms
  *                and return 0 once the job runs, or fill j->v and return
@@ -104,6 +112,8 @@ struct job;
 struct tier_ops {
 	int (*prepare)(struct job *j);
 	int (*start)(struct job *j);
+	pid_t (*fork)(struct job *j, int (*child)(void *), void *arg);
+	int (*status)(struct job *j, int wstatus);
 	int (*child_setup)(struct job *j);
 	int (*child_seal)(struct job *j);
 	void (*signal)(struct job *j, int signo);

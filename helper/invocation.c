@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -64,11 +65,27 @@ static void reset_signals(void)
 	(void)sigprocmask(SIG_UNBLOCK, &all, NULL);
 }
 
+/* For a setuid program, glibc reopens a closed fd 0 as /dev/full
+ * write-only and a closed fd 1 or 2 as /dev/null read-only before main.
+ * Exactly those stand-ins mean "closed": a real </dev/null or >/dev/null
+ * has the other access mode. */
+static bool glibc_stand_in(int fd)
+{
+	int want_acc = fd == 0 ? O_WRONLY : O_RDONLY;
+	dev_t want_dev = makedev(1, fd == 0 ? 7 : 3);
+	int fl = fcntl(fd, F_GETFL);
+	struct stat st;
+
+	return fl != -1 && (fl & O_ACCMODE) == want_acc &&
+	       fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) &&
+	       st.st_rdev == want_dev;
+}
+
 /* stderr may be closed: this refusal goes to syslog only. */
 static void check_stdio(void)
 {
 	for (int fd = 0; fd <= 2; fd++) {
-		if (fcntl(fd, F_GETFD) == -1) {
+		if (fcntl(fd, F_GETFD) == -1 || glibc_stand_in(fd)) {
 			log_audit(LOG_WARNING, "refused: fd %d is not open", fd);
 			_exit(125);
 		}

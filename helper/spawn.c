@@ -89,9 +89,14 @@ static int close_other_fds(int a, int b, int c)
 static void __attribute__((noreturn))
 run_child(struct job *j, int st, pid_t helper)
 {
+	/* Under a tier's fork (the namespace init, ns.c): the init joined
+	 * the cgroup and is our parent, pid 1; the work directory is
+	 * mounted at its host path, and no directory fd came through. */
+	bool in_ns = j->ops->fork != NULL;
+
 	if (setsid() == -1)
 		report(st, STEP_SETSID);
-	if (cg_join(&j->cg) == -1)
+	if (!in_ns && cg_join(&j->cg) == -1)
 		report(st, STEP_CGROUP);
 	if (j->ops->child_setup && j->ops->child_setup(j) == -1)
 		report(st, STEP_TIER);
@@ -100,22 +105,55 @@ run_child(struct job *j, int st, pid_t helper)
 	if (reset_signals() == -1)
 		report(st, STEP_SIGNALS);
 	umask(j->inv.umask);
-	if (close_other_fds(st, j->exe_fd, j->work_fd) == -1)
+	if (close_other_fds(st, j->exe_fd, in_ns ? -1 : j->work_fd) == -1)
 		report(st, STEP_FDS);
 	if (priv_drop(&j->user.c) == -1)
 		report(st, STEP_PRIV);
 	/* After the uid change: a credential change clears it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
-	    getppid() != helper) {
+	    getppid() != (in_ns ? 1 : helper)) {
 		errno = ESRCH;
 		report(st, STEP_PARENT);
 	}
-	if ((j->req.workdir ? chdir(j->req.workdir) : fchdir(j->work_fd)))
+	if (j->req.workdir || in_ns ? chdir(j->v.workdir) : fchdir(j->work_fd))
 		report(st, STEP_CHDIR);
 	if (j->ops->child_seal && j->ops->child_seal(j) == -1)
 		report(st, STEP_SEAL);
 	priv_exec(j->exe_fd, j->argv, j->envp);
 	report(st, STEP_EXEC);
+}
+
+struct child_arg {
+	struct job *j;
+	int st;
+	pid_t helper;
+};
+
+static int child_main(void *p)
+{
+	const struct child_arg *a = p;
+
+	run_child(a->j, a->st, a->helper);
+}
+
+/* The job's main process (or the tier's stand-in for it), -1 with j->v
+ * filled. */
+static pid_t fork_job(struct job *j, int p[2], pid_t helper)
+{
+	struct child_arg ca = {j, p[1], helper};
+	pid_t pid;
+
+	if (j->ops->fork)
+		return j->ops->fork(j, child_main, &ca);
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		run_child(j, p[1], helper);
+	}
+	if (pid == -1)
+		set_message(&j->v, 125, "cannot start the job: fork: %s",
+			    strerror(errno));
+	return pid;
 }
 
 static void describe_failure(struct job *j, const struct exec_status *st)
@@ -181,17 +219,11 @@ int spawn_job(struct job *j)
 	if (pipe2(p, O_CLOEXEC) == -1)
 		die("pipe: %s", strerror(errno));
 	j->start_ms = now_ms();
-	j->pid = fork();
-	if (j->pid == 0) {
-		close(p[0]);
-		run_child(j, p[1], helper);
-	}
+	j->pid = fork_job(j, p, helper);
 	close(p[1]);
 	if (j->pid == -1) {
 		close(p[0]);
 		j->pid = 0;
-		set_message(&j->v, 125, "cannot start the job: fork: %s",
-			    strerror(errno));
 		return -1;
 	}
 	j->pidfd = (int)syscall(SYS_pidfd_open, j->pid, 0);

@@ -8,6 +8,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "../shared/log.h"
+#include "../shared/util.h"
 #include "helper.h"
 
 enum client_event { CLIENT_OK, CLIENT_GONE, CLIENT_BAD };
@@ -32,13 +34,22 @@ void supervise_prepare(void)
 		die("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 }
 
+/* A pid as /proc writes it, or 0. */
+static pid_t pid_of(const char *s)
+{
+	uint64_t v;
+
+	return parse_u64(s, INT_MAX, &v) == 0 ? (pid_t)v : 0;
+}
+
 static void kill_pids_in(FILE *f)
 {
-	long pid;
+	char tok[24];
+	pid_t pid;
 
-	while (fscanf(f, "%ld", &pid) == 1)
-		if (pid > 1)
-			(void)kill((pid_t)pid, SIGKILL);
+	while (fscanf(f, "%23s", tok) == 1)
+		if ((pid = pid_of(tok)) > 1)
+			(void)kill(pid, SIGKILL);
 }
 
 /* Scan /proc when the kernel lacks /proc/PID/task/TID/children. */
@@ -48,8 +59,7 @@ static void kill_children_scan(pid_t self)
 	struct dirent *e;
 
 	while (d && (e = readdir(d)) != NULL) {
-		char path[300], comm_end[512];
-		long ppid;
+		char path[300], comm_end[512], ppid[24];
 		FILE *f;
 		char *p;
 
@@ -61,8 +71,9 @@ static void kill_children_scan(pid_t self)
 		/* comm may hold spaces and parens: parse after the last ')'. */
 		if (fgets(comm_end, sizeof(comm_end), f) &&
 		    (p = strrchr(comm_end, ')')) != NULL &&
-		    sscanf(p + 1, " %*c %ld", &ppid) == 1 && ppid == self)
-			(void)kill((pid_t)atol(e->d_name), SIGKILL);
+		    sscanf(p + 1, " %*c %23s", ppid) == 1 &&
+		    pid_of(ppid) == self && pid_of(e->d_name) > 1)
+			(void)kill(pid_of(e->d_name), SIGKILL);
 		fclose(f);
 	}
 	if (d)
@@ -242,6 +253,8 @@ static void collect(struct job *j)
 	while (wait4(j->pid, &status, 0, &ru) == -1 && errno == EINTR)
 		;
 	main_reaped = true;
+	if (j->ops->status)
+		status = j->ops->status(j, status);
 	r->wall_ms = now_ms() - j->start_ms;
 	reap_everything(j);
 	main_cpu = tv_ms(&ru.ru_utime) + tv_ms(&ru.ru_stime);

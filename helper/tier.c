@@ -10,6 +10,7 @@ static const struct tier_ops tier_none_ops = {
 	.prepare = exe_resolve,
 };
 
+extern const struct tier_ops tier_isolated_ops;
 extern const struct tier_ops tier_docker_ops;
 
 const struct tier_ops *tier_ops_for(int tier)
@@ -17,6 +18,8 @@ const struct tier_ops *tier_ops_for(int tier)
 	switch (tier) {
 	case TIER_NONE:
 		return &tier_none_ops;
+	case TIER_ISOLATED:
+		return &tier_isolated_ops;
 	case TIER_DOCKER:
 	case TIER_GVISOR:
 		return &tier_docker_ops;

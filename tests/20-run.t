@@ -74,11 +74,13 @@ write_policy "$(TP_TIERS='"isolated"' test_policy)"
 run $A "$C" -- bash -c 'echo ran'
 is "$rc:$out" "125:" "a tier the rule does not list is refused"
 write_policy "$(test_policy)"
+write_policy "$(TP_TIERS='"none"' test_policy)"
 for t in docker gvisor; do
 	run $A "$C" --sandbox-tier=$t --image=python:3.12-slim -- python3 -c 'print("ran")'
-	is "$rc:$out" "125:" "tier $t, disabled by this policy, answers 125"
+	is "$rc:$out" "125:" "tier $t, which no rule grants, answers 125"
 	like "$err" "tier $t" "... naming the tier"
 done
+write_policy "$(test_policy)"
 run $A "$C" -t tier3 -- python3 -c 'print("ran")'
 is "$rc:$out" "125:" "tier firecracker without a runtime answers 125"
 like "$err" "firecracker is not available" "... saying it is not available"

@@ -57,6 +57,18 @@ static void fatal(const char *what)
 	exit(2);
 }
 
+static int fd_arg(const char *s)
+{
+	char *end;
+	long fd;
+
+	errno = 0;
+	fd = strtol(s, &end, 10);
+	if (errno || end == s || *end || fd < 0 || fd > 1023)
+		usage();
+	return (int)fd;
+}
+
 static enum chan parse_chan(const char *s)
 {
 	if (strcmp(s, "seqpacket") == 0)
@@ -83,9 +95,9 @@ static void parse_args(int argc, char **argv, struct setup *s)
 		case 'c':
 			if (s->nclose == 3)
 				usage();
-			s->close_fd[s->nclose++] = atoi(optarg);
+			s->close_fd[s->nclose++] = fd_arg(optarg);
 			break;
-		case 'x': s->stray_fd = atoi(optarg); break;
+		case 'x': s->stray_fd = fd_arg(optarg); break;
 		case '0': s->argc0 = 1; break;
 		default: usage();
 		}

@@ -1,0 +1,84 @@
+/*
+ * The isolated tier's namespaces and the tiny init inside them.
+ *
+ * ns_spawn makes, as root and without any user namespace, a process in
+ * new mount, pid, ipc, uts and (unless the network is granted) network
+ * namespaces. That process is pid 1 inside, the init:
+ *   1. joins the job's cgroup (cfg->enter_cgroup), then unshares the
+ *      cgroup namespace, so the job's cgroup is the root the job sees;
+ *   2. sets the hostname NS_HOSTNAME, brings up loopback;
+ *   3. builds the new root and pivots into it (mounts_build_root), which
+ *      also closes every directory descriptor: the job inherits none;
+ *   4. forks the job process (pid 2), which runs child_fn(arg): rlimits,
+ *      privilege drop, chdir(work_path) BY PATH, seccomp, execveat;
+ *   5. closes all its descriptors, drops to the job's account
+ *      (cfg->drop), and then only reaps and forwards signals.
+ * ns_spawn returns once the init reported step 5 done (or failed). Then:
+ *   - the supervisor watches ns_job.pidfd (the init) as it would the job;
+ *   - SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to the init are forwarded
+ *     to the job's process group; every other signal but SIGKILL and
+ *     SIGSTOP is dropped by the kernel (a pid namespace's init receives
+ *     only signals it handles); SIGKILL to the init kills the namespace;
+ *   - when the job process ends, the init exits and the kernel kills
+ *     everything left in the pid namespace; the mount namespace, and
+ *     with it every mount, goes with its last process;
+ *   - if the helper dies, the init dies (parent-death signal, and a
+ *     lifeline pipe for the window where that signal is reset), and so
+ *     does the namespace;
+ *   - after reaping the init, ns_job_status gives the job process's own
+ *     wait status. The init's exit code alone cannot tell a job killed
+ *     by signal N from one that exited with 128+N (a pid 1 cannot die of
+ *     its own signals, so it encodes a signal death as 128+N), hence the
+ *     report pipe.
+ * Trade-off: the init runs as the job's uid, so the job may signal it;
+ * it acts on the four forwarded signals only (which reach the job
+ * anyway), the kernel ignores SIGKILL and SIGSTOP sent to a pid
+ * namespace's init from inside, and the init is not dumpable (no
+ * ptrace, no /proc/1/mem or fd), besides the filter refusing ptrace.
+ */
+#ifndef SYMBI_NS_H
+#define SYMBI_NS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "mounts.h"
+
+#define NS_HOSTNAME "symbi-sandbox"
+
+struct ns_config {
+	bool share_net;                  /* --network granted: host's net */
+	const struct mount_plan *mounts; /* the new root */
+	/* In the init, as root, first: join the job's cgroup (cg_join).
+	 * NULL: stay in the helper's. 0, or -1 with errno. */
+	int (*enter_cgroup)(void *ctx);
+	/* In the init, after the job is forked: become the job's account
+	 * (priv_drop). Required. 0, or -1 with errno. */
+	int (*drop)(void *ctx);
+	void *ctx;
+};
+
+struct ns_job {
+	pid_t init_pid; /* the init, as the host sees it */
+	int pidfd;      /* of the init */
+	int report_fd;  /* the init's reports; read by ns_job_status */
+};
+
+/* Start the namespaces, the init and the job as above. child_fn runs in
+ * the job process; it should exec, and its return value is the job's
+ * exit status if it does not. It inherits the caller's descriptors
+ * except directories, and the signal mask of the call. Returns 0 with
+ * *nj filled, or -1 with a message in err and nothing left running. */
+int ns_spawn(const struct ns_config *cfg, int (*child_fn)(void *), void *arg,
+	     struct ns_job *nj, char *err, size_t errlen);
+
+/* Once the init was reaped with wait status init_status: the wait
+ * status of the job process itself (exit code or signal). If the init
+ * was killed first (timeout, kill guarantee), that is init_status. */
+int ns_job_status(const struct ns_job *nj, int init_status);
+
+/* Close the descriptors in nj. */
+void ns_job_close(struct ns_job *nj);
+
+#endif

@@ -1,0 +1,156 @@
+/*
+ * Tier isolated on the helper's seam: the volumes checked as the caller
+ * (volume.c), the job started under a namespace init with its own root
+ * (ns.c, mounts.c), and the seccomp filter as its last step before the
+ * exec (seccomp.c). Everything else (rlimits, drop, cgroup, timeout,
+ * result) is the core's, as for tier none.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helper.h"
+#include "mounts.h"
+#include "ns.h"
+#include "seccomp.h"
+#include "volume.h"
+
+static struct ns_job iso_ns = {.pidfd = -1, .report_fd = -1};
+static struct volume iso_vols[PROTO_MAX_VOLUMES];
+static unsigned iso_nvols;
+
+/* Each --volume, resolved with the caller's own credentials (as the
+ * docker tier does): what the caller cannot read does not get in. */
+static int check_volumes(struct job *j)
+{
+	const struct identity *id = &j->id;
+	char err[PROTO_MSG_LEN];
+
+	for (uint32_t i = 0; i < j->req.volc && i < PROTO_MAX_VOLUMES; i++) {
+		if (volume_check(j->req.vol[i], &j->pol.isolated.volume_roots,
+				 id->uid, id->gid, id->gids, (int)id->ngroups,
+				 VOLUME_WANT_FD, &iso_vols[i], err,
+				 sizeof(err)) == -1) {
+			set_message(&j->v, 125, "%s", err);
+			return -1;
+		}
+		iso_nvols++;
+	}
+	return 0;
+}
+
+static int iso_prepare(struct job *j)
+{
+	char err[PROTO_MSG_LEN];
+
+	if (exe_resolve(j) == -1 || check_volumes(j) == -1)
+		return -1;
+	/* Built once here, so each job child only installs it. */
+	if (seccomp_prepare_job_filter(err, sizeof(err)) == -1) {
+		set_message(&j->v, 125, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int iso_enter_cgroup(void *ctx)
+{
+	const struct job *j = ctx;
+
+	return cg_join(&j->cg);
+}
+
+static int iso_drop(void *ctx)
+{
+	const struct job *j = ctx;
+
+	return priv_drop(&j->user.c);
+}
+
+/* The fresh work directory's fd, or for -C DIR one opened with the job
+ * account's file-system credentials: root must not reach, by a path the
+ * user chose, what the job itself could not. */
+static int open_workdir(const struct job *j)
+{
+	int fd;
+
+	if (j->work_fd != -1)
+		return j->work_fd;
+	if (priv_fs_enter(&j->user.c) == -1)
+		return -1;
+	fd = open(j->v.workdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	priv_fs_leave();
+	return fd;
+}
+
+static pid_t iso_fork(struct job *j, int (*child)(void *), void *arg)
+{
+	char err[PROTO_MSG_LEN];
+	int work_fd = open_workdir(j), rc;
+	struct mount_plan plan = {
+		.ro_binds = j->pol.isolated.read_only_binds.s,
+		.n_ro_binds = j->pol.isolated.read_only_binds.n,
+		.work_fd = work_fd,
+		.work_path = j->v.workdir,
+		.vols = iso_vols,
+		.n_vols = iso_nvols,
+		.tmp_size_mb = j->dec.lim.v[LIM_MEMORY_MB],
+	};
+	struct ns_config cfg = {
+		.share_net = j->dec.network,
+		.mounts = &plan,
+		.enter_cgroup = iso_enter_cgroup,
+		.drop = iso_drop,
+		.ctx = j,
+	};
+
+	if (work_fd == -1) {
+		set_message(&j->v, 125, "cannot use work directory %s: %s",
+			    j->v.workdir, strerror(errno));
+		return -1;
+	}
+	rc = ns_spawn(&cfg, child, arg, &iso_ns, err, sizeof(err));
+	if (work_fd != j->work_fd)
+		close(work_fd);
+	if (rc == -1) {
+		set_message(&j->v, 125, "%s", err);
+		return -1;
+	}
+	return iso_ns.init_pid;
+}
+
+static int iso_seal(struct job *j)
+{
+	char err[PROTO_MSG_LEN];
+
+	(void)j;
+	if (seccomp_load_job_filter(err, sizeof(err)) == -1) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+static int iso_status(struct job *j, int wstatus)
+{
+	(void)j;
+	return ns_job_status(&iso_ns, wstatus);
+}
+
+static void iso_cleanup(struct job *j)
+{
+	(void)j;
+	ns_job_close(&iso_ns);
+	for (unsigned i = 0; i < iso_nvols; i++)
+		volume_release(&iso_vols[i]);
+	iso_nvols = 0;
+}
+
+const struct tier_ops tier_isolated_ops = {
+	.prepare = iso_prepare,
+	.fork = iso_fork,
+	.child_seal = iso_seal,
+	.status = iso_status,
+	.cleanup = iso_cleanup,
+};
