@@ -1,0 +1,263 @@
+#!/bin/bash
+# symbi-exec benchmarks (issue 6): startup, throughput, output capture and
+# scale of every tier, side by side with bubblewrap, firejail, unshare and
+# plain `docker run`, in one run, as root. See bench/README.md.
+#
+#   bench/run.sh [--quick] [--no-deps] [--no-scale] [--keep]
+#
+# Prints the machine, the command, one table (median, IQR, n, ratio to the
+# reference measured in the same run) and PASS/MISS per goal, and writes
+# the table to bench/results.md. A report, not a test: exits 0 whatever
+# the numbers say.
+set -u
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$BENCH_DIR")
+# shellcheck source=bench/setup.sh
+. "$BENCH_DIR/setup.sh"
+# shellcheck source=bench/measure.sh
+. "$BENCH_DIR/measure.sh"
+# shellcheck source=bench/scale.sh
+. "$BENCH_DIR/scale.sh"
+
+OPT_QUICK=0
+OPT_NO_DEPS=0
+OPT_SCALE=1
+OPT_KEEP=0
+COMMAND_LINE="bench/run.sh $*"
+
+note() { printf 'bench: %s\n' "$*" >&2; }
+die() {
+	note "$*"
+	exit 1
+}
+progress() { printf '\rbench: %-60s' "$*" >&2; }
+progress_done() { printf '\n' >&2; }
+
+usage() {
+	sed -n '2,11s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+}
+
+parse_args() {
+	local a
+	for a in "$@"; do
+		case $a in
+		--quick) OPT_QUICK=1 ;;
+		--no-deps) OPT_NO_DEPS=1 ;;
+		--no-scale) OPT_SCALE=0 ;;
+		--keep) OPT_KEEP=1 ;;
+		--help | -h)
+			usage
+			exit 0
+			;;
+		*) die "unknown option $a (see --help)" ;;
+		esac
+	done
+}
+
+# Rounds, runs per round and warm-up runs per round, by class.
+plan() {
+	if [ "$OPT_QUICK" = 1 ]; then
+		P_STARTUP=(2 5 1) P_CONTAINER=(2 2 1) P_THROUGHPUT=(2 1 0)
+		P_CAPTURE=(2 2 0) SCALE_CONCURRENT=60 SCALE_SEQUENTIAL=200
+	else
+		P_STARTUP=(10 10 2) P_CONTAINER=(5 4 1) P_THROUGHPUT=(5 2 0)
+		P_CAPTURE=(5 3 1) SCALE_CONCURRENT=200 SCALE_SEQUENTIAL=2000
+	fi
+	CPU_ITERS=1000000000
+	SYSCALL_TRIPS=1000000
+	CAPTURE_BYTES=100000000
+}
+
+# add_startup ID LABEL AS COMMAND...: a /bin/true and a python3 case,
+# each compared with the same program run bare.
+add_startup() {
+	local id=$1 label=$2 as=$3
+	shift 3
+	case_add "${id}_true" startup "$as" bare_true "$label: true" \
+		"$@" /bin/true
+	case_add "${id}_py" startup "$as" bare_py "$label: python3 -c pass" \
+		"$@" /usr/bin/python3 -c pass
+}
+
+# The directories of the isolated tier's view, for the peers' command.
+ro_binds() {
+	local d
+	for d in /usr /bin /lib /lib64 /etc; do
+		[ -e "$d" ] && printf -- '--ro-bind %s %s ' "$d" "$d"
+	done
+	printf -- '--proc /proc --dev /dev --tmpfs /tmp --die-with-parent '
+	printf -- '--new-session'
+}
+
+define_startup() {
+	local u=$BENCH_USER binds
+	binds=$(ro_binds)
+	case_add bare_true startup "$u" bare_true "bare: true" /bin/true
+	case_add bare_py startup "$u" bare_py "bare: python3 -c pass" \
+		/usr/bin/python3 -c pass
+	if [ "$SYMBI_OK" = 1 ]; then
+		case_add none_true startup "$u" bare_true "tier none: true" \
+			"$CLIENT" --native -- true
+		case_add none_py startup "$u" bare_py \
+			"tier none: python3 -c pass" "$CLIENT" --native -- python3 -c pass
+		case_add iso_true startup "$u" bare_true "tier isolated: true" \
+			"$CLIENT" --sandbox-tier=isolated -- true
+		case_add iso_py startup "$u" bare_py \
+			"tier isolated: python3 -c pass" \
+			"$CLIENT" --sandbox-tier=isolated -- python3 -c pass
+	else
+		case_skip none_true startup bare_true "tier none: true" "not built"
+		case_skip iso_true startup bare_true "tier isolated: true" "not built"
+	fi
+	# shellcheck disable=SC2086 # binds is a word list by construction
+	{
+		add_startup bwrap_user "bwrap unprivileged" "$u" bwrap --unshare-all $binds
+		add_startup bwrap_suid "bwrap setuid" "$u" "$PEERS/bwrap-setuid" \
+			--unshare-ipc --unshare-pid --unshare-net --unshare-uts \
+			--unshare-cgroup $binds
+	}
+	add_startup firejail "firejail --noprofile" "$u" firejail --quiet --noprofile
+	add_startup firejail_priv "firejail --net=none --private" "$u" \
+		firejail --quiet --noprofile --net=none --private
+	add_startup unshare "unshare -mpiun --fork (root)" root \
+		unshare -mpiun --fork
+}
+
+# By hand: SPEC's flag list with the policy's default limits; --name is
+# left to docker (a fixed name cannot repeat, and a shell to make one up
+# would be timed too).
+docker_hand() {
+	local uid gid
+	uid=$(id -u "$BENCH_USER")
+	gid=$(id -g "$BENCH_USER")
+	printf '%s -H unix://%s run --rm --init --user %s:%s --memory 4096m ' \
+		"$DOCKER_BIN" "$DOCKER_SOCK" "$uid" "$gid"
+	printf -- '--memory-swap 4096m --cpus %s --pids-limit 1024 ' "$(nproc)"
+	printf -- '--network none --read-only '
+	printf -- '--tmpfs /tmp:rw,noexec,nosuid,size=100m '
+	printf -- '--security-opt no-new-privileges --cap-drop ALL '
+	printf -- '--workdir /workspace -v %s:/workspace' "$DOCKER_WORK"
+}
+
+define_containers() {
+	local hand why=
+	[ "$DOCKER_OK" = 1 ] || why="docker daemon unavailable"
+	[ "$SYMBI_OK" = 1 ] || why=${why:-symbi-exec not built}
+	if [ -n "$why" ]; then
+		case_skip docker_tier container docker_hand "tier docker: true" "$why"
+		case_skip gvisor_tier container gvisor_hand "tier gvisor: true" "$why"
+		return 0
+	fi
+	hand=$(docker_hand)
+	# shellcheck disable=SC2086 # hand is a word list by construction
+	{
+		case_add docker_hand container root docker_hand \
+			"docker run by hand: true" $hand "$BENCH_IMAGE" /bin/busybox true
+		case_add gvisor_hand container root gvisor_hand \
+			"docker run --runtime=runsc by hand: true" $hand \
+			--runtime=runsc "$BENCH_IMAGE" /bin/busybox true
+	}
+	case_add docker_tier container "$BENCH_USER" docker_hand \
+		"tier docker: true" "$CLIENT" --sandbox-tier=docker \
+		--image="$BENCH_IMAGE" -- /bin/busybox true
+	case_add gvisor_tier container "$BENCH_USER" gvisor_hand \
+		"tier gvisor: true" "$CLIENT" --sandbox-tier=gvisor \
+		--image="$BENCH_IMAGE" -- /bin/busybox true
+}
+
+define_throughput() {
+	local u=$BENCH_USER job
+	for job in "cpu $CPU_ITERS" "syscalls $SYSCALL_TRIPS"; do
+		local name=${job%% *} arg=${job#* }
+		case_add "bare_$name" throughput "$u" "bare_$name" \
+			"bare: $name" "$TOOLS/$name" "$arg"
+		[ "$SYMBI_OK" = 1 ] || continue
+		case_add "none_$name" throughput "$u" "bare_$name" \
+			"tier none: $name" "$CLIENT" --native -- "$TOOLS/$name" "$arg"
+		case_add "iso_$name" throughput "$u" "bare_$name" \
+			"tier isolated: $name" "$CLIENT" --sandbox-tier=isolated -- \
+			"$TOOLS/$name" "$arg"
+	done
+	case_add floor_syscalls throughput "$u" bare_syscalls \
+		"bare under an allow-all seccomp filter: syscalls" \
+		"$TOOLS/seccomp-floor" "$TOOLS/syscalls" "$SYSCALL_TRIPS"
+}
+
+define_capture() {
+	local u=$BENCH_USER
+	# shellcheck disable=SC2016 # $1 belongs to the script written
+	printf '#!/bin/sh\n%s/emit "$1" | cat\n' "$TOOLS" >"$TOOLS/emit-cat"
+	chmod 0755 "$TOOLS/emit-cat"
+	case_add cat_capture capture "$u" cat_capture \
+		"emit | cat (pipe)" "$TOOLS/emit-cat" "$CAPTURE_BYTES"
+	[ "$SYMBI_OK" = 1 ] || return 0
+	case_add none_capture capture "$u" cat_capture "tier none --json" \
+		"$CLIENT" --native --json -- "$TOOLS/emit" "$CAPTURE_BYTES"
+	case_add iso_capture capture "$u" cat_capture "tier isolated --json" \
+		"$CLIENT" --sandbox-tier=isolated --json -- "$TOOLS/emit" \
+		"$CAPTURE_BYTES"
+	case_add none_stream capture "$u" cat_capture \
+		"tier none, streamed (no --json)" \
+		"$CLIENT" --native -- "$TOOLS/emit" "$CAPTURE_BYTES"
+}
+
+machine() {
+	printf 'machine: %s cores, %s, kernel %s, %s MiB RAM, cgroup %s\n' \
+		"$(nproc)" \
+		"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
+		"$(uname -r)" \
+		"$(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo)" \
+		"$([ -f /sys/fs/cgroup/cgroup.controllers ] && echo v2 || echo v1/hybrid)"
+	printf 'command: %s (as root, %s)\n' "$COMMAND_LINE" "$(date -u +%FT%TZ)"
+	printf 'load average: %s at the start, %s at the end (other work on the host adds noise)\n' \
+		"$LOAD_START" "$(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# shellcheck disable=SC2317 # run by the EXIT trap
+cleanup() {
+	if [ "$OPT_KEEP" = 1 ]; then
+		note "kept: $PREFIX, raw results in ${RES_DIR:-?}, the docker engine"
+		return 0
+	fi
+	[ -n "${RES_DIR:-}" ] && rm -rf "$RES_DIR"
+	rm -rf "$PREFIX" "$DOCKER_WORK"
+	rmdir "$WORKBASE" 2>/dev/null
+	[ "$DOCKER_OK" = 1 ] && bash "$BENCH_DIR/docker-start.sh" stop
+}
+
+main() {
+	parse_args "$@"
+	[ "$(id -u)" = 0 ] || die "run as root (it installs, adds users, runs peers as root)"
+	plan
+	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+	RES_DIR=$(mktemp -d /var/tmp/symbi-bench-res.XXXXXX)
+	trap cleanup EXIT
+	LOG_DIR=$RES_DIR/log RAW_DIR=$RES_DIR/raw
+	mkdir -p "$LOG_DIR" "$RAW_DIR"
+	chmod 0755 "$RES_DIR"
+	setup_all
+	chown "$BENCH_USER" "$RAW_DIR" "$LOG_DIR"
+	define_startup
+	define_containers
+	define_throughput
+	define_capture
+	note "checking every case once"
+	case_smoke_all
+	measure_class startup "${P_STARTUP[@]}"
+	measure_class container "${P_CONTAINER[@]}"
+	measure_class throughput "${P_THROUGHPUT[@]}"
+	measure_class capture "${P_CAPTURE[@]}"
+	cases_tsv >"$RES_DIR/cases.tsv"
+	: >"$RES_DIR/scale.txt"
+	if [ "$OPT_SCALE" = 1 ] && [ "$SYMBI_OK" = 1 ]; then
+		scale_all >"$RES_DIR/scale.txt"
+	fi
+	machine >"$RES_DIR/machine.txt"
+	/usr/bin/python3 "$BENCH_DIR/stats.py" "$RES_DIR" "$CAPTURE_BYTES" \
+		"$BENCH_DIR/results.md" || note "stats.py failed"
+	return 0
+}
+
+# On one line: a run.sh edited while it runs is not read any further.
+main "$@"; exit
