@@ -2,7 +2,6 @@
 #include "helper/docker.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -13,9 +12,9 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "helper/engine.h"
 #include "shared/util.h"
 
 /* The whole environment of every docker process. DOCKER_CONFIG names a
@@ -27,7 +26,7 @@
 #define DOCKER_CONFIG_ENV "DOCKER_CONFIG=/nonexistent/symbi-exec-docker"
 #define DOCKER_DEFAULT_HOST "unix:///var/run/docker.sock"
 
-#define AUX_TIMEOUT_MS 20000 /* any docker kill/rm/inspect/info */
+#define AUX_TIMEOUT_MS 20000 /* any engine call: kill, rm, inspect, info */
 #define KILL_GRACE_MS 5000   /* docker client exit after docker kill */
 
 /* Under gVisor the job's processes live in the user-space kernel, which
@@ -243,91 +242,34 @@ static void exec_docker(const struct docker_job *j, char *const argv[])
 	_exit(125);
 }
 
-static int ms_left(const struct timespec *deadline)
+/* The engine's answer to "METHOD /containers/NAME<tail>": its HTTP
+ * status, or -1 if it did not answer. */
+static int container_call(const struct docker_job *j, const char *method,
+			  const char *tail, struct engine_reply *r)
 {
-	struct timespec now;
-	long ms;
+	char path[160];
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (deadline->tv_sec - now.tv_sec) * 1000 +
-	     (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	return ms < 0 ? 0 : (int)ms;
-}
-
-/* Run `docker SUB...` to its end (at most AUX_TIMEOUT_MS), its output
- * into out[cap] (may be NULL). Returns its exit status, or -1. */
-static int docker_aux(const struct docker_job *j, const char *const *sub,
-		      char *out, size_t cap)
-{
-	char *argv[16], drop[512];
-	struct timespec deadline;
-	struct pollfd pfd;
-	size_t used = 0, argc = 0;
-	int p[2], status, nul;
-	ssize_t n;
-	pid_t pid;
-
-	argv[argc++] = j->pol->docker.docker_binary;
-	while (*sub && argc < 15)
-		argv[argc++] = (char *)*sub++;
-	argv[argc] = NULL;
-	if (pipe2(p, O_CLOEXEC) != 0)
+	snprintf(path, sizeof path, "/containers/%s%s", j->name, tail);
+	if (engine_request(docker_host(j), method, path, AUX_TIMEOUT_MS, r))
 		return -1;
-	pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		/* stdout only: a warning on stderr must not spoil a parse. */
-		nul = open("/dev/null", O_RDWR);
-		if (nul < 0 || dup2(nul, 0) < 0 || dup2(p[1], 1) < 0 ||
-		    dup2(nul, 2) < 0)
-			_exit(125);
-		exec_docker(j, argv);
-	}
-	close(p[1]);
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += AUX_TIMEOUT_MS / 1000;
-	pfd = (struct pollfd){ .fd = p[0], .events = POLLIN };
-	while (poll(&pfd, 1, ms_left(&deadline)) > 0) {
-		if (out && used + 1 < cap)
-			n = read(p[0], out + used, cap - 1 - used);
-		else
-			n = read(p[0], drop, sizeof drop);
-		if (n <= 0)
-			break;
-		if (out && used + 1 < cap)
-			used += (size_t)n;
-	}
-	if (out && cap)
-		out[used] = '\0';
-	close(p[0]);
-	if (ms_left(&deadline) == 0)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return r->status;
 }
 
 static int check_runtime(const struct docker_job *j, const char *rt,
 			 char *err, size_t errlen)
 {
-	const char *sub[] = { "info", "--format",
-			      "{{range $k, $v := .Runtimes}} {{$k}}{{end}} ",
-			      NULL };
-	char out[4096], want[160];
+	struct engine_reply r;
+	const char *rts;
 
-	if (docker_aux(j, sub, out, sizeof out) != 0) {
+	if (engine_request(docker_host(j), "GET", "/info", AUX_TIMEOUT_MS,
+			   &r) != 0 || r.status != 200) {
 		fmt_msg(err, errlen, "tier %s is not available: the docker "
 			"engine at %.200s does not answer", tier_name(j->tier),
 			docker_host(j));
 		return -1;
 	}
-	snprintf(want, sizeof want, " %s ", rt);
-	if (!strstr(out, want)) {
+	rts = engine_json_member(r.body, "Runtimes");
+	if (!rts || !engine_json_member(rts, rt)) {
 		fmt_msg(err, errlen, "tier %s is not available: runtime %s is "
 			"not configured in the docker engine", tier_name(j->tier),
 			rt);
@@ -511,8 +453,11 @@ int docker_prepare(struct docker_job *j, char *err, size_t errlen)
 	}
 	j->net = network_mode(j, err, errlen);
 	j->runtime = tier_runtime(j, err, errlen);
+	/* A run learns of a missing runtime from docker run's failure
+	 * (docker_finish): asking first would cost every job a slow /info. */
 	if (!j->net || !j->runtime ||
-	    (*j->runtime && check_runtime(j, j->runtime, err, errlen)))
+	    (j->dry_run && *j->runtime &&
+	     check_runtime(j, j->runtime, err, errlen)))
 		return 125;
 	return check_volumes(j, err, errlen) ? 125 : 0;
 }
@@ -552,11 +497,11 @@ int docker_start(struct docker_job *j, char *err, size_t errlen)
 
 void docker_signal(const struct docker_job *j, int signo)
 {
-	char sig[32];
-	const char *sub[] = { "kill", sig, j->name, NULL };
+	struct engine_reply r;
+	char tail[32];
 
-	snprintf(sig, sizeof sig, "--signal=%d", signo);
-	docker_aux(j, sub, NULL, 0);
+	snprintf(tail, sizeof tail, "/kill?signal=%d", signo);
+	container_call(j, "POST", tail, &r);
 }
 
 static bool client_ended(const struct docker_job *j, int timeout_ms)
@@ -568,11 +513,11 @@ static bool client_ended(const struct docker_job *j, int timeout_ms)
 
 void docker_kill(struct docker_job *j)
 {
-	const char *sub[] = { "kill", j->name, NULL };
+	struct engine_reply r;
 
 	if (!j->started || j->finished || client_ended(j, 0))
 		return;
-	docker_aux(j, sub, NULL, 0);
+	container_call(j, "POST", "/kill?signal=KILL", &r);
 	/* Through the pidfd: the pid itself may be reaped and reused. */
 	if (!client_ended(j, KILL_GRACE_MS))
 		syscall(SYS_pidfd_send_signal, j->client_pidfd, SIGKILL, NULL,
@@ -584,48 +529,48 @@ struct container_state {
 	int exit_code;
 };
 
+/* State.ExitCode, State.OOMKilled and whether State.StartedAt is set
+ * (the zero time "0001-01-01T00:00:00Z" is never started). */
 static void inspect(const struct docker_job *j, struct container_state *st)
 {
-	static const char format[] =
-		"{{.State.ExitCode}} {{.State.OOMKilled}} {{.State.StartedAt}}";
-	const char *sub[] = { "inspect", "--type=container", "--format",
-			      format, j->name, NULL };
-	char out[512], *oom, *started;
+	const char *state, *code_s, *oom, *started;
+	struct engine_reply r;
+	char *end;
 	long code;
 
 	memset(st, 0, sizeof *st);
-	if (docker_aux(j, sub, out, sizeof out) != 0)
+	if (container_call(j, "GET", "/json", &r) != 200)
+		return;
+	state = engine_json_member(r.body, "State");
+	code_s = state ? engine_json_member(state, "ExitCode") : NULL;
+	oom = state ? engine_json_member(state, "OOMKilled") : NULL;
+	started = state ? engine_json_member(state, "StartedAt") : NULL;
+	if (!code_s || !oom || !started || *started != '"')
 		return;
 	errno = 0;
-	code = strtol(out, &oom, 10);
-	if (errno || oom == out || *oom != ' ' || code < 0 || code > 255)
+	code = strtol(code_s, &end, 10);
+	if (errno || end == code_s || code < 0 || code > 255)
 		return;
-	oom++;
-	started = strchr(oom, ' ');
-	if (!started)
-		return;
-	*started++ = '\0';
 	st->found = true;
 	st->exit_code = (int)code;
-	st->oom = strcmp(oom, "true") == 0;
-	st->started = strncmp(started, "0001-", 5) != 0;
+	st->oom = strncmp(oom, "true", 4) == 0;
+	st->started = strncmp(started, "\"0001-", 6) != 0;
 }
 
-/* rm -f, then ask the engine: only an empty answer means gone. */
+/* Forced removal (anonymous volumes too, as --rm would): the engine
+ * answers 204 once it is gone, 404 if there was none. Anything else is
+ * tried again, then confirmed by asking for it. */
 static bool remove_container(const struct docker_job *j)
 {
-	char filter[96], out[256];
-	const char *rm[] = { "rm", "--force", j->name, NULL };
-	const char *ps[] = { "ps", "--all", "--quiet", "--filter", filter, NULL };
-	int tries;
+	struct engine_reply r;
+	int tries, st;
 
-	snprintf(filter, sizeof filter, "name=^%s$", j->name);
 	for (tries = 0; tries < 3; tries++) {
-		docker_aux(j, rm, NULL, 0);
-		if (docker_aux(j, ps, out, sizeof out) == 0 && out[0] == '\0')
+		st = container_call(j, "DELETE", "?force=1&v=1", &r);
+		if (st == 204 || st == 404)
 			return true;
 	}
-	return false;
+	return container_call(j, "GET", "/json", &r) == 404;
 }
 
 int docker_finish(struct docker_job *j, int wstatus, struct result *res,
@@ -638,8 +583,9 @@ int docker_finish(struct docker_job *j, int wstatus, struct result *res,
 	j->finished = true;
 	inspect(j, &st);
 	if (!remove_container(j))
-		fmt_msg(err, errlen, "container %s could not be removed",
-			j->name);
+		fmt_msg(err, errlen, "container %s: the docker engine at "
+			"%.200s did not confirm its removal", j->name,
+			docker_host(j));
 	res->signal = 0;
 	if (st.found && st.oom) {
 		res->exit_code = -1;
@@ -658,6 +604,8 @@ int docker_finish(struct docker_job *j, int wstatus, struct result *res,
 		return client;
 	}
 	res->exit_code = 125;
+	if (!err[0] && *j->runtime)
+		check_runtime(j, j->runtime, err, errlen);
 	if (!err[0])
 		fmt_msg(err, errlen, "docker failed (status %d): the container "
 			"did not start", client);

@@ -10,12 +10,15 @@
  *
  * The container is named symbi-<job id>. Its life is the helper's: on
  * timeout, client death or a forwarded signal the helper acts on the
- * container itself (docker kill), and after the docker client ends it
- * always removes the container and checks that it is gone.
+ * container itself (a kill through the engine), and after the docker
+ * client ends it always removes the container and makes sure it is gone.
+ * Only `docker run` is the docker CLI: every other call goes to the
+ * engine's API on the policy's socket (engine.h), a few milliseconds
+ * where a CLI start costs tens.
  *
  * Call order (the helper's tier seam, helper.h):
- *   docker_prepare  every check, volumes resolved as the caller; may run
- *                   `docker info`; no work dir needed (dry runs too)
+ *   docker_prepare  every check, volumes resolved as the caller; a dry
+ *                   run asks the engine for the runtime; no work dir
  *   docker_start    once the work dir exists: builds the argv and forks
  *                   the docker client (stdio = the helper's fds 0-2)
  *   while running:  docker_signal on a forwarded signal,
@@ -54,6 +57,7 @@ struct docker_job {
 	const struct identity *caller;   /* volumes are checked as the caller */
 	const struct limits *lim;        /* effective limits, every one set */
 	bool network;                    /* --network granted by the policy */
+	bool dry_run;                    /* no docker run will follow */
 	const char *image;
 	const char *const *argv;         /* the command, NULL-terminated */
 	const char *const *env;          /* "NAME=VALUE" the policy let pass */
@@ -75,9 +79,10 @@ struct docker_job {
 };
 
 /* Check the request: identity, binary, image, environment, network,
- * runtime (for tier gvisor, or a policy runtime, asks the engine whether
- * it is configured), volumes. Returns 0, or the exit status for the
- * client (125) with a one-line reason in err. */
+ * runtime (named and valid; on a dry run, also asks the engine whether
+ * it is configured: a run finds out from docker run's failure, see
+ * docker_finish), volumes. Returns 0, or the exit status for the client
+ * (125) with a one-line reason in err. */
 int docker_prepare(struct docker_job *j, char *err, size_t errlen);
 
 /* Build the argv (j->workdir must be set now), then fork and exec the
@@ -88,7 +93,7 @@ int docker_prepare(struct docker_job *j, char *err, size_t errlen);
  * 0, or -1 with err and nothing running. */
 int docker_start(struct docker_job *j, char *err, size_t errlen);
 
-/* Forward signo to the job: `docker kill --signal=N <name>`. */
+/* Forward signo to the job: the engine's kill with that signal. */
 void docker_signal(const struct docker_job *j, int signo);
 
 /* Timeout or client gone: SIGKILL the container through the engine,
@@ -98,13 +103,14 @@ void docker_signal(const struct docker_job *j, int signo);
 void docker_kill(struct docker_job *j);
 
 /* After the supervisor reaped the docker client (wstatus from waitid or
- * waitpid): read the container's state, remove it and check that it is
- * gone, fill res->exit_code and res->signal, and killed_reason =
- * KILL_MEMORY on an OOM kill if no reason was set yet. Returns the job's
- * exit status as SPEC: the container's status; 137 on OOM; 126/127 when
- * docker could not run the command; 125 when docker itself failed or the
- * container could not be removed (err says why; empty otherwise). The
- * supervisor keeps wall time, timed_out and 124 on its own timeout. */
+ * waitpid): read the container's state, remove it (the engine confirms),
+ * fill res->exit_code and res->signal, and killed_reason = KILL_MEMORY
+ * on an OOM kill if no reason was set yet. Returns the job's exit status
+ * as SPEC: the container's status; 137 on OOM; 126/127 when docker could
+ * not run the command; 125 when docker itself failed (err says why, e.g.
+ * the runtime is not configured) or the container could not be removed
+ * (err empty otherwise). The supervisor keeps wall time, timed_out and
+ * 124 on its own timeout. */
 int docker_finish(struct docker_job *j, int wstatus, struct result *res,
 		  char *err, size_t errlen);
 

@@ -41,6 +41,7 @@ static int dk_prepare(struct job *j)
 	dj.caller = &j->id;
 	dj.lim = &j->dec.lim;
 	dj.network = j->dec.network;
+	dj.dry_run = j->req.mode == MODE_DRY_RUN;
 	dj.image = j->req.image;
 	dj.argv = (const char *const *)j->req.argv;
 	dj.env = (const char *const *)j->req.env;
