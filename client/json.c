@@ -1,6 +1,7 @@
 /* The --json result object: lossy UTF-8 strings and the fields of SPEC. */
 #include "client/json.h"
 
+#include <endian.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -55,38 +56,132 @@ static size_t utf8_valid(const unsigned char *s, size_t left, size_t *skip)
 	return need;
 }
 
-static void put_escaped_ascii(FILE *f, unsigned char c)
+/* Output goes through a buffer of our own: the common case is a run of
+ * verbatim bytes broken by one short escape (a newline every line), and a
+ * stdio call per piece costs more than the bytes themselves. */
+struct out {
+	FILE *f;
+	size_t len;
+	char buf[65536];
+};
+
+static void out_flush(struct out *o)
+{
+	if (o->len > 0)
+		fwrite(o->buf, 1, o->len, o->f);
+	o->len = 0;
+}
+
+static void out_put(struct out *o, const void *s, size_t n)
+{
+	if (n > sizeof(o->buf) - o->len) {
+		out_flush(o);
+		if (n >= sizeof(o->buf)) {
+			fwrite(s, 1, n, o->f);
+			return;
+		}
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+static void put_control(struct out *o, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+	char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+	out_put(o, u, sizeof(u));
+}
+
+static void put_escaped_ascii(struct out *o, unsigned char c)
 {
 	switch (c) {
-	case '"': fputs("\\\"", f); break;
-	case '\\': fputs("\\\\", f); break;
-	case '\n': fputs("\\n", f); break;
-	case '\r': fputs("\\r", f); break;
-	case '\t': fputs("\\t", f); break;
-	default:
-		if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			putc(c, f);
+	case '"': out_put(o, "\\\"", 2); break;
+	case '\\': out_put(o, "\\\\", 2); break;
+	case '\n': out_put(o, "\\n", 2); break;
+	case '\r': out_put(o, "\\r", 2); break;
+	case '\t': out_put(o, "\\t", 2); break;
+	default: put_control(o, c); /* and DEL */
+	}
+}
+
+static bool ascii_verbatim(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/* 16 bytes at a time; GCC's generic vectors become SSE2 or NEON. */
+typedef signed char bytes16 __attribute__((vector_size(16)));
+
+/* Index of the first set byte of 16 that are 0 or 0xff, or 16. */
+static size_t first_set(bytes16 mask)
+{
+	uint64_t half[2];
+
+	memcpy(half, &mask, sizeof(half));
+	if (half[0])
+		return (size_t)__builtin_ctzll(le64toh(half[0])) / 8;
+	if (half[1])
+		return 8 + (size_t)__builtin_ctzll(le64toh(half[1])) / 8;
+	return 16;
+}
+
+/* Length of the run of ASCII that needs no escape. Signed, bytes from
+ * 0x80 up are negative: "below 0x20" takes them too. */
+static size_t ascii_run(const unsigned char *p, size_t len)
+{
+	size_t i = 0, n;
+	bytes16 v;
+
+	for (; i + 16 <= len; i += 16) {
+		memcpy(&v, p + i, sizeof(v));
+		n = first_set((v < 0x20) | (v == 0x7f) | (v == '"') |
+			      (v == '\\'));
+		if (n < 16)
+			return i + n;
+	}
+	while (i < len && ascii_verbatim(p[i]))
+		i++;
+	return i;
+}
+
+/* Length of the run that passes unchanged: verbatim ASCII and well-formed
+ * UTF-8 sequences. */
+static size_t verbatim_run(const unsigned char *p, size_t len)
+{
+	size_t i = 0, n, skip;
+
+	for (;;) {
+		i += ascii_run(p + i, len - i);
+		if (i == len || p[i] < 0x80 ||
+		    (n = utf8_valid(p + i, len - i, &skip)) == 0)
+			return i;
+		i += n;
 	}
 }
 
 static void put_escaped(FILE *f, const char *s, size_t len)
 {
+	static struct out o; /* 64 KiB: too big for the stack */
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, n, skip;
 
+	o.f = f;
 	while (i < len) {
+		n = verbatim_run(p + i, len - i);
+		out_put(&o, p + i, n);
+		i += n;
+		if (i == len)
+			break;
 		if (p[i] < 0x80) {
-			put_escaped_ascii(f, p[i++]);
-		} else if ((n = utf8_valid(p + i, len - i, &skip)) > 0) {
-			fwrite(p + i, 1, n, f);
-			i += n;
+			put_escaped_ascii(&o, p[i++]);
 		} else {
-			fputs("\xef\xbf\xbd", f); /* U+FFFD */
+			(void)utf8_valid(p + i, len - i, &skip);
+			out_put(&o, "\xef\xbf\xbd", 3); /* U+FFFD */
 			i += skip;
 		}
 	}
+	out_flush(&o);
 }
 
 void json_write_string(FILE *f, const char *s, size_t len)

@@ -114,6 +114,90 @@ static void test_truncation_marker(void)
 	free(got);
 }
 
+/* The byte-at-a-time encoder the fast paths replaced, kept as the
+ * reference they must match. */
+static void reference_escape_ascii(FILE *f, unsigned char c)
+{
+	switch (c) {
+	case '"': fputs("\\\"", f); break;
+	case '\\': fputs("\\\\", f); break;
+	case '\n': fputs("\\n", f); break;
+	case '\r': fputs("\\r", f); break;
+	case '\t': fputs("\\t", f); break;
+	default:
+		if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+static void reference_escape(FILE *f, const unsigned char *p, size_t len)
+{
+	size_t i = 0, n, skip;
+
+	fputc('"', f);
+	while (i < len) {
+		if (p[i] < 0x80) {
+			reference_escape_ascii(f, p[i++]);
+		} else if ((n = utf8_valid(p + i, len - i, &skip)) > 0) {
+			fwrite(p + i, 1, n, f);
+			i += n;
+		} else {
+			fputs(FFFD, f);
+			i += skip;
+		}
+	}
+	fputc('"', f);
+}
+
+static bool same_as_reference(const unsigned char *in, size_t len)
+{
+	char *want = NULL, *got = encode_string((const char *)in, len);
+	size_t size = 0;
+	FILE *f = open_memstream(&want, &size);
+	bool same;
+
+	reference_escape(f, in, len);
+	fclose(f);
+	same = strcmp(got, want) == 0;
+	free(got);
+	free(want);
+	return same;
+}
+
+/* Every byte value at every position of a 40-byte line (the 16-byte scan
+ * and its tail), then random mixes weighted towards bytes that matter. */
+static void test_fast_paths(void)
+{
+	static const unsigned char pick[] = { 'a', 'a', 'a', 'a', 0, '\n',
+					      '"', '\\', 0x1f, 0x20, 0x7e,
+					      0x7f, 0x80, 0xbf, 0xc2, 0xe0,
+					      0xed, 0xf0, 0xf4, 0xff };
+	unsigned char line[40];
+	bool all_bytes = true, random_mix = true;
+	size_t pos, i, len;
+	int b, round;
+
+	for (pos = 0; pos < sizeof(line); pos++)
+		for (b = 0; b < 256; b++) {
+			memset(line, 'a', sizeof(line));
+			line[pos] = (unsigned char)b;
+			all_bytes &= same_as_reference(line, sizeof(line));
+		}
+	ok(all_bytes, "each byte at each position of a line encodes as the "
+		      "byte-at-a-time reference does");
+	srandom(6);
+	for (round = 0; round < 20000; round++) {
+		len = (size_t)random() % sizeof(line);
+		for (i = 0; i < len; i++)
+			line[i] = random() % 4 ? pick[random() % sizeof(pick)]
+					       : (unsigned char)random();
+		random_mix &= same_as_reference(line, len);
+	}
+	ok(random_mix, "20000 random strings encode as the reference does");
+}
+
 static const char bad_bytes[] = "ok\xe2\x82\xac \x80\xc0\xaf\xe0\x80\xaf"
 				"\xed\xa0\x80\xf4\x90\x80\x80\xf5\xe2\x82"
 				"A\x01\x1f\x7f\"\\\n";
@@ -186,11 +270,12 @@ static void test_reports(void)
 
 int main(void)
 {
-	printf("1..24\n");
+	printf("1..26\n");
 	test_valid_utf8();
 	test_invalid_utf8();
 	test_escapes();
 	test_truncation_marker();
+	test_fast_paths();
 	test_reports();
 	return failures ? 1 : 0;
 }
