@@ -7,9 +7,11 @@
  *  - pure cgroup v2 (/sys/fs/cgroup/cgroup.controllers): one directory
  *    /sys/fs/cgroup/symbi-exec/job-ID with memory.max, memory.swap.max,
  *    pids.max, cpu.max; killed through cgroup.kill.
- *  - hybrid or v1: symbi-exec/job-ID in each of the memory, pids, cpu,
- *    cpuacct and freezer hierarchies, plus the controller-less cgroup2
- *    at /sys/fs/cgroup/unified when present, for its cgroup.kill.
+ *  - hybrid or v1: symbi-exec/job-ID in each of the memory, pids and
+ *    cpu hierarchies, plus the controller-less cgroup2 at
+ *    /sys/fs/cgroup/unified when present, for its cgroup.kill and
+ *    cpu.stat; without it (or them), the freezer hierarchy to kill and
+ *    cpuacct to count CPU time.
  * A limit that no cgroup carries falls back to an rlimit (limits.c).
  * The paths are all under /sys/fs/cgroup, writable by root alone.
  */
@@ -169,11 +171,26 @@ static void create_v2(struct cgroup *cg, const char *name)
 			  " %s", CG_ROOT, name, strerror(errno));
 }
 
+/* The controller-less cgroup2 of a hybrid host kills (cgroup.kill) and
+ * counts CPU time (cpu.stat) by itself: then the freezer and cpuacct
+ * hierarchies are two fewer to create, join and remove per job. */
+static bool unified_covers(const struct cgroup *cg, int d)
+{
+	const char *u = cg->dir[CGD_UNIFIED];
+
+	if (u[0] == '\0')
+		return false;
+	return (d == CGD_FREEZER && has_file(u, "cgroup.kill")) ||
+	       (d == CGD_CPUACCT && has_file(u, "cpu.stat"));
+}
+
 static void create_v1(struct cgroup *cg, const char *name)
 {
 	for (int d = 0; d < CGD_COUNT; d++) {
 		char root[64];
 
+		if (unified_covers(cg, d))
+			continue;
 		snprintf(root, sizeof(root), CG_ROOT "/%s", v1_names[d]);
 		if (has_file(root, "cgroup.procs") &&
 		    make_dir(cg, d, root, name) == -1)
@@ -300,7 +317,7 @@ int cg_cpu_ms(const struct cgroup *cg, uint64_t *ms)
 {
 	uint64_t v;
 
-	if (cg->v2) {
+	if (cg->v2 || cg->dir[CGD_CPUACCT][0] == '\0') {
 		if (cg_read_u64(cg->dir[CGD_UNIFIED], "cpu.stat", "usage_usec",
 				&v) == -1)
 			return -1;

@@ -42,15 +42,8 @@ static int check_volumes(struct job *j)
 
 static int iso_prepare(struct job *j)
 {
-	char err[PROTO_MSG_LEN];
-
 	if (exe_resolve(j) == -1 || check_volumes(j) == -1)
 		return -1;
-	/* Built once here, so each job child only installs it. */
-	if (seccomp_prepare_job_filter(err, sizeof(err)) == -1) {
-		set_message(&j->v, 125, "%s", err);
-		return -1;
-	}
 	return 0;
 }
 

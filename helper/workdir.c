@@ -4,10 +4,10 @@
  * creates missing components only inside root's directories, and then
  * trusts the base only if it is root's and writable by no one else: a
  * user who pre-created it or planted a symlink gets a refusal, not a
- * redirect. The job directory is removed by a child that became the job
- * user, so no root unlink ever runs inside a tree the user controlled;
- * that child holds a few descriptors whatever the depth, and gets a
- * deadline, since the user can stop it.
+ * redirect. A job directory left non-empty is emptied by a child that
+ * became the job user, so no root unlink ever runs inside a tree the
+ * user controlled; that child holds a few descriptors whatever the
+ * depth, and gets a deadline, since the user can stop it.
  * With -C DIR the helper never touches DIR: the job chdir()s there after
  * the privilege drop (spawn.c).
  */
@@ -338,18 +338,25 @@ static void empty_as_user(struct job *j)
 		  j->job_id, j->v.workdir);
 }
 
+static void close_work_fd(struct job *j)
+{
+	close(j->work_fd);
+	j->work_fd = -1;
+}
+
 void workdir_remove(struct job *j)
 {
 	if (j->work_fd == -1)
 		return;
-	if (j->req.flags & REQ_KEEP_WORKDIR) {
-		close(j->work_fd);
-		j->work_fd = -1;
+	/* Most jobs leave nothing: an empty directory goes without the
+	 * child (rmdir in root's base never looks inside the user's tree). */
+	if ((j->req.flags & REQ_KEEP_WORKDIR) ||
+	    unlinkat(j->base_fd, j->work_name, AT_REMOVEDIR) == 0) {
+		close_work_fd(j);
 		return;
 	}
 	empty_as_user(j);
-	close(j->work_fd);
-	j->work_fd = -1;
+	close_work_fd(j);
 	if (unlinkat(j->base_fd, j->work_name, AT_REMOVEDIR) == -1)
 		log_audit(LOG_WARNING, "job=%s: cannot remove %s: %s",
 			  j->job_id, j->v.workdir, strerror(errno));
