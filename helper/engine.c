@@ -34,7 +34,7 @@ static int engine_connect(const char *host, int timeout_ms)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = timeout_ms / 1000,
-			      .tv_usec = (timeout_ms % 1000) * 1000 };
+			      .tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000 };
 	const char *path = host + strlen("unix://");
 	int fd;
 
