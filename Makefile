@@ -15,7 +15,7 @@ HELPER_PATH = $(LIBEXECDIR)/symbi-exec/symbi-exec-helper
 VERSION     = 0.1.0
 
 CC      ?= cc
-PKGS     = libcap libseccomp libbsd
+PKGS     = libcap libseccomp
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 # The two programs start on every job, so each shared library is paid per

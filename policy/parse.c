@@ -519,8 +519,8 @@ int policy_parse(const char *text, size_t len, struct policy *p,
 	struct parser ps;
 
 	memset(errs, 0, sizeof(*errs));
-	memset(p, 0, sizeof(*p));
 	if (len > (size_t)POLICY_MAX_BYTES) {
+		memset(p, 0, sizeof(*p));
 		policy_error_add(errs, 0, 0, "the policy is larger than %d "
 				 "bytes", POLICY_MAX_BYTES);
 		return -1;

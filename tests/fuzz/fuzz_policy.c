@@ -3,7 +3,7 @@
  * input, it must return, report errors with sane positions, and leave
  * nothing allocated (ASan checks the last part).
  * Build it with clang -fsanitize=fuzzer,address,undefined from this file,
- * every policy/ and shared/ source and libbsd; seed it with
+ * every policy/ and shared/ source (or run make fuzz-policy); seed it with
  * tests/fuzz/corpus/policy/ (copy the directory: libFuzzer adds to it).
  */
 #include <stddef.h>

@@ -5,7 +5,7 @@
  *
  * From the top directory, with clang: compile this file and shared's .c
  * files with -g -fsanitize=fuzzer,address,undefined -I. -Ibuild
- * -D_GNU_SOURCE and `pkg-config --cflags --libs libbsd`, then run the
+ * -D_GNU_SOURCE, then run the
  * binary on tests/fuzz/corpus/request.
  */
 #include <stdint.h>

@@ -42,7 +42,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <bsd/unistd.h>
 #include <dirent.h>
 
 #include "shared/proto.h"

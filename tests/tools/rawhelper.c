@@ -24,7 +24,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <bsd/unistd.h>
 
 #include "shared/proto.h"
 
