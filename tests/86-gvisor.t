@@ -9,15 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/docker-setup.sh
 . "$(dirname "$0")/docker-setup.sh"
-t_setup
-
-if ! dk_start; then
-	echo "1..0 # SKIP docker engine unavailable: $DK_WHY"
-	dk_stop
-	exit 0
-fi
-at_exit dk_stop
-write_policy "$(dk_policy)"
+dk_test_setup
 
 A=symbi-alice
 IMG=$DK_IMAGE_SH

@@ -245,3 +245,17 @@ if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
 	*) echo "usage: $0 start [python]|stop|status" >&2; exit 2 ;;
 	esac
 fi
+
+# The common start of a container-tier test: the suite's setup, the
+# engine (or a TAP skip naming why it cannot run), its stop at exit, and
+# the docker policy.
+dk_test_setup() {
+	t_setup
+	if ! dk_start; then
+		echo "1..0 # SKIP docker engine unavailable: $DK_WHY"
+		dk_stop
+		exit 0
+	fi
+	at_exit dk_stop
+	write_policy "$(dk_policy)"
+}
