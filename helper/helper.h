@@ -105,6 +105,8 @@ struct cgroup {
 	bool v2;                    /* pure cgroup v2 host */
 	char dir[CGD_COUNT][128];   /* job directories made; "" none */
 	bool mem, pids, cpu;        /* limit written through the cgroup */
+	int fd;                     /* dir[CGD_UNIFIED] open, for clone3; -1 */
+	bool cloned_in;             /* in a child: cg_clone put it there */
 };
 
 struct job;
@@ -184,6 +186,8 @@ void workdir_remove(struct job *j);
 /* cgroup.c */
 void cg_create(struct job *j);
 int cg_join(const struct cgroup *cg);
+struct clone_args;
+pid_t cg_clone(struct cgroup *cg, struct clone_args *ca);
 void cg_kill(const struct cgroup *cg);
 bool cg_oom_killed(const struct cgroup *cg);
 int cg_cpu_ms(const struct cgroup *cg, uint64_t *ms);

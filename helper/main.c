@@ -143,7 +143,7 @@ int main(int argc, char **argv)
 {
 	static struct job j = {
 		.sock = CLIENT_FD, .exe_fd = -1, .base_fd = -1, .work_fd = -1,
-		.pidfd = -1,
+		.pidfd = -1, .cg.fd = -1,
 	};
 
 	log_init("symbi-exec-helper");

@@ -266,7 +266,7 @@ static int await_ready(struct ns_job *nj, char *err, size_t errlen)
 	return -1;
 }
 
-static pid_t clone_init(bool share_net, int *pidfd)
+static pid_t clone_init(const struct ns_config *cfg, int *pidfd)
 {
 	struct clone_args ca;
 
@@ -275,10 +275,11 @@ static pid_t clone_init(bool share_net, int *pidfd)
 	 * the job's cgroup (step 1). No CLONE_NEWUSER: the helper is
 	 * root, and a user namespace would only add kernel surface. */
 	ca.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC |
-		   CLONE_NEWUTS | CLONE_PIDFD | (share_net ? 0 : CLONE_NEWNET);
+		   CLONE_NEWUTS | CLONE_PIDFD |
+		   (cfg->share_net ? 0 : CLONE_NEWNET);
 	ca.pidfd = (uint64_t)(uintptr_t)pidfd;
 	ca.exit_signal = SIGCHLD;
-	return (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
+	return cfg->clone(&ca, cfg->ctx);
 }
 
 static pid_t start_init(const struct ns_config *cfg, struct mount_trees *trees,
@@ -294,7 +295,7 @@ static pid_t start_init(const struct ns_config *cfg, struct mount_trees *trees,
 	forwarded_signals(&block);
 	sigaddset(&block, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &block, &mask);
-	pid = clone_init(cfg->share_net, pidfd);
+	pid = clone_init(cfg, pidfd);
 	if (pid == 0) {
 		close(rep[0]);
 		init_main(cfg, trees, child_fn, arg, rep[1], &mask);

@@ -4,8 +4,9 @@
  * ns_spawn makes, as root and without any user namespace, a process in
  * new mount, pid, ipc, uts and (unless the network is granted) network
  * namespaces. That process is pid 1 inside, the init:
- *   1. joins the job's cgroup (cfg->enter_cgroup), then unshares the
- *      cgroup namespace, so the job's cgroup is the root the job sees;
+ *   1. is born in the job's cgroup2 directory (cfg->clone) and joins
+ *      the rest (cfg->enter_cgroup), then unshares the cgroup
+ *      namespace, so the job's cgroup is the root the job sees;
  *   2. sets the hostname NS_HOSTNAME, brings up loopback;
  *   3. builds the new root and pivots into it (mounts_build_root), which
  *      also closes every directory descriptor: the job inherits none;
@@ -47,8 +48,13 @@
 
 #define NS_HOSTNAME "symbi-sandbox"
 
+struct clone_args;
+
 struct ns_config {
 	bool share_net;                  /* --network granted: host's net */
+	/* Makes the init: clone3(2) with ca, as fork (cg_clone, so the
+	 * init is born in the job's cgroup). */
+	pid_t (*clone)(struct clone_args *ca, void *ctx);
 	const struct mount_plan *mounts; /* the new root */
 	/* In the init, as root, first: join the job's cgroup (cg_join).
 	 * NULL: stay in the helper's. 0, or -1 with errno. */

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/sched.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -141,17 +142,18 @@ static int child_main(void *p)
 static pid_t fork_job(struct job *j, int p[2], pid_t helper)
 {
 	struct child_arg ca = {j, p[1], helper};
+	struct clone_args cl = {.exit_signal = SIGCHLD};
 	pid_t pid;
 
 	if (j->ops->fork)
 		return j->ops->fork(j, child_main, &ca);
-	pid = fork();
+	pid = cg_clone(&j->cg, &cl);
 	if (pid == 0) {
 		close(p[0]);
 		run_child(j, p[1], helper);
 	}
 	if (pid == -1)
-		set_message(&j->v, 125, "cannot start the job: fork: %s",
+		set_message(&j->v, 125, "cannot start the job: clone3: %s",
 			    strerror(errno));
 	return pid;
 }

@@ -47,6 +47,13 @@ static int iso_prepare(struct job *j)
 	return 0;
 }
 
+static pid_t iso_clone(struct clone_args *ca, void *ctx)
+{
+	struct job *j = ctx;
+
+	return cg_clone(&j->cg, ca);
+}
+
 static int iso_enter_cgroup(void *ctx)
 {
 	const struct job *j = ctx;
@@ -93,6 +100,7 @@ static pid_t iso_fork(struct job *j, int (*child)(void *), void *arg)
 	struct ns_config cfg = {
 		.share_net = j->dec.network,
 		.mounts = &plan,
+		.clone = iso_clone,
 		.enter_cgroup = iso_enter_cgroup,
 		.drop = iso_drop,
 		.ctx = j,
