@@ -77,6 +77,13 @@ case_smoke_all() {
 	done
 }
 
+# Class idle: each run after 100 ms of sleep, untimed, as when one user
+# starts one job at a time. Some kernel paths (an RCU grace period, cold
+# caches) cost only then, and a tight loop hides them.
+hyperfine_prepare() {
+	[ "$1" = idle ] && printf '%s\n' --prepare 'sleep 0.1'
+}
+
 # measure_class CLASS ROUNDS RUNS WARMUP
 measure_class() {
 	local class=$1 rounds=$2 runs=$3 warmup=$4 r k n idx
@@ -99,12 +106,14 @@ measure_class() {
 # A failed round (a daemon restarted under a container case, say) leaves
 # no samples and is noted; a second failure drops the case.
 measure_once() {
-	local i=$1 r=$2 runs=$3 warmup=$4 out err
+	local i=$1 r=$2 runs=$3 warmup=$4 out err prep=()
 	[ -z "${C_STATE[i]}" ] || return 0
+	mapfile -t prep < <(hyperfine_prepare "${C_CLASS[i]}")
 	out=$RAW_DIR/${C_ID[i]}.r$r.json
 	err=$LOG_DIR/${C_ID[i]}.r$r.err
 	as_case "${C_AS[i]}" hyperfine -N --style none --runs "$runs" \
-		--warmup "$warmup" --export-json "$out" -- "${C_CMD[i]}" \
+		--warmup "$warmup" "${prep[@]}" --export-json "$out" -- \
+		"${C_CMD[i]}" \
 		>/dev/null 2>"$err" && return 0
 	rm -f "$out"
 	C_FAILS[i]=$((C_FAILS[i] + 1))

@@ -58,10 +58,12 @@ parse_args() {
 # Rounds, runs per round and warm-up runs per round, by class.
 plan() {
 	if [ "$OPT_QUICK" = 1 ]; then
-		P_STARTUP=(2 5 1) P_CONTAINER=(2 2 1) P_THROUGHPUT=(2 1 0)
+		P_STARTUP=(2 5 1) P_IDLE=(2 3 0) P_CONTAINER=(2 2 1)
+		P_THROUGHPUT=(2 1 0)
 		P_CAPTURE=(2 2 0) SCALE_CONCURRENT=60 SCALE_SEQUENTIAL=200
 	else
-		P_STARTUP=(10 10 2) P_CONTAINER=(5 4 1) P_THROUGHPUT=(5 2 0)
+		P_STARTUP=(10 10 2) P_IDLE=(5 8 0) P_CONTAINER=(5 4 1)
+		P_THROUGHPUT=(5 2 0)
 		P_CAPTURE=(5 3 1) SCALE_CONCURRENT=200 SCALE_SEQUENTIAL=2000
 	fi
 	CPU_ITERS=1000000000
@@ -122,6 +124,25 @@ define_startup() {
 		firejail --quiet --noprofile --net=none --private
 	add_startup unshare "unshare -mpiun --fork (root)" root \
 		unshare -mpiun --fork
+}
+
+# The same starts, each after 100 ms idle (measure.sh: class idle).
+define_idle() {
+	local u=$BENCH_USER binds
+	binds=$(ro_binds)
+	case_add bare_idle idle "$u" bare_idle "bare: true" /bin/true
+	if [ "$SYMBI_OK" = 1 ]; then
+		case_add none_idle idle "$u" bare_idle "tier none: true" \
+			"$CLIENT" --native -- true
+		case_add iso_idle idle "$u" bare_idle "tier isolated: true" \
+			"$CLIENT" --sandbox-tier=isolated -- true
+	fi
+	# shellcheck disable=SC2086 # binds is a word list by construction
+	case_add bwrap_suid_idle idle "$u" bare_idle "bwrap setuid: true" \
+		"$PEERS/bwrap-setuid" --unshare-ipc --unshare-pid --unshare-net \
+		--unshare-uts --unshare-cgroup $binds /bin/true
+	case_add unshare_idle idle root bare_idle \
+		"unshare -mpiun --fork (root): true" unshare -mpiun --fork /bin/true
 }
 
 # By hand: SPEC's flag list with the policy's default limits; --name is
@@ -239,12 +260,14 @@ main() {
 	setup_all
 	chown "$BENCH_USER" "$RAW_DIR" "$LOG_DIR"
 	define_startup
+	define_idle
 	define_containers
 	define_throughput
 	define_capture
 	note "checking every case once"
 	case_smoke_all
 	measure_class startup "${P_STARTUP[@]}"
+	measure_class idle "${P_IDLE[@]}"
 	measure_class container "${P_CONTAINER[@]}"
 	measure_class throughput "${P_THROUGHPUT[@]}"
 	measure_class capture "${P_CAPTURE[@]}"

@@ -16,6 +16,8 @@ import sys
 
 CLASSES = [
     ("startup", "Startup (ms; ratio vs the bare command of the same run)"),
+    ("idle", "Startup after 100 ms idle (ms; hyperfine --prepare 'sleep 0.1'; "
+             "one job at a time, as a user runs them)"),
     ("container", "Container tiers (ms; ratio vs the same docker run by hand)"),
     ("throughput", "Throughput (ms per job; ratio vs bare)"),
     ("capture", "Output capture of %d MB (ms; MB/s; ratio vs emit | cat)"),
@@ -97,9 +99,15 @@ def goal_rows(by_id, capture_mb, scale_goals):
     x, y = pair("none_true", "bare_true")
     judge("tier none adds <= 1.5 ms to /bin/true", None if x is None else x - y <= 1.5,
           "-" if x is None else "+%.2f ms (%.2f vs %.2f)" % (x - y, x, y))
+    x, y = pair("none_idle", "bare_idle")
+    out.append(("(info) tier none after 100 ms idle, added to /bin/true", "info",
+                "-" if x is None else "+%.2f ms (%.2f vs %.2f)" % (x - y, x, y)))
     x, y = pair("iso_true", "bwrap_suid_true")
     judge("isolated <= 1/2 of setuid bwrap (true)", None if x is None else x <= y / 2,
           "-" if x is None else "%.2f vs %.2f ms (x%.2f)" % (x, y, x / y))
+    x, y = pair("iso_idle", "bwrap_suid_idle")
+    out.append(("(info) isolated vs setuid bwrap after 100 ms idle", "info",
+                "-" if x is None else "%.2f vs %.2f ms (x%.2f)" % (x, y, x / y)))
     x, y = pair("iso_true", "firejail_priv_true")
     judge("isolated far below firejail --net=none --private (<= 1/2)",
           None if x is None else x <= y / 2,
