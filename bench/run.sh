@@ -98,6 +98,9 @@ define_startup() {
 	case_add bare_true startup "$u" bare_true "bare: true" /bin/true
 	case_add bare_py startup "$u" bare_py "bare: python3 -c pass" \
 		/usr/bin/python3 -c pass
+	case_add floor_true startup "$u" bare_true \
+		"floor: 3 starts in a row (bench/chain.c): true" \
+		"$TOOLS/chain" 2 /bin/true
 	if [ "$SYMBI_OK" = 1 ]; then
 		case_add none_true startup "$u" bare_true "tier none: true" \
 			"$CLIENT" --native -- true
@@ -131,6 +134,9 @@ define_idle() {
 	local u=$BENCH_USER binds
 	binds=$(ro_binds)
 	case_add bare_idle idle "$u" bare_idle "bare: true" /bin/true
+	case_add floor_idle idle "$u" bare_idle \
+		"floor: 3 starts in a row (bench/chain.c): true" \
+		"$TOOLS/chain" 2 /bin/true
 	if [ "$SYMBI_OK" = 1 ]; then
 		case_add none_idle idle "$u" bare_idle "tier none: true" \
 			"$CLIENT" --native -- true

@@ -101,6 +101,9 @@ setup_tools() {
 		gcc -O2 -static -Wall -Wextra -Werror -o "$TOOLS/$t" \
 			"$BENCH_DIR/$t.c" || die "cannot compile bench/$t.c"
 	done
+	# The floor of three starts: linked as the client and helper are.
+	gcc -O2 -Wall -Wextra -Werror -o "$TOOLS/chain" "$BENCH_DIR/chain.c" ||
+		die "cannot compile bench/chain.c"
 	# bubblewrap as a distribution would ship it setuid: same binary.
 	if command -v bwrap >/dev/null; then
 		install -m 4755 -o root -g root "$(command -v bwrap)" \

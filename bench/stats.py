@@ -99,6 +99,10 @@ def goal_rows(by_id, capture_mb, scale_goals):
     x, y = pair("none_true", "bare_true")
     judge("tier none adds <= 1.5 ms to /bin/true", None if x is None else x - y <= 1.5,
           "-" if x is None else "+%.2f ms (%.2f vs %.2f)" % (x - y, x, y))
+    for ref, name in (("floor_true", "in a loop"), ("floor_idle", "after idle")):
+        x, y = pair("none_true" if ref == "floor_true" else "none_idle", ref)
+        out.append(("(info) tier none over the floor of 3 starts, %s" % name, "info",
+                    "-" if x is None else "+%.2f ms (%.2f vs %.2f)" % (x - y, x, y)))
     x, y = pair("none_idle", "bare_idle")
     out.append(("(info) tier none after 100 ms idle, added to /bin/true", "info",
                 "-" if x is None else "+%.2f ms (%.2f vs %.2f)" % (x - y, x, y)))
