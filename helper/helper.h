@@ -8,7 +8,8 @@
  *   tier->prepare  what to exec (tier none: exe_resolve)   tier.c exe.c
  *   workdir_make   fresh private work directory            workdir.c
  *   cg_create      the job's own cgroup (v2 or v1+unified) cgroup.c
- *   spawn_job      fork, child setup, verified exec        spawn.c
+ *   spawn_job      clone3 into the cgroup, child setup,    spawn.c
+ *                  verified exec
  *   supervise      one poll loop until everything is gone  supervise.c
  * priv.c is the only file that calls setgroups, set*id, capset,
  * PR_SET_NO_NEW_PRIVS or execveat. limits.c sets the job's rlimits,
@@ -29,7 +30,7 @@
  *   child_seal   in the job child after the drop and chdir, right
  *                before execveat (seccomp). Both child hooks return 0 or
  *                -1 with errno set; the failure reaches the client.
- *   fork         replaces fork() in spawn_job (isolated: the namespace
+ *   fork         replaces the clone in spawn_job (isolated: the namespace
  *                init, which forks the job child running child(arg)).
  *                Returns the pid to supervise, or -1 with j->v filled
  *                and nothing left running. The child then skips the
