@@ -76,8 +76,9 @@ static bool has_control_char(const char *s)
 	return false;
 }
 
-/* Split "SRC:DST[:ro|:rw]" into out; only syntax here. */
-static int parse_spec(const char *spec, struct volume *out, char *err,
+/* Split "SRC:DST[:ro|:rw]" at its first two ':' into out. The mode is
+ * exactly "ro" or "rw" (absent: rw), so a third ':' makes it invalid. */
+static int split_spec(const char *spec, struct volume *out, char *err,
 		      size_t errlen)
 {
 	const char *c1 = strchr(spec, ':'), *c2, *mode;
@@ -112,25 +113,63 @@ static int parse_spec(const char *spec, struct volume *out, char *err,
 	return 0;
 }
 
-static int check_strings(const char *spec, const struct volume *v,
-			 const struct strlist *roots, char *err, size_t errlen)
+int volume_parse(const char *spec, struct volume *out, char *err,
+		 size_t errlen)
 {
-	const char *bad;
-	unsigned i;
-
-	if (!valid_abs_path(v->src)) {
+	memset(out, 0, sizeof *out);
+	out->src_fd = -1;
+	/* First, and without echoing spec: every later message names it,
+	 * and it goes to the caller's terminal and to syslog. */
+	if (has_control_char(spec)) {
+		fmt_msg(err, errlen, "volume: control characters are refused");
+		return -1;
+	}
+	if (split_spec(spec, out, err, errlen) != 0)
+		return -1;
+	/* Canonical paths only: the later prefix tests (volume_admit) and
+	 * the realpath comparison (resolve_as_caller) rely on it. */
+	if (!valid_abs_path(out->src)) {
 		fmt_msg(err, errlen,
 			"volume %s: source must be an absolute path without "
 			"empty, \".\" or \"..\" components", spec);
 		return -1;
 	}
-	if (!valid_abs_path(v->dst)) {
+	if (!valid_abs_path(out->dst)) {
 		fmt_msg(err, errlen,
 			"volume %s: target must be an absolute path without "
 			"empty, \".\" or \"..\" components", spec);
 		return -1;
 	}
-	bad = dangerous_match(v->src);
+	return 0;
+}
+
+/* The first entry of forbidden_targets that dst is in, or NULL. */
+static const char *forbidden_match(const char *dst)
+{
+	unsigned i;
+
+	for (i = 0; i < sizeof forbidden_targets / sizeof *forbidden_targets;
+	     i++)
+		if (volume_path_under(dst, forbidden_targets[i]))
+			return forbidden_targets[i];
+	return NULL;
+}
+
+static bool under_a_root(const char *src, const struct strlist *roots)
+{
+	unsigned i;
+
+	for (i = 0; roots && i < roots->n; i++)
+		if (volume_path_under(src, roots->s[i]))
+			return true;
+	return false;
+}
+
+int volume_admit(const char *spec, const struct volume *v,
+		 const struct strlist *roots, char *err, size_t errlen)
+{
+	const char *bad = dangerous_match(v->src);
+
 	if (bad) {
 		fmt_msg(err, errlen,
 			"volume %s: the host path %s is never mounted into a job",
@@ -141,17 +180,14 @@ static int check_strings(const char *spec, const struct volume *v,
 		fmt_msg(err, errlen, "volume %s: target / is refused", spec);
 		return -1;
 	}
-	for (i = 0; i < sizeof forbidden_targets / sizeof *forbidden_targets;
-	     i++) {
-		if (volume_path_under(v->dst, forbidden_targets[i])) {
-			fmt_msg(err, errlen, "volume %s: target in %s is refused",
-				spec, forbidden_targets[i]);
-			return -1;
-		}
+	bad = forbidden_match(v->dst);
+	if (bad) {
+		fmt_msg(err, errlen, "volume %s: target in %s is refused", spec,
+			bad);
+		return -1;
 	}
-	for (i = 0; roots && i < roots->n; i++)
-		if (volume_path_under(v->src, roots->s[i]))
-			return 0;
+	if (under_a_root(v->src, roots))
+		return 0;
 	fmt_msg(err, errlen, "volume %s: %s is not under any of the policy's "
 		"volume_roots", spec, v->src);
 	return -1;
@@ -335,12 +371,8 @@ int volume_check(const char *spec, const struct strlist *roots, uid_t uid,
 			"(volume_roots is empty)", spec);
 		return -1;
 	}
-	if (has_control_char(spec)) {
-		fmt_msg(err, errlen, "volume: control characters are refused");
-		return -1;
-	}
-	if (parse_spec(spec, out, err, errlen) != 0 ||
-	    check_strings(spec, out, roots, err, errlen) != 0 ||
+	if (volume_parse(spec, out, err, errlen) != 0 ||
+	    volume_admit(spec, out, roots, err, errlen) != 0 ||
 	    check_as_caller(spec, out, uid, gid, groups, ngroups, err,
 			    errlen) != 0) {
 		out->src_fd = -1;

@@ -51,6 +51,24 @@ int volume_check(const char *spec, const struct strlist *roots, uid_t uid,
 /* Close out->src_fd if open. */
 void volume_release(struct volume *v);
 
+/* volume_check's two steps without I/O, apart so that they can be fuzzed
+ * (tests/fuzz/fuzz_volume.c): the spec comes from the unprivileged
+ * caller and is parsed as root. Both return 0, or -1 with a one-line
+ * reason in err.
+ *
+ * volume_parse: the syntax alone. No control character; SRC:DST split at
+ * the first two ':' with mode exactly ro or rw (absent: rw); SRC and DST
+ * each as valid_abs_path says. Fills out->src, out->dst, out->read_only,
+ * with out->src_fd = -1 and the rest zeroed, success or not. */
+int volume_parse(const char *spec, struct volume *out, char *err,
+		 size_t errlen);
+
+/* volume_admit: the policy's rules on a parsed v: SRC neither the host
+ * root nor a dangerous path and under one of roots (none: refused), DST
+ * neither "/" nor in /proc, /sys or /dev. spec only names it in err. */
+int volume_admit(const char *spec, const struct volume *v,
+		 const struct strlist *roots, char *err, size_t errlen);
+
 /* Pure string checks, no I/O (also used for a docker job's work dir). */
 bool volume_path_dangerous(const char *path);
 bool volume_path_under(const char *path, const char *root);
