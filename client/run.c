@@ -26,13 +26,16 @@ static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 static uint8_t msg[PROTO_MAX_MSG];
 static struct verdict verdict;
 static struct listing listing;
+/* --json: the object goes out as the job's stdout comes in. */
+static struct json_out report_out;
+static struct json_text report_stdout;
 
 struct session {
 	const struct opts *o;
 	struct helper h;
 	int sigfd;
 	sigset_t oldmask;
-	struct capture out, err; /* --json only */
+	struct capture out, err; /* --json only; out streams to report_stdout */
 	struct result res;
 	bool have_result, helper_done;
 };
@@ -51,6 +54,11 @@ static void forwarded_set(sigset_t *set)
 			sigaddset(set, forwarded_signals[i]);
 }
 
+static void put_stdout(void *arg, const char *p, size_t n)
+{
+	json_text_put(arg, p, n);
+}
+
 /* Signals arrive through a signalfd, read in the poll loop: no handler
  * runs at an arbitrary point. The helper gets the caller's own mask. */
 static void session_start(struct session *s, const struct opts *o)
@@ -66,7 +74,7 @@ static void session_start(struct session *s, const struct opts *o)
 	if (s->sigfd < 0)
 		die("cannot create a signalfd: %s", strerror(errno));
 	helper_spawn(&s->h, o->json, &s->oldmask);
-	capture_init(&s->out, s->h.out, 0);
+	capture_init_sink(&s->out, s->h.out, 0, put_stdout, &report_stdout);
 	capture_init(&s->err, s->h.err, 0);
 	s->helper_done = s->h.pidfd < 0; /* nothing to wait on then */
 }
@@ -224,19 +232,25 @@ static int exit_status_of(const struct result *r)
 	return 125;
 }
 
-static int print_json(struct session *s)
+/* The job runs: from here on its stdout streams into the object. */
+static void begin_json(void)
+{
+	json_out_init(&report_out, STDOUT_FILENO);
+	json_report_begin(&report_out, &report_stdout);
+}
+
+static int end_json(struct session *s)
 {
 	struct json_report r = {
-		.out = { s->out.buf, s->out.len, s->out.truncated,
-			 verdict.max_output_bytes },
+		.out = { NULL, 0, s->out.truncated, verdict.max_output_bytes },
 		.err = { s->err.buf, s->err.len, s->err.truncated,
 			 verdict.max_output_bytes },
 		.tier = tier_name(verdict.tier),
 		.res = &s->res,
 	};
 
-	json_write_report(stdout, &r);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
+	json_report_end(&report_stdout, &r);
+	if (json_out_flush(&report_out) != 0) {
 		log_warn("cannot write the JSON result: %s", strerror(errno));
 		return 125;
 	}
@@ -362,13 +376,19 @@ static int answer_run(struct session *s, size_t n)
 	s->out.limit = s->err.limit = verdict.max_output_bytes;
 	if (s->o->verbose)
 		render_summary(stderr, &verdict);
+	if (s->o->json)
+		begin_json();
 	rc = supervise(s);
+	/* Without a result the object stays unfinished, never valid JSON,
+	 * so that no consumer takes what was streamed for a result. */
+	if (rc != RUN_OK && s->o->json)
+		(void)json_out_flush(&report_out);
 	if (rc == RUN_NO_RESULT)
 		return no_result(s);
 	if (rc == RUN_MALFORMED)
 		return malformed(s);
 	status = exit_status_of(&s->res);
-	if (s->o->json && print_json(s) != 0)
+	if (s->o->json && end_json(s) != 0)
 		status = 125;
 	if (s->o->keep_workdir && !s->o->workdir && !s->o->quiet &&
 	    verdict.workdir[0])

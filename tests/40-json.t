@@ -85,5 +85,152 @@ check "timed_out true, killed_reason timeout" \
 	'd["timed_out"] is True and d["killed_reason"] == "timeout"'
 check "output before the timeout is kept" 'd["stdout"] == "started\n"'
 
+# stdout streams (issue 6): the object is written while the job runs, so
+# the cases below are about what crosses a read, a write or the bound.
+# A job writing pieces, each flushed, with a pause between them so that
+# each comes in a read of its own; a piece is HEX or HEX*COUNT.
+pieces='import sys, time
+for i, p in enumerate(sys.argv[1:]):
+	if i:
+		time.sleep(0.3)
+	h, _, n = p.partition("*")
+	sys.stdout.buffer.write(bytes.fromhex(h) * int(n or 1))
+	sys.stdout.buffer.flush()'
+# json_is_lossy PIECE...: the last run's stdout member is the pieces'
+# bytes as python decodes them with errors="replace" (one U+FFFD per
+# maximal subpart), and not truncated.
+json_is_lossy() {
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+b = b"".join(bytes.fromhex(h) * int(n or 1)
+	for h, _, n in (p.partition("*") for p in sys.argv[2:]))
+sys.exit(d["stdout"] != b.decode("utf-8", "replace") or d["stdout_truncated"])' \
+		"$T_SCRATCH/run.out" "$@"
+}
+
+run $A "$C" --json -- python3 -c "$pieces" '61*999' e282 ac7a
+check "a sequence cut by the bound is one U+FFFD: the bound's bytes only" \
+	"d['stdout'] == 'a' * 999 + '\ufffd' + '$marker' and d['stdout_truncated']"
+run $A "$C" --json -- python3 -c "$pieces" '61*998' f09f98 80
+check "the bound inside a 4-byte sequence: one U+FFFD for its 2 bytes" \
+	"d['stdout'] == 'a' * 998 + '\ufffd' + '$marker'"
+run $A "$C" --json -- python3 -c "$pieces" '62*997' e282ac
+check "exactly max_output_bytes is whole, without the marker" \
+	"d['stdout'] == 'b' * 997 + '€' and not d['stdout_truncated']"
+
+# Far more than the bound of 1000 from here on.
+write_policy "$(TP_MAX_OUTPUT=1073741824 test_policy)"
+run $A "$C" --json -- python3 -c "$pieces" '61*65535' e2 82ac7a
+ok "a 3-byte character split after 65535 bytes, between two reads, is kept" \
+	json_is_lossy '61*65535' e282ac7a
+run $A "$C" --json -- python3 -c "$pieces" 41f0 9f 98 80 42 e2 82 41
+ok "a 4-byte character in three reads is kept; a cut one is one U+FFFD" \
+	json_is_lossy 41f09f988042e28241
+bad=c0af41e080af42eda08043f490808044f5ff45c3c3a9e282
+run $A "$C" --json -- python3 -c "$pieces" "$bad" 80 e2 "$bad"
+ok "invalid UTF-8, in one read and across reads, as python decodes it" \
+	json_is_lossy "$bad" 80 e2 "$bad"
+controls=$(python3 -c 'print(bytes(range(32)).hex() + "7f225c")')
+run $A "$C" --json -- python3 -c "$pieces" "$controls" "$controls"
+ok "control characters, DEL, quote and backslash round-trip" \
+	json_is_lossy "$controls" "$controls"
+like "$out" '^\{"stdout":"\\u0000\\u0001' "... escaped as \\u00XX"
+ok "... and no raw control byte is written but the final newline" \
+	python3 -c '
+import sys
+sys.exit(any(b < 0x20 for b in open(sys.argv[1], "rb").read()[:-1]))' \
+	"$T_SCRATCH/run.out"
+
+# Big outputs go to files: too big for run's variables.
+as_user $A "$C" --json -- python3 -c '
+import sys
+sys.stderr.write("start\n")
+sys.stderr.flush()
+line = b"x" * 63 + b"\n"
+for _ in range(50):
+	sys.stdout.buffer.write(line * 16384)
+sys.stderr.write("end\n")' >"$T_SCRATCH/big.out" 2>"$T_SCRATCH/big.err" \
+	</dev/null
+is "$?" 0 "50 MiB of stdout with a little stderr: exit 0"
+ok "... stdout whole, then stderr whole, then the other fields" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(d["stdout"] != ("x" * 63 + "\n") * 16384 * 50 or
+	d["stderr"] != "start\nend\n" or d["stdout_truncated"] or
+	list(d)[:3] != ["stdout", "stderr", "exit_code"] or not d["success"])' \
+	"$T_SCRATCH/big.out"
+ok "... and jq parses it" jq -e '.stdout | length == 52428800' \
+	"$T_SCRATCH/big.out"
+rm -f "$T_SCRATCH/big.out"
+
+# 200 MiB through the client: its memory does not grow with the output.
+# The largest resident set among the client and what it reaped (the
+# helper, and through it the job), from the kernel's rusage.
+big=$(user_dir $A)
+as_user $A python3 -c '
+import resource, subprocess, sys
+with open(sys.argv[1], "wb") as f:
+	rc = subprocess.run(sys.argv[2:], stdout=f).returncode
+print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' \
+	"$big/out" "$C" --json -- python3 -c '
+import sys
+block = (b"y" * 1023 + b"\n") * 64
+for _ in range(3200):
+	sys.stdout.buffer.write(block)' >"$T_SCRATCH/rss" </dev/null
+read -r rc rss <"$T_SCRATCH/rss"
+is "$rc" 0 "200 MiB of stdout: exit 0"
+ok "... the client's largest resident set stays under 32 MB (${rss:-?} kB)" \
+	test "${rss:-999999}" -lt 32768
+ok "... and the object is whole, valid JSON" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(d["stdout"] != ("y" * 1023 + "\n") * 64 * 3200 or
+	d["stdout_truncated"] or d["stderr"] != "")' "$big/out"
+rm -f "$big/out"
+
+# Nothing is printed when the job never ran.
+run $A "$C" --json -- symbi-no-such-command
+is "$rc:$out" "127:" "a command not found: 127 and no JSON at all"
+run $A "$C" --json --max-memory=999999 -- true
+is "$rc:$out" "125:" "a denied request: 125 and no JSON at all"
+
+# A reader that goes away: the client dies of SIGPIPE as any writer of a
+# pipeline does, and the job with it (nothing left: ok_clean below). env
+# restores SIGPIPE's default in case this script was started ignoring it.
+as_user $A env --default-signal=PIPE "$C" --json -- python3 -c '
+import sys, time
+for _ in range(200):
+	sys.stdout.buffer.write(b"z" * 65536)
+time.sleep(30)' </dev/null 2>/dev/null | head -c 100 >/dev/null
+is "${PIPESTATUS[0]}" 141 "stdout closed by its reader: the client ends (SIGPIPE)"
+
+# The helper dies after the job started: exit 125, and what was streamed
+# is an unfinished object, never valid JSON.
+as_user $A "$C" --json -- bash -c 'echo started; exec sleep 30' \
+	>"$T_SCRATCH/dead.out" 2>"$T_SCRATCH/dead.err" </dev/null &
+bg=$!
+for ((i = 0; i < 50; i++)); do
+	pgrep -u $A -x sleep >/dev/null && break
+	sleep 0.1
+done
+helper=$(pgrep -P "$(pgrep -u $A -x symbi-exec)" -x symbi-exec-help)
+ok "the helper of a running --json job is found (test sanity)" \
+	test -n "$helper"
+[[ -n "$helper" ]] && kill -KILL "$helper"
+wait "$bg"
+is "$?" 125 "the helper killed mid-run: 125"
+out=$(cat "$T_SCRATCH/dead.out")
+is "$out" '{"stdout":"started\n' "... stdout holds the object's start, unfinished"
+not_ok "... which python3's json refuses" python3 -c \
+	'import json, sys; json.loads(sys.argv[1])' "$out" 2>/dev/null
+not_ok "... and jq too" jq -e . "$T_SCRATCH/dead.out" 2>/dev/null
+like "$(cat "$T_SCRATCH/dead.err")" 'helper ended without a result' \
+	"... and stderr says why"
+# SIGKILL left the helper no time to remove the job's cgroup and work
+# directory: that is what the kill is for, not a leak under test.
+kill_leftovers
+rm -rf "${T_WORKBASE:?}"/*
+
 ok_clean "json"
 done_testing
