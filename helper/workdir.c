@@ -309,15 +309,18 @@ static bool reaped_within(int pidfd, pid_t pid, uint64_t deadline)
 	       WEXITSTATUS(status) == 0;
 }
 
-/* The child is the user's: it may be stopped or slowed, so it gets a
- * deadline, then SIGKILL. */
+/* The child works with the user's file credentials alone: its real and
+ * saved uids stay root, so the user can neither signal nor trace it (a
+ * stopped or killed cleaner would leave the tree behind), and it runs
+ * nothing but the removal. A FUSE mount in the tree could still hang
+ * it: a deadline, then SIGKILL. */
 static void empty_as_user(struct job *j)
 {
 	pid_t pid = fork();
 	int pidfd;
 
 	if (pid == 0) {
-		if (setsid() == -1 || priv_drop(&j->user.c) == -1 ||
+		if (setsid() == -1 || priv_fs_enter(&j->user.c) == -1 ||
 		    fchmod(j->work_fd, 0700) || empty_tree(j->work_fd) == -1)
 			_exit(1);
 		_exit(0);
