@@ -7,17 +7,199 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "../shared/log.h"
 #include "../shared/util.h"
 #include "helper.h"
 
-/* The first secure_path entry holding name, canonical, into out. */
+#define MAX_SYMLINKS 40
+
+/* Only root can change what the directory holds: owned by root and
+ * writable by no one else (sticky or not, as for the policy file). */
+static bool dir_trusted(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
+	       !(st.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* The first component of *rest into comp, *rest moved past it: 1, or 0
+ * at the end, or -1 for a component too long. */
+static int next_component(char **rest, char comp[NAME_MAX + 1])
+{
+	char *p = *rest;
+	size_t n;
+
+	while (*p == '/')
+		p++;
+	n = strcspn(p, "/");
+	if (n > NAME_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(comp, p, n);
+	comp[n] = '\0';
+	*rest = p + n;
+	return n > 0;
+}
+
+/* What is left to walk after the symlink at fd: its target, then rest. */
+static int follow(int fd, const char *rest, char todo[PATH_MAX])
+{
+	char target[PATH_MAX], tail[PATH_MAX];
+	ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
+
+	if (n <= 0)
+		return -1;
+	target[n] = '\0';
+	(void)copy_str(tail, sizeof(tail), rest);
+	if (snprintf(todo, PATH_MAX, "%s/%s", target, tail) >= PATH_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+struct walk {
+	int dir;            /* where the walk is, O_PATH */
+	char out[PATH_MAX]; /* its canonical path ("" for /) */
+	size_t olen;
+	char todo[PATH_MAX];
+	char *rest;         /* what is left, in todo */
+};
+
+static int walk_from_root(struct walk *w)
+{
+	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd == -1)
+		return -1;
+	if (w->dir != -1)
+		close(w->dir);
+	w->dir = fd;
+	w->olen = 0;
+	w->out[0] = '\0';
+	if (!dir_trusted(fd)) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+/* To the parent: every prefix of out was found trusted on the way. */
+static int walk_up(struct walk *w)
+{
+	char *slash = strrchr(w->out, '/');
+	int fd;
+
+	w->olen = slash ? (size_t)(slash - w->out) : 0;
+	w->out[w->olen] = '\0';
+	fd = open(w->olen ? w->out : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	close(w->dir);
+	w->dir = fd;
+	return 0;
+}
+
+/* Into comp: 1 a trusted directory, 0 anything else but a symlink (the
+ * end), 2 a symlink (its target now leads the walk), -1 an error. */
+static int walk_into(struct walk *w, const char *comp)
+{
+	struct stat st;
+	int fd = openat(w->dir, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC), kind;
+	int n;
+
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		return -1;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		kind = follow(fd, w->rest, w->todo) == 0 ? 2 : -1;
+		close(fd);
+		w->rest = w->todo;
+		return kind;
+	}
+	kind = S_ISDIR(st.st_mode);
+	n = snprintf(w->out + w->olen, PATH_MAX - w->olen, "/%s", comp);
+	if ((kind && !dir_trusted(fd)) || n >= (int)(PATH_MAX - w->olen)) {
+		errno = kind && !dir_trusted(fd) ? EPERM : ENAMETOOLONG;
+		close(fd);
+		return -1;
+	}
+	w->olen += (size_t)n;
+	close(w->dir);
+	w->dir = fd;
+	return kind;
+}
+
+/* One component: the new kind as walk_into says, or 1 for "." and "..". */
+static int walk_step(struct walk *w, const char *comp, int *links)
+{
+	int kind;
+
+	if (strcmp(comp, ".") == 0)
+		return 1;
+	if (strcmp(comp, "..") == 0)
+		return walk_up(w) == 0 ? 1 : -1;
+	kind = walk_into(w, comp);
+	if (kind == 2 && ++*links > MAX_SYMLINKS) {
+		errno = ELOOP;
+		return -1;
+	}
+	if (kind == 2 && w->todo[0] == '/' && walk_from_root(w) == -1)
+		return -1;
+	return kind;
+}
+
+/* realpath(3) for a path the policy names, walked on descriptors: every
+ * directory on the way, symlink targets included, must be one that only
+ * root can change (else -1 with EPERM). Otherwise whoever can write
+ * there could point the name at any root-owned file, perl say, and the
+ * allowlist would follow. A symlink met sits in a trusted directory, so
+ * root made it. */
+static int resolve_trusted(const char *path, char out[PATH_MAX])
+{
+	static struct walk w;
+	char comp[NAME_MAX + 1];
+	int kind = 1, links = 0, more;
+
+	w.dir = -1;
+	w.rest = w.todo;
+	if (path[0] != '/' || copy_str(w.todo, sizeof(w.todo), path) == -1) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (walk_from_root(&w) == -1)
+		kind = -1;
+	while (kind != -1 && (more = next_component(&w.rest, comp)) != 0) {
+		if (more == -1 || kind == 0) {
+			errno = more == -1 ? ENAMETOOLONG : ENOTDIR;
+			kind = -1;
+		} else {
+			kind = walk_step(&w, comp, &links);
+		}
+	}
+	if (w.dir != -1)
+		close(w.dir);
+	if (kind == -1)
+		return -1;
+	(void)copy_str(out, PATH_MAX, w.olen ? w.out : "/");
+	return 0;
+}
+
+/* The first secure_path entry holding name, canonical, into out. A
+ * directory others can write is skipped, and logged. */
 static int search_secure_path(const char *secure_path, const char *name,
 			      char out[PATH_MAX])
 {
@@ -30,15 +212,22 @@ static int search_secure_path(const char *secure_path, const char *name,
 
 		if (len > 0 && dir[0] == '/' &&
 		    snprintf(cand, sizeof(cand), "%.*s/%s", (int)len, dir,
-			     name) < (int)sizeof(cand) &&
-		    realpath(cand, out) != NULL)
-			return 0;
+			     name) < (int)sizeof(cand)) {
+			if (resolve_trusted(cand, out) == 0)
+				return 0;
+			if (errno == EPERM)
+				log_audit(LOG_WARNING, "secure_path: %s is "
+					  "reached through a directory others "
+					  "can write: skipped", cand);
+		}
 		dir = end ? end + 1 : NULL;
 	}
 	errno = ENOENT;
 	return -1;
 }
 
+/* A name the caller gave: their own path as they see it, or a bare name
+ * in secure_path. */
 static int canonical(const struct policy *p, const char *name,
 		     char out[PATH_MAX])
 {
@@ -47,8 +236,24 @@ static int canonical(const struct policy *p, const char *name,
 	return search_secure_path(p->native.secure_path, name, out);
 }
 
+/* A name the policy gave, resolved through trusted directories only. */
+static int canonical_trusted(const struct policy *p, const char *name,
+			     char out[PATH_MAX])
+{
+	int rc;
+
+	if (!strchr(name, '/'))
+		return search_secure_path(p->native.secure_path, name, out);
+	rc = resolve_trusted(name, out);
+	if (rc == -1 && errno == EPERM)
+		log_audit(LOG_WARNING, "allowed_executables: %s is reached "
+			  "through a directory others can write: ignored",
+			  name);
+	return rc;
+}
+
 /* A path is allowed when it is, canonically, the file some allowlist
- * entry names, resolved the same way. */
+ * entry names, resolved through trusted directories. */
 static bool allowed(const struct policy *p, const char *path)
 {
 	const struct strlist *l = &p->native.allowed_executables;
@@ -56,7 +261,8 @@ static bool allowed(const struct policy *p, const char *path)
 	for (unsigned i = 0; i < l->n; i++) {
 		char c[PATH_MAX];
 
-		if (canonical(p, l->s[i], c) == 0 && strcmp(c, path) == 0)
+		if (canonical_trusted(p, l->s[i], c) == 0 &&
+		    strcmp(c, path) == 0)
 			return true;
 	}
 	return false;
