@@ -167,7 +167,7 @@ int id_account(const struct invocation *inv, const char *name,
 	       struct account *a, char *msg, size_t cap);
 
 /* priv.c */
-void priv_take_root(void);
+void priv_take_root(pid_t parent);
 int priv_fs_enter(const struct creds *c);
 void priv_fs_leave(void);
 int priv_drop(const struct creds *c);

@@ -35,11 +35,19 @@ static void check_argv(int argc, char **argv)
 		die("started with an empty argument list");
 }
 
+/* Only once root: a SIGSTOP the caller sends while setresuid(0, 0, 0)
+ * runs is allowed (the real uid is still theirs) but lands after it.
+ * Within one session the kernel always lets SIGCONT through, so the
+ * caller can still undo it; after setsid no signal of theirs can land. */
 static void leave_session(void)
 {
 	if (setsid() == -1)
 		die("setsid: %s (must be started by symbi-exec)",
 		    strerror(errno));
+	/* Past that window: from here on the helper outlives a dead client
+	 * to clean up after it. */
+	if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) == -1)
+		die("PR_SET_PDEATHSIG: %s", strerror(errno));
 }
 
 /* A caller can leave SIGCHLD ignored (waits then lose exit statuses) or
@@ -223,7 +231,6 @@ static void record_caller(struct invocation *inv)
 void inv_sanitize(int argc, char **argv, struct invocation *inv)
 {
 	check_argv(argc, argv);
-	leave_session();
 	reset_signals();
 	check_stdio();
 	check_socket();
@@ -232,7 +239,8 @@ void inv_sanitize(int argc, char **argv, struct invocation *inv)
 	inv->umask = umask(077);
 	fix_rlimits(inv);
 	record_caller(inv);
-	priv_take_root();
+	priv_take_root(inv->ppid);
+	leave_session();
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
 		die("PR_SET_DUMPABLE: %s", strerror(errno));
 }

@@ -12,37 +12,24 @@
 #include <sys/capability.h>
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../shared/log.h"
 #include "helper.h"
 
-/* A SIGSTOP the caller sends while setresuid(0, 0, 0) runs is allowed
- * (the real uid is still theirs) but lands after it, and then no SIGCONT
- * of theirs is: the helper would stay stopped, as root, for good. So a
- * timer of the helper's own sends it SIGCONT every 50 ms, for its whole
- * life: a no-op while it runs, and a fork does not inherit it. */
-static void arm_stop_undo(void)
-{
-	struct sigevent ev = {
-		.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGCONT,
-	};
-	struct itimerspec every = {{0, 50000000}, {0, 50000000}};
-	timer_t t;
-
-	if (timer_create(CLOCK_MONOTONIC, &ev, &t) == -1 ||
-	    timer_settime(t, 0, &every, NULL) == -1)
-		die("cannot arm the SIGCONT timer: %s", strerror(errno));
-}
-
 /* All three uids and gids 0: the caller's uid is no longer the real uid
  * of the helper, so the caller cannot kill(2) or ptrace it. */
-void priv_take_root(void)
+void priv_take_root(pid_t parent)
 {
-	arm_stop_undo();
-	if (setresgid(0, 0, 0) == -1 || setgroups(0, NULL) == -1 ||
-	    setresuid(0, 0, 0) == -1)
+	if (setresgid(0, 0, 0) == -1 || setgroups(0, NULL) == -1)
+		die("cannot become root: %s (is the helper setuid root?)",
+		    strerror(errno));
+	/* Here, after the gid change that would clear it: a helper that
+	 * the caller leaves stopped as root (below) dies with its parent. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
+	    getppid() != parent)
+		die("the client is gone");
+	if (setresuid(0, 0, 0) == -1)
 		die("cannot become root: %s (is the helper setuid root?)",
 		    strerror(errno));
 }
