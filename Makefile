@@ -50,6 +50,11 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 # argc 0, ...); never installed.
 TOOL_SRC = $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=build/tools/%)
+# What the tools share (starting the helper, reading its answers ...),
+# linked into each; a subdirectory, so it is no tool of its own.
+TOOL_LIB_SRC = $(sort $(wildcard tests/tools/lib/*.c))
+TOOL_LIB_HDR = $(wildcard tests/tools/lib/*.h)
+TOOL_LIB_OBJ = $(TOOL_LIB_SRC:%.c=build/%.o)
 
 all: build/symbi-exec build/symbi-exec-helper $(UNIT_BIN) $(TOOL_BIN)
 
@@ -87,9 +92,12 @@ build/tests/%: tests/unit/%.c $(COMMON_OBJ) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(COMMON_OBJ) $(PKG_LIBS)
 
-build/tools/%: tests/tools/%.c $(COMMON_OBJ)
+build/tools/%: tests/tools/%.c $(TOOL_LIB_OBJ) $(COMMON_OBJ) $(TOOL_LIB_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter-out %.h,$^) $(PKG_LIBS)
+
+# The pattern rule's */*.h does not reach the library's header.
+$(TOOL_LIB_OBJ): $(TOOL_LIB_HDR)
 
 # test_json includes client/json.c: it tests the client's encoder alone.
 build/tests/test_json: client/json.c client/json.h

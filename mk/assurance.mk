@@ -119,7 +119,7 @@ check-sanitize: $(SAN_DIR)/symbi-exec $(SAN_DIR)/symbi-exec-helper $(SAN_UNIT)
 
 # ---------------------------------------------------------------- lint --
 LINT_C      = $(SHARED_SRC) $(POLICY_SRC) $(HELPER_SRC) $(CLIENT_SRC) \
-	      $(TOOL_SRC)
+	      $(TOOL_SRC) $(TOOL_LIB_SRC)
 LINT_ALL_C  = $(LINT_C) $(UNIT_SRC) $(FUZZ_SRC)
 LINT_SH     = $(wildcard install.sh .ci/run tests/*.t tests/*.sh \
 		tests/*/*.sh bench/*.sh mk/*.sh)

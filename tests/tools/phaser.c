@@ -71,7 +71,6 @@
  * 2: usage or setup error. A helper left stopped for good is reported
  * on a line "STUCK pid=N" so that root can end it.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -83,16 +82,12 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/ptrace.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "shared/proto.h"
 #include "shared/util.h"
-
-extern char **environ;
+#include "tests/tools/lib/toolkit.h"
 
 enum attack {
 	A_MEM_R,
@@ -137,31 +132,13 @@ struct opts {
 	struct request req;
 };
 
-/* What one helper run ended with. */
-struct outcome {
-	bool verdict_seen, result_seen, exited, signaled, hung, marker;
-	int verdict, code;
-	struct result res;
-	char message[PROTO_MSG_LEN];
-};
-
 static unsigned violations;
 
-static void __attribute__((noreturn)) usage(void)
-{
-	fputs("usage: phaser [-q] [-v] [-m DIR] [-t TIER] [-l LIMIT=VALUE] [-N RUNS]\n"
-	      "              [-U MICROSECONDS] [-B RUNS] [-x timeout|exit:N]\n"
-	      "              [-T SECONDS]\n"
-	      "              HELPER hold|spray|storm|cleanup [-- COMMAND...]\n",
-	      stderr);
-	exit(2);
-}
-
-static void __attribute__((noreturn)) fail(const char *what)
-{
-	fprintf(stderr, "phaser: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
+static const char usage_text[] =
+	"usage: phaser [-q] [-v] [-m DIR] [-t TIER] [-l LIMIT=VALUE] [-N RUNS]\n"
+	"              [-U MICROSECONDS] [-B RUNS] [-x timeout|exit:N]\n"
+	"              [-T SECONDS]\n"
+	"              HELPER hold|spray|storm|cleanup [-- COMMAND...]\n";
 
 static void __attribute__((format(printf, 1, 2)))
 violation(const char *fmt, ...)
@@ -177,18 +154,10 @@ violation(const char *fmt, ...)
 	fflush(stdout);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Busy-wait: finer than any sleep. */
 static void spin_until(uint64_t t)
 {
-	while (now_ns() < t)
+	while (tk_now_ns() < t)
 		;
 }
 
@@ -318,11 +287,11 @@ static unsigned resume_max_ms;  /* the slowest to leave it */
  * is gone) within 1 s, STUCK if it is still stopped then. */
 static enum hit await_self_resume(pid_t pid)
 {
-	uint64_t start = now_ns(), end = start + 1000000000u;
+	uint64_t start = tk_now_ns(), end = start + 1000000000u;
 	bool stopped = false;
 
 	for (;;) {
-		uint64_t t = now_ns();
+		uint64_t t = tk_now_ns();
 
 		/* Not seen stopped within 5 ms: the stop never took. */
 		if (proc_state(pid) == 'T')
@@ -334,7 +303,7 @@ static enum hit await_self_resume(pid_t pid)
 		usleep(200);
 	}
 	if (stopped) {
-		unsigned ms = (unsigned)((now_ns() - start) / 1000000u);
+		unsigned ms = (unsigned)((tk_now_ns() - start) / 1000000u);
 
 		seen_stopped++;
 		if (ms > resume_max_ms)
@@ -439,62 +408,22 @@ static bool attack_all(pid_t pid, const char *phase, bool verbose)
 struct helper {
 	pid_t pid;
 	int sock;
-	int status_fd;    /* /proc/PID/status, opened before the exec */
 	int exec_fd;      /* EOF once the exec took effect */
 	uint64_t exec_ns; /* when it was seen */
 };
 
-static void child_stdio(bool quiet)
-{
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-	if (null < 0)
-		_exit(126);
-	dup2(null, 0);
-	if (quiet) {
-		dup2(null, 1);
-		dup2(null, 2);
-	} else {
-		dup2(2, 1);
-	}
-}
-
-/* Start the helper exactly as the client does. */
+/* Start the helper exactly as the client does, with a pipe that tells
+ * when its exec took effect. */
 static void spawn_start(const struct opts *o, struct helper *h)
 {
 	char *argv[] = { (char *)"symbi-exec-helper", NULL };
-	char path[64];
-	int sv[2], ex[2];
+	int ex[2];
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		fail("socketpair");
 	if (pipe2(ex, O_CLOEXEC) < 0)
-		fail("pipe2");
-	h->pid = fork();
-	if (h->pid < 0)
-		fail("fork");
-	if (h->pid == 0) {
-		int s, w;
-
-		child_stdio(o->quiet);
-		s = fcntl(sv[1], F_DUPFD_CLOEXEC, 10);
-		w = fcntl(ex[1], F_DUPFD_CLOEXEC, 10);
-		if (s < 0 || w < 0 || dup2(s, 3) < 0 ||
-		    dup3(w, 4, O_CLOEXEC) < 0)
-			_exit(126);
-		closefrom(5);
-		execve(o->helper, argv, environ);
-		(void)!write(4, "x", 1);
-		_exit(127);
-	}
-	close(sv[1]);
+		tk_fail("pipe2");
+	h->pid = tk_spawn(o->helper, argv, o->quiet, ex[1], &h->sock);
 	close(ex[1]);
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)h->pid);
-	h->status_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (h->status_fd < 0)
-		fail(path);
 	h->exec_fd = ex[0];
-	h->sock = sv[0];
 }
 
 /* Until the exec of the helper took effect. */
@@ -506,11 +435,11 @@ static void wait_exec(const struct opts *o, struct helper *h)
 	do
 		n = read(h->exec_fd, &c, 1);
 	while (n < 0 && errno == EINTR);
-	h->exec_ns = now_ns();
+	h->exec_ns = tk_now_ns();
 	close(h->exec_fd);
 	if (n != 0) {
 		errno = ENOEXEC;
-		fail(o->helper);
+		tk_fail(o->helper);
 	}
 }
 
@@ -523,104 +452,21 @@ static void spawn_helper(const struct opts *o, struct helper *h)
 static void send_request(const struct opts *o, int sock)
 {
 	static uint8_t buf[PROTO_MAX_MSG];
-	size_t n = proto_encode_request(&o->req, buf, sizeof(buf));
 
-	if (n == 0) {
-		fputs("phaser: the request does not encode\n", stderr);
-		exit(2);
-	}
-	/* The helper may be gone already: that shows in the outcome. */
-	(void)!send(sock, buf, n, MSG_NOSIGNAL);
-}
-
-/* One message if one is ready within ms; false on EOF or nothing. */
-static bool read_message(int sock, int ms, struct outcome *out)
-{
-	static uint8_t buf[PROTO_MAX_MSG];
-	static struct verdict v;
-	struct pollfd p = { .fd = sock, .events = POLLIN };
-	long n;
-
-	if (sock < 0 || poll(&p, 1, ms) <= 0)
-		return false;
-	n = recv(sock, buf, sizeof(buf), MSG_DONTWAIT);
-	if (n <= 0)
-		return false;
-	switch (proto_peek_type(buf, (size_t)n)) {
-	case MSG_VERDICT:
-		if (proto_decode_verdict(buf, (size_t)n, &v) == 0) {
-			out->verdict_seen = true;
-			out->verdict = v.status;
-			snprintf(out->message, sizeof(out->message), "%s",
-				 v.message);
-		}
-		break;
-	case MSG_RESULT:
-		if (proto_decode_result(buf, (size_t)n, &out->res) == 0)
-			out->result_seen = true;
-		break;
-	default:
-		break;
-	}
-	return true;
-}
-
-/* Anything in the marker directory means the job ran; empty it. */
-static bool marker_seen(const char *dir)
-{
-	DIR *d;
-	struct dirent *e;
-	bool seen = false;
-
-	if (!dir)
-		return false;
-	d = opendir(dir);
-	if (!d)
-		fail(dir);
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		seen = true;
-		unlinkat(dirfd(d), e->d_name, 0);
-	}
-	closedir(d);
-	return seen;
+	tk_send(sock, buf, tk_encode(&o->req, buf, sizeof(buf)));
 }
 
 /* Messages until EOF or the deadline; then the helper must exit. */
 static void collect(const struct opts *o, struct helper *h,
-		    struct outcome *out)
+		    struct tk_outcome *out)
 {
-	uint64_t end = now_ns() + (uint64_t)o->deadline_s * 1000000000u;
-	struct pollfd p;
-	int pidfd, status;
-
-	while (now_ns() < end &&
-	       read_message(h->sock, (int)((end - now_ns()) / 1000000), out))
-		;
-	close(h->sock);
+	tk_collect(h->sock, h->pid, o->deadline_s, out);
 	h->sock = -1;
-	close(h->status_fd);
-	h->status_fd = -1;
-	pidfd = pidfd_open(h->pid, 0);
-	if (pidfd < 0)
-		fail("pidfd_open");
-	p = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-	if (poll(&p, 1, 10000) <= 0) {
-		out->hung = true;
-		kill(h->pid, SIGKILL); /* works only for root */
-	}
-	close(pidfd);
-	if (waitpid(h->pid, &status, 0) < 0)
-		fail("waitpid");
-	out->exited = WIFEXITED(status);
-	out->signaled = WIFSIGNALED(status);
-	out->code = out->exited ? WEXITSTATUS(status) : WTERMSIG(status);
-	out->marker = marker_seen(o->marker_dir);
+	out->marker = tk_marker_seen(o->marker_dir);
 }
 
 /* The job ran and ended as expected, and the helper exited 0. */
-static bool ran(const struct opts *o, const struct outcome *out)
+static bool ran(const struct opts *o, const struct tk_outcome *out)
 {
 	if (out->hung || !out->exited || out->code != 0 ||
 	    !out->verdict_seen || out->verdict != 0 || !out->result_seen)
@@ -634,7 +480,7 @@ static bool ran(const struct opts *o, const struct outcome *out)
 	       out->res.exit_code == o->expect_exit;
 }
 
-static void describe(const char *what, const struct outcome *out)
+static void describe(const char *what, const struct tk_outcome *out)
 {
 	printf("%s: verdict=", what);
 	if (out->verdict_seen)
@@ -659,7 +505,7 @@ static void describe(const char *what, const struct outcome *out)
 static int run_hold(const struct opts *o)
 {
 	struct helper h;
-	struct outcome out = { .verdict = -1 };
+	struct tk_outcome out = { .verdict = -1 };
 	int i;
 
 	spawn_helper(o, &h);
@@ -720,7 +566,7 @@ static void spray_one(const struct opts *o, enum attack a, uint64_t delay_ns,
 		      struct spray_count *k, bool edge)
 {
 	struct helper h;
-	struct outcome out = { .verdict = -1 };
+	struct tk_outcome out = { .verdict = -1 };
 	enum hit hit;
 	struct pollfd p;
 	bool answered, good;
@@ -774,7 +620,6 @@ static void spray_one(const struct opts *o, enum attack a, uint64_t delay_ns,
 		fflush(stdout);
 		violations++;
 		close(h.sock);
-		close(h.status_fd);
 		return;
 	}
 	collect(o, &h, &out);
@@ -857,7 +702,7 @@ static const char *const phase_names[PH_COUNT] = {
 static int run_storm(const struct opts *o)
 {
 	struct helper h;
-	struct outcome out = { .verdict = -1 };
+	struct tk_outcome out = { .verdict = -1 };
 	unsigned rounds[PH_COUNT] = { 0 };
 	uint64_t sent_ns, timeout_ns = 0;
 	int pidfd, ph;
@@ -871,15 +716,15 @@ static int run_storm(const struct opts *o)
 			break;
 	send_request(o, h.sock);
 	/* The helper's deadline counts from its fork, a little later. */
-	sent_ns = now_ns();
+	sent_ns = tk_now_ns();
 	pidfd = pidfd_open(h.pid, 0);
 	if (pidfd < 0)
-		fail("pidfd_open");
+		tk_fail("pidfd_open");
 	while (going) {
 		struct pollfd p = { .fd = pidfd, .events = POLLIN };
 
 		going = poll(&p, 1, 0) == 0;
-		while (read_message(h.sock, 0, &out))
+		while (tk_read_message(h.sock, 0, &out))
 			;
 		if (out.result_seen)
 			ph = PH_REPORT;
@@ -887,7 +732,7 @@ static int run_storm(const struct opts *o)
 			ph = PH_SETUP;
 		else if (job_children(h.pid) > 0)
 			ph = timeout_ns &&
-			     now_ns() + 20000000u >= sent_ns + timeout_ns
+			     tk_now_ns() + 20000000u >= sent_ns + timeout_ns
 				? PH_TIMEOUT : PH_RUNNING;
 		else
 			ph = PH_CLEANUP;
@@ -915,17 +760,17 @@ static int run_storm(const struct opts *o)
  * has ended: the helper's name, real, effective and saved uid 0 and the
  * caller's file-system uid (it took only the user's file credentials).
  * Its uids into uid. */
-static pid_t find_cleaner(pid_t helper, uid_t me, struct outcome *out,
+static pid_t find_cleaner(pid_t helper, uid_t me, struct tk_outcome *out,
 			  int sock, unsigned long uid[4])
 {
 	pid_t c[64];
 	bool job_seen = false;
-	uint64_t end = now_ns() + 30000000000u;
+	uint64_t end = tk_now_ns() + 30000000000u;
 
-	while (now_ns() < end) {
+	while (tk_now_ns() < end) {
 		int n = children_of(helper, c, 64);
 
-		while (read_message(sock, 0, out))
+		while (tk_read_message(sock, 0, out))
 			;
 		if (out->result_seen || proc_state(helper) == 0)
 			return 0;
@@ -961,7 +806,7 @@ static unsigned control_own(void)
 	int err, st;
 
 	if (pid < 0)
-		fail("fork");
+		tk_fail("fork");
 	if (pid == 0)
 		for (;;)
 			pause();
@@ -988,7 +833,7 @@ static void attack_cleaner(pid_t cleaner)
 	struct pollfd p = { .fd = pidfd, .events = POLLIN };
 
 	if (pidfd < 0)
-		fail("pidfd_open (cleaner)");
+		tk_fail("pidfd_open (cleaner)");
 	do {
 		for (int a = 0; a < A_COUNT; a++) {
 			enum hit hit = attack(cleaner, (enum attack)a, &err);
@@ -1018,7 +863,7 @@ static void attack_cleaner(pid_t cleaner)
 static int run_cleanup(const struct opts *o)
 {
 	struct helper h;
-	struct outcome out = { .verdict = -1 };
+	struct tk_outcome out = { .verdict = -1 };
 	unsigned long uid[4];
 	pid_t cleaner;
 
@@ -1053,34 +898,25 @@ static uint64_t number(const char *s, uint64_t max)
 	if (strcmp(s, "0") == 0)
 		return 0;
 	if (parse_u64(s, max, &v) == -1)
-		usage();
+		tk_usage();
 	return v;
 }
 
 static void set_limit(struct request *r, const char *arg)
 {
-	const char *eq = strchr(arg, '=');
-	char name[64];
-	int id;
+	const char *value;
+	int id = tk_limit_arg(arg, &value);
 
-	if (!eq || (size_t)(eq - arg) >= sizeof(name))
-		usage();
-	memcpy(name, arg, (size_t)(eq - arg));
-	name[eq - arg] = '\0';
-	for (id = 0; id < LIM_COUNT; id++)
-		if (strcmp(name, limit_name(id)) == 0)
-			break;
-	if (id == LIM_COUNT)
-		usage();
 	r->lim.set |= 1u << id;
-	r->lim.v[id] = number(eq + 1, UINT32_MAX);
+	r->lim.v[id] = number(value, UINT32_MAX);
 	if (r->lim.v[id] == 0)
-		usage();
+		tk_usage();
 }
 
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
-	int c, t;
+	char **command;
+	int c;
 
 	*o = (struct opts){ .runs = 270, .boundary_runs = 100, .max_us = 4000,
 			    .deadline_s = 30 };
@@ -1090,13 +926,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'q': o->quiet = true; break;
 		case 'v': o->verbose = true; break;
 		case 'm': o->marker_dir = optarg; break;
-		case 't':
-			t = tier_from_name(optarg);
-			if (t < 0)
-				usage();
-			o->req.tier = (uint8_t)t;
-			o->req.flags |= REQ_TIER_SET;
-			break;
+		case 't': tk_set_tier(&o->req, optarg); break;
 		case 'l': set_limit(&o->req, optarg); break;
 		case 'N': o->runs = (unsigned)number(optarg, 100000); break;
 		case 'U': o->max_us = (unsigned)number(optarg, 10000000); break;
@@ -1107,34 +937,26 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			else if (strncmp(optarg, "exit:", 5) == 0)
 				o->expect_exit = (int)number(optarg + 5, 255);
 			else
-				usage();
+				tk_usage();
 			break;
 		case 'T': o->deadline_s = (int)number(optarg, 3600); break;
-		default: usage();
+		default: tk_usage();
 		}
 	}
-	if (argc - optind < 2)
-		usage();
-	o->helper = argv[optind++];
-	o->mode = argv[optind++];
-	if (optind < argc && strcmp(argv[optind], "--") == 0)
-		optind++;
-	if (optind == argc &&
-	    proto_request_add_arg(&o->req, "/bin/true") == -1)
-		usage();
-	for (; optind < argc; optind++)
-		if (proto_request_add_arg(&o->req, argv[optind]) == -1)
-			usage();
+	command = tk_operands(argv + optind, &o->helper, &o->mode);
+	if (tk_add_command(&o->req, command) == -1)
+		tk_usage();
 }
 
 int main(int argc, char **argv)
 {
 	static struct opts o;
 
+	tk_usage_text = usage_text;
 	parse_opts(argc, argv, &o);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (o.marker_dir)
-		marker_seen(o.marker_dir);
+		tk_marker_seen(o.marker_dir);
 	if (strcmp(o.mode, "hold") == 0)
 		return run_hold(&o);
 	if (strcmp(o.mode, "spray") == 0)
@@ -1143,5 +965,5 @@ int main(int argc, char **argv)
 		return run_storm(&o);
 	if (strcmp(o.mode, "cleanup") == 0)
 		return run_cleanup(&o);
-	usage();
+	tk_usage();
 }

@@ -25,9 +25,9 @@
  * One line per helper run on stdout:
  *   run MODE verdict=S|none exit=N|signal=N marker=yes|no -> ok|VIOLATION
  */
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -38,14 +38,11 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-
-#include <dirent.h>
 
 #include "shared/proto.h"
 #include "shared/util.h"
+#include "tests/tools/lib/toolkit.h"
 
 #define REC_MAX (PROTO_MAX_MSG + 4096)
 #define OFF_MODE 12
@@ -53,8 +50,6 @@
 #define OFF_FLAGS 14
 #define OFF_LIMITS 18 /* u32 set, then LIM_COUNT u64 */
 #define OFF_AFTER_LIMITS (OFF_LIMITS + 4 + 8 * LIM_COUNT)
-
-extern char **environ;
 
 struct opts {
 	const char *helper;
@@ -70,66 +65,33 @@ struct opts {
 	struct request req;
 };
 
-struct outcome {
-	int verdict; /* status, or -1: no verdict seen */
-	char message[PROTO_MSG_LEN];
-	bool exited, signaled, hung, marker;
-	int code; /* exit status or signal */
-};
-
-static void __attribute__((noreturn)) usage(void)
-{
-	fputs("usage: rawclient [-q] [-m DIR] [-W SECONDS] [-N COUNT] [-s SEED] [-T SECONDS]\n"
-	      "                 [-t TIER] [-l LIMIT=VALUE] [-n] [-w DIR] [-e NAME=VALUE]\n"
-	      "                 [-v VOLUME] [-A ARGV0 | -0] HELPER MODE [-- COMMAND...]\n"
-	      "       rawclient probe PID\n"
-	      "modes: valid bad-magic bad-version short-header length-mismatch\n"
-	      "       truncated truncate-all oversized trailing empty eof repeat\n"
-	      "       signal-first unknown-type reply-type fd-pass zero-limit\n"
-	      "       unknown-flag bad-tier bad-mode nul-arg huge-count long-string\n"
-	      "       forbidden mutate\n",
-	      stderr);
-	exit(2);
-}
-
-static void __attribute__((noreturn)) fail(const char *what)
-{
-	fprintf(stderr, "rawclient: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
+static const char usage_text[] =
+	"usage: rawclient [-q] [-m DIR] [-W SECONDS] [-N COUNT] [-s SEED] [-T SECONDS]\n"
+	"                 [-t TIER] [-l LIMIT=VALUE] [-n] [-w DIR] [-e NAME=VALUE]\n"
+	"                 [-v VOLUME] [-A ARGV0 | -0] HELPER MODE [-- COMMAND...]\n"
+	"       rawclient probe PID\n"
+	"modes: valid bad-magic bad-version short-header length-mismatch\n"
+	"       truncated truncate-all oversized trailing empty eof repeat\n"
+	"       signal-first unknown-type reply-type fd-pass zero-limit\n"
+	"       unknown-flag bad-tier bad-mode nul-arg huge-count long-string\n"
+	"       forbidden mutate\n";
 
 /* ------------------------------------------------------------ request */
-
-static int limit_by_name(const char *name)
-{
-	int id;
-
-	for (id = 0; id < LIM_COUNT; id++)
-		if (strcmp(name, limit_name(id)) == 0)
-			return id;
-	return -1;
-}
 
 /* "-l max_memory_mb=4096": raw values, 0 included (patched on the wire). */
 static uint64_t zero_limits; /* bit id: send v[id] = 0 with its set bit */
 
 static void set_limit(struct request *r, const char *arg)
 {
-	const char *eq = strchr(arg, '=');
-	char name[64];
+	const char *value;
+	int id = tk_limit_arg(arg, &value);
 	char *end;
 	unsigned long long v;
-	int id;
 
-	if (!eq || (size_t)(eq - arg) >= sizeof(name))
-		usage();
-	memcpy(name, arg, (size_t)(eq - arg));
-	name[eq - arg] = '\0';
-	id = limit_by_name(name);
 	errno = 0;
-	v = strtoull(eq + 1, &end, 0);
-	if (id < 0 || errno || *end || end == eq + 1)
-		usage();
+	v = strtoull(value, &end, 0);
+	if (errno || *end || end == value)
+		tk_usage();
 	r->lim.set |= 1u << id;
 	r->lim.v[id] = v ? v : 1;
 	if (!v)
@@ -138,13 +100,9 @@ static void set_limit(struct request *r, const char *arg)
 
 static size_t encode(const struct opts *o, uint8_t *buf)
 {
-	size_t n = proto_encode_request(&o->req, buf, REC_MAX);
+	size_t n = tk_encode(&o->req, buf, REC_MAX);
 	int id;
 
-	if (!n) {
-		fputs("rawclient: the request does not encode\n", stderr);
-		exit(2);
-	}
 	for (id = 0; id < LIM_COUNT; id++)
 		if (zero_limits & (1u << id))
 			memset(buf + OFF_LIMITS + 4 + (size_t)id * 8, 0, 8);
@@ -180,51 +138,13 @@ static size_t argc_offset(const struct request *r)
 
 /* ------------------------------------------------------------- helper */
 
-static void child_stdio(bool quiet)
-{
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-	if (null < 0)
-		_exit(126);
-	dup2(null, 0);
-	if (quiet) {
-		dup2(null, 1);
-		dup2(null, 2);
-	} else {
-		dup2(2, 1); /* the job's output apart from our report */
-	}
-}
-
 static pid_t spawn_helper(const struct opts *o, int *sock)
 {
 	char *argv[] = { (char *)(o->argv0 ? o->argv0 : "symbi-exec-helper"),
 			 NULL };
 	char *empty[] = { NULL };
-	int sv[2];
-	pid_t pid;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		fail("socketpair");
-	pid = fork();
-	if (pid < 0)
-		fail("fork");
-	if (pid == 0) {
-		child_stdio(o->quiet);
-		if (dup2(sv[1], 3) < 0)
-			_exit(126);
-		closefrom(4);
-		execve(o->helper, o->argc0 ? empty : argv, environ);
-		_exit(127);
-	}
-	close(sv[1]);
-	*sock = sv[0];
-	return pid;
-}
-
-static void send_rec(int sock, const uint8_t *buf, size_t len)
-{
-	/* The helper may be gone already: that is an answer, not an error. */
-	(void)!send(sock, buf, len, MSG_NOSIGNAL);
+	return tk_spawn(o->helper, o->argc0 ? empty : argv, o->quiet, -1, sock);
 }
 
 static void send_with_fd(int sock, const uint8_t *buf, size_t len, int fd)
@@ -244,104 +164,28 @@ static void send_with_fd(int sock, const uint8_t *buf, size_t len, int fd)
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	if (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
-		fail("sendmsg SCM_RIGHTS");
+		tk_fail("sendmsg SCM_RIGHTS");
 }
 
-static long ms_left(const struct timespec *end)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (end->tv_sec - now.tv_sec) * 1000 +
-	       (end->tv_nsec - now.tv_nsec) / 1000000;
-}
-
-static void note_message(const uint8_t *buf, long n, struct outcome *out)
-{
-	static struct verdict v;
-
-	if (proto_peek_type(buf, (size_t)n) != MSG_VERDICT ||
-	    proto_decode_verdict(buf, (size_t)n, &v) != 0)
-		return;
-	out->verdict = v.status;
-	snprintf(out->message, sizeof(out->message), "%s", v.message);
-}
-
-/* Read replies until EOF or the deadline; then the helper must exit. */
-static void collect(int sock, pid_t pid, int deadline_s, struct outcome *out)
-{
-	static uint8_t buf[REC_MAX];
-	struct timespec end;
-	struct pollfd p = { .fd = sock, .events = POLLIN };
-	int pidfd, status;
-
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += deadline_s;
-	while (ms_left(&end) > 0 && poll(&p, 1, (int)ms_left(&end)) > 0) {
-		long n = recv(sock, buf, sizeof(buf), 0);
-
-		if (n <= 0)
-			break;
-		note_message(buf, n, out);
-	}
-	close(sock); /* a helper still running now sees its client gone */
-	pidfd = pidfd_open(pid, 0);
-	if (pidfd < 0)
-		fail("pidfd_open");
-	p = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-	if (poll(&p, 1, 10000) <= 0) {
-		out->hung = true;
-		kill(pid, SIGKILL); /* works only if we are root */
-	}
-	close(pidfd);
-	if (waitpid(pid, &status, 0) < 0)
-		fail("waitpid");
-	out->exited = WIFEXITED(status);
-	out->signaled = WIFSIGNALED(status);
-	out->code = out->exited ? WEXITSTATUS(status) : WTERMSIG(status);
-}
-
-/* Anything in the marker directory means a job ran; empty it. */
-static bool marker_seen(const char *dir)
-{
-	DIR *d;
-	struct dirent *e;
-	bool seen = false;
-
-	if (!dir)
-		return false;
-	d = opendir(dir);
-	if (!d)
-		fail(dir);
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		seen = true;
-		unlinkat(dirfd(d), e->d_name, 0);
-	}
-	closedir(d);
-	return seen;
-}
-
-static bool refused(const struct outcome *o)
+static bool refused(const struct tk_outcome *o)
 {
 	return !o->hung && o->exited && !o->marker && o->verdict != 0 &&
 	       (o->code == 125 || o->verdict > 0);
 }
 
-static bool ran(const struct outcome *o, bool want_marker)
+static bool ran(const struct tk_outcome *o, bool want_marker)
 {
 	return !o->hung && o->exited && o->verdict == 0 &&
 	       (o->marker || !want_marker);
 }
 
 /* Answered, then ended with 125 before the job could do anything. */
-static bool killed_mid_run(const struct outcome *o)
+static bool killed_mid_run(const struct tk_outcome *o)
 {
 	return !o->hung && o->exited && o->code == 125 && !o->marker;
 }
 
-static void report(const char *mode, const struct outcome *o, bool good)
+static void report(const char *mode, const struct tk_outcome *o, bool good)
 {
 	printf("run %s verdict=", mode);
 	if (o->verdict < 0)
@@ -360,18 +204,18 @@ static void report(const char *mode, const struct outcome *o, bool good)
 /* One helper run: send what the mode calls for, then watch the outcome. */
 typedef void (*sender)(int sock, uint8_t *buf, size_t len, const struct opts *o);
 
-static struct outcome run_one(const struct opts *o, sender send_fn,
-			      uint8_t *buf, size_t len)
+static struct tk_outcome run_one(const struct opts *o, sender send_fn,
+				 uint8_t *buf, size_t len)
 {
-	struct outcome out = { .verdict = -1 };
+	struct tk_outcome out = { .verdict = -1 };
 	int sock;
 	pid_t pid = spawn_helper(o, &sock);
 
 	send_fn(sock, buf, len, o);
-	collect(sock, pid, o->deadline_s, &out);
+	tk_collect(sock, pid, o->deadline_s, &out);
 	if (o->settle_s > 0)
 		sleep((unsigned)o->settle_s);
-	out.marker = marker_seen(o->marker_dir);
+	out.marker = tk_marker_seen(o->marker_dir);
 	return out;
 }
 
@@ -379,13 +223,13 @@ static struct outcome run_one(const struct opts *o, sender send_fn,
 
 static void s_plain(int sock, uint8_t *buf, size_t len, const struct opts *o)
 {
-	send_rec(sock, buf, len);
+	tk_send(sock, buf, len);
 }
 
 static void s_repeat(int sock, uint8_t *buf, size_t len, const struct opts *o)
 {
-	send_rec(sock, buf, len);
-	send_rec(sock, buf, len);
+	tk_send(sock, buf, len);
+	tk_send(sock, buf, len);
 }
 
 static void s_signal_first(int sock, uint8_t *buf, size_t len,
@@ -394,8 +238,8 @@ static void s_signal_first(int sock, uint8_t *buf, size_t len,
 	uint8_t sig[64];
 	size_t n = proto_encode_signal(SIGTERM, sig, sizeof(sig));
 
-	send_rec(sock, sig, n);
-	send_rec(sock, buf, len);
+	tk_send(sock, sig, n);
+	tk_send(sock, buf, len);
 }
 
 static void s_fd_pass(int sock, uint8_t *buf, size_t len, const struct opts *o)
@@ -403,7 +247,7 @@ static void s_fd_pass(int sock, uint8_t *buf, size_t len, const struct opts *o)
 	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
-		fail("open /");
+		tk_fail("open /");
 	send_with_fd(sock, buf, len, fd);
 	close(fd);
 }
@@ -415,8 +259,8 @@ static void s_eof(int sock, uint8_t *buf, size_t len, const struct opts *o)
 
 static void s_empty(int sock, uint8_t *buf, size_t len, const struct opts *o)
 {
-	send_rec(sock, buf, 0);
-	send_rec(sock, buf, len);
+	tk_send(sock, buf, 0);
+	tk_send(sock, buf, len);
 }
 
 /* Rewrite the valid record in buf (len) for a mode; returns the new
@@ -540,7 +384,7 @@ static int run_mutate(const struct opts *o, const uint8_t *base, size_t blen)
 	for (i = 0; i < o->iterations; i++) {
 		size_t len = blen;
 		unsigned k = 1 + rnd(4), j;
-		struct outcome out;
+		struct tk_outcome out;
 		bool decodes, good;
 
 		memcpy(buf, base, blen);
@@ -573,7 +417,7 @@ static int run_truncate_all(const struct opts *o, const uint8_t *base,
 	unsigned bad = 0;
 
 	for (len = 0; len < blen; len++) {
-		struct outcome out;
+		struct tk_outcome out;
 
 		memcpy(buf, base, blen);
 		fix_length(buf, len);
@@ -661,21 +505,20 @@ static uint64_t number(const char *s, uint64_t max)
 	uint64_t v;
 
 	if (parse_u64(s, max, &v) == -1)
-		usage();
+		tk_usage();
 	return v;
 }
 
 static void add_or_die(int rc, const char *what)
 {
-	if (rc < 0) {
-		fprintf(stderr, "rawclient: %s breaks a protocol cap\n", what);
-		exit(2);
-	}
+	if (rc < 0)
+		errx(2, "%s breaks a protocol cap", what);
 }
 
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
-	int c, t;
+	char **command;
+	int c;
 
 	*o = (struct opts){ .iterations = 100, .seed = 1, .deadline_s = 20 };
 	proto_request_init(&o->req);
@@ -687,13 +530,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'N': o->iterations = (unsigned)number(optarg, 1000000); break;
 		case 's': o->seed = number(optarg, UINT64_MAX); break;
 		case 'T': o->deadline_s = (int)number(optarg, 3600); break;
-		case 't':
-			t = tier_from_name(optarg);
-			if (t < 0)
-				usage();
-			o->req.tier = (uint8_t)t;
-			o->req.flags |= REQ_TIER_SET;
-			break;
+		case 't': tk_set_tier(&o->req, optarg); break;
 		case 'l': set_limit(&o->req, optarg); break;
 		case 'n': o->req.flags |= REQ_NETWORK; break;
 		case 'w': add_or_die(proto_request_set_workdir(&o->req, optarg), "-w"); break;
@@ -701,35 +538,28 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'v': add_or_die(proto_request_add_volume(&o->req, optarg), "-v"); break;
 		case 'A': o->argv0 = optarg; break;
 		case '0': o->argc0 = true; break;
-		default: usage();
+		default: tk_usage();
 		}
 	}
-	if (argc - optind < 2)
-		usage();
-	o->helper = argv[optind++];
-	o->mode = argv[optind++];
-	if (optind < argc && strcmp(argv[optind], "--") == 0)
-		optind++;
-	if (optind == argc)
-		add_or_die(proto_request_add_arg(&o->req, "/bin/true"), "argv");
-	for (; optind < argc; optind++)
-		add_or_die(proto_request_add_arg(&o->req, argv[optind]), "argv");
+	command = tk_operands(argv + optind, &o->helper, &o->mode);
+	add_or_die(tk_add_command(&o->req, command), "argv");
 }
 
 int main(int argc, char **argv)
 {
 	static struct opts o;
 	static uint8_t base[REC_MAX], buf[REC_MAX];
-	struct outcome out;
+	struct tk_outcome out;
 	size_t blen, len;
 	sender fn;
 	bool good;
 
+	tk_usage_text = usage_text;
 	if (argc == 3 && strcmp(argv[1], "probe") == 0)
 		return run_probe((pid_t)number(argv[2], INT32_MAX));
 	parse_opts(argc, argv, &o);
 	if (o.marker_dir)
-		marker_seen(o.marker_dir); /* start from an empty directory */
+		tk_marker_seen(o.marker_dir); /* start from an empty directory */
 	blen = encode(&o, base);
 	if (strcmp(o.mode, "mutate") == 0) {
 		o.quiet = true;
@@ -743,7 +573,7 @@ int main(int argc, char **argv)
 	fn = sender_for(o.mode);
 	len = fn ? blen : rewrite(o.mode, buf, blen, &o.req);
 	if (!fn && !len)
-		usage();
+		tk_usage();
 	out = run_one(&o, fn ? fn : s_plain, buf, len);
 	if (strcmp(o.mode, "valid") == 0)
 		good = ran(&out, o.marker_dir != NULL);

@@ -24,8 +24,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-
 #include "shared/proto.h"
+#include "tests/tools/lib/toolkit.h"
 
 extern char **environ;
 
@@ -43,18 +43,9 @@ static struct request req;
 static uint8_t msg[PROTO_MAX_MSG];
 static pid_t helper_pid;
 
-static void usage(void)
-{
-	fprintf(stderr, "usage: rawhelper [-f seqpacket|stream|pipe|none] "
-			"[-c FD]... [-x FD] [-0] HELPER COMMAND [ARG...]\n");
-	exit(2);
-}
-
-static void fatal(const char *what)
-{
-	fprintf(stderr, "rawhelper: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
+static const char usage_text[] =
+	"usage: rawhelper [-f seqpacket|stream|pipe|none] "
+	"[-c FD]... [-x FD] [-0] HELPER COMMAND [ARG...]\n";
 
 static int fd_arg(const char *s)
 {
@@ -64,7 +55,7 @@ static int fd_arg(const char *s)
 	errno = 0;
 	fd = strtol(s, &end, 10);
 	if (errno || end == s || *end || fd < 0 || fd > 1023)
-		usage();
+		tk_usage();
 	return (int)fd;
 }
 
@@ -78,8 +69,7 @@ static enum chan parse_chan(const char *s)
 		return CHAN_PIPE;
 	if (strcmp(s, "none") == 0)
 		return CHAN_NONE;
-	usage();
-	return CHAN_NONE;
+	tk_usage();
 }
 
 static void parse_args(int argc, char **argv, struct setup *s)
@@ -93,16 +83,16 @@ static void parse_args(int argc, char **argv, struct setup *s)
 		case 'f': s->chan = parse_chan(optarg); break;
 		case 'c':
 			if (s->nclose == 3)
-				usage();
+				tk_usage();
 			s->close_fd[s->nclose++] = fd_arg(optarg);
 			break;
 		case 'x': s->stray_fd = fd_arg(optarg); break;
 		case '0': s->argc0 = 1; break;
-		default: usage();
+		default: tk_usage();
 		}
 	}
 	if (argc - optind < 2)
-		usage();
+		tk_usage();
 }
 
 /* Move fd above the range the helper's layout uses, close-on-exec. */
@@ -111,7 +101,7 @@ static int park(int fd)
 	int high = fcntl(fd, F_DUPFD_CLOEXEC, 10);
 
 	if (high < 0)
-		fatal("fcntl");
+		tk_fail("fcntl");
 	close(fd);
 	return high;
 }
@@ -134,7 +124,7 @@ static void make_channel(enum chan chan, int ends[2])
 		ends[1] = p[0];
 	}
 	if (r != 0)
-		fatal("channel");
+		tk_fail("channel");
 	if (chan != CHAN_NONE) {
 		ends[0] = park(ends[0]);
 		ends[1] = park(ends[1]);
@@ -174,10 +164,10 @@ static void send_request(int fd, enum chan chan, char **cmd)
 	req.mode = MODE_RUN;
 	for (; *cmd; cmd++)
 		if (proto_request_add_arg(&req, *cmd) != 0)
-			fatal("request too large");
+			tk_fail("request too large");
 	len = proto_encode_request(&req, msg, sizeof(msg));
 	if (len == 0)
-		fatal("encode");
+		tk_fail("encode");
 	if (chan == CHAN_SEQPACKET)
 		(void)proto_send(fd, msg, len);
 	else
@@ -239,7 +229,7 @@ static int wait_helper(void)
 	alarm(30);
 	while (waitpid(helper_pid, &st, 0) < 0)
 		if (errno != EINTR)
-			fatal("waitpid");
+			tk_fail("waitpid");
 	alarm(0);
 	st = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	printf("helper-status %d\n", st);
@@ -251,13 +241,14 @@ int main(int argc, char **argv)
 	struct setup s;
 	int ends[2];
 
+	tk_usage_text = usage_text;
 	parse_args(argc, argv, &s);
 	signal(SIGPIPE, SIG_IGN);
 	make_channel(s.chan, ends);
 	fflush(stdout);
 	helper_pid = fork();
 	if (helper_pid < 0)
-		fatal("fork");
+		tk_fail("fork");
 	if (helper_pid == 0)
 		exec_helper(&s, ends[1], argv[optind]);
 	if (ends[1] >= 0)
