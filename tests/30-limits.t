@@ -106,18 +106,6 @@ marks=$(user_dir $A 0755)
 escapee() {
 	echo "(setsid bash -c 'sleep 2; touch $marks/$1' </dev/null >/dev/null 2>&1 &)"
 }
-# no_user_procs_within DS: no test user process within DS tenths of a
-# second (killed processes take a moment to be reaped).
-no_user_procs_within() {
-	local i
-	for ((i = 0; i < $1; i++)); do
-		[[ -z "$(user_procs)" ]] && return 0
-		sleep 0.1
-	done
-	diag "left: $(user_procs)"
-	return 1
-}
-
 run $A "$C" -- bash -c "$(escapee exit); exit 0"
 is "$rc" 0 "a job that leaves a double-forked setsid daemon exits 0"
 ok "... and the daemon is dead when the client returns" no_user_procs_within 5

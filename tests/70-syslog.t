@@ -14,17 +14,6 @@ C=$T_CLIENT
 # authpriv is facility 10: priorities 80 (emerg) to 87 (debug).
 AUTHPRIV='^<8[0-7]>'
 
-# logged ERE: the lines of the listener's file matching ERE (waits a
-# moment: the datagram may still be in flight).
-logged() {
-	local i
-	for ((i = 0; i < 20; i++)); do
-		grep -E -- "$1" "$T_SYSLOG" && return 0
-		sleep 0.1
-	done
-	return 0
-}
-
 run $A "$C" -- bash -c 'exit 3'
 is "$rc" 3 "a job runs and exits 3"
 allow=$(logged "allow user=$A ")

@@ -44,17 +44,6 @@ EOF
 }
 write_policy "$(p97_policy)"
 
-# logged ERE: the syslog lines matching ERE (waits a moment: the datagram
-# may still be in flight).
-logged() {
-	local i
-	for ((i = 0; i < 20; i++)); do
-		grep -E -- "$1" "$T_SYSLOG" && return 0
-		sleep 0.1
-	done
-	return 0
-}
-
 # field OUTPUT NAME: the value of NAME=VALUE on phaser's summary lines.
 field() {
 	grep -Eo "(^| )$2=[^ ]*" <<<"$1" | tail -n 1 | cut -d= -f2
@@ -171,18 +160,6 @@ like "$out" "^cleanup: verdict=0 result=exit:0,signal:0,timed_out:0,killed:0 hel
 ok_clean "cleanup: attacked cleaner (its work directory removed)"
 
 # ==== 2. the job against its own end ====================================
-
-# no_user_procs_within DS: no process of any test user within DS tenths
-# of a second (killed processes take a moment to be reaped).
-no_user_procs_within() {
-	local i
-	for ((i = 0; i < $1; i++)); do
-		[[ -z "$(user_procs)" ]] && return 0
-		sleep 0.1
-	done
-	diag "left: $(user_procs)"
-	return 1
-}
 
 # Descendants that would write a marker after 1 s, if still alive; they
 # ignore the usual polite signals.

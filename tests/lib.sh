@@ -281,6 +281,29 @@ user_procs() {
 	done
 }
 
+# logged ERE: the syslog lines matching ERE (waits a moment: the
+# datagram may still be in flight).
+logged() {
+	local i
+	for ((i = 0; i < 20; i++)); do
+		grep -E -- "$1" "$T_SYSLOG" && return 0
+		sleep 0.1
+	done
+	return 0
+}
+
+# no_user_procs_within DS: no test user process within DS tenths of a
+# second (killed processes take a moment to be reaped).
+no_user_procs_within() {
+	local i
+	for ((i = 0; i < $1; i++)); do
+		[[ -z "$(user_procs)" ]] && return 0
+		sleep 0.1
+	done
+	diag "left: $(user_procs)"
+	return 1
+}
+
 # ok_clean DESC: no process of a test user, no job cgroup, no work dir.
 ok_clean() {
 	local procs cg wd i
