@@ -108,12 +108,16 @@ build/tests/test_volume: helper/volume.c helper/volume.h
 # integration tests that install into a temporary prefix and run the
 # client as unprivileged users; then the assurance targets (mk/): lint,
 # the sanitizer run and a short fuzz of every parser. Every part runs even
-# if an earlier one failed; any failure fails check.
+# if an earlier one failed; any failure fails check. prove only warns
+# about a script it cannot execute, so check refuses one itself.
 FUZZ_SECONDS ?= 20
 check:
 	./tests/deps.sh
 	$(MAKE) all
 	@rc=0; \
+	for t in tests/*.t; do \
+		test -x "$$t" || { echo "check: $$t is not executable"; rc=1; }; \
+	done; \
 	prove -v --exec '' $(UNIT_BIN) $(sort $(wildcard tests/*.t)) || rc=1; \
 	for t in lint check-sanitize fuzz; do \
 		echo "check: make $$t"; \
