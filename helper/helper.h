@@ -148,6 +148,7 @@ struct job {
 	char job_id[17];
 	struct cgroup cg;
 
+	bool cleaned;                /* job_cleanup ran */
 	pid_t pid;                   /* the job's main process, 0 none */
 	int pidfd;
 	uint64_t start_ms;           /* CLOCK_MONOTONIC at fork */
@@ -205,21 +206,27 @@ int env_build(struct job *j);
 int spawn_job(struct job *j);
 
 /* supervise.c */
-uint64_t now_ms(void); /* CLOCK_MONOTONIC */
 uint64_t supervise_deadline(const struct job *j); /* the timeout, in ms */
 void supervise_prepare(void);
 void supervise(struct job *j);
 
-/* reply.c */
-void reply_verdict(struct job *j);
-void reply_deny(struct job *j) __attribute__((noreturn));
-void reply_result(struct job *j);
-void audit_allow(const struct job *j);
-void job_cleanup(struct job *j);
+/* message.c: words for the caller and the audit trail, no I/O. */
+void set_message(struct verdict *v, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 const char *audit_str(char *buf, size_t cap, const char *s, bool quote);
 #define AUDIT_STR 1024
 #define AUDIT(buf, s) audit_str(buf, sizeof(buf), s, false)
-void set_message(struct verdict *v, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+
+/* reply.c: verdicts and results to the client, audit lines. */
+void reply_verdict(struct job *j);
+void reply_result(struct job *j);
+void audit_allow(const struct job *j);
+void audit_deny(const struct job *j);
+
+/* teardown.c: the job's resources released, on every path. */
+void job_cleanup(struct job *j);
+/* Cleanup, audit line, verdict j->v, exit: every refusal and every
+ * failure once something may exist. */
+void reply_deny(struct job *j) __attribute__((noreturn));
 
 #endif

@@ -1,27 +1,11 @@
 /*
  * What goes back to the client (verdict, result) and to the audit trail
- * (one syslog line per decision, one per job end), and the cleanup that
- * must precede a final answer.
+ * (one syslog line per decision, one per job end).
  */
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <syslog.h>
-#include <unistd.h>
 
 #include "../shared/log.h"
 #include "helper.h"
-
-void set_message(struct verdict *v, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	v->status = (uint8_t)status;
-	va_start(ap, fmt);
-	vsnprintf(v->message, sizeof(v->message), fmt, ap);
-	va_end(ap);
-}
 
 static void send_or_warn(struct job *j, const uint8_t *buf, size_t len)
 {
@@ -39,40 +23,6 @@ void reply_verdict(struct job *j)
 	send_or_warn(j, buf, proto_encode_verdict(&j->v, buf, sizeof(buf)));
 }
 
-static bool plain_token(const char *s)
-{
-	for (const char *c = s; *c; c++)
-		if (*c <= ' ' || *c == 0x7f || strchr("\"\\=", *c))
-			return false;
-	return s[0] != '\0';
-}
-
-/* A string from the user (or derived from one) as one audit field: bare
- * if it is a plain token, else quoted with '"', '\\' and control
- * characters escaped, so no value can forge another field. Long values
- * are cut (a syslog line holds 1024 bytes anyway). */
-const char *audit_str(char *buf, size_t cap, const char *s, bool quote)
-{
-	size_t o = 0;
-
-	if (!quote && plain_token(s))
-		return s;
-	buf[o++] = '"';
-	for (; *s && o + 6 < cap; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			o += (size_t)snprintf(buf + o, cap - o, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
-		else
-			buf[o++] = (char)c;
-	}
-	buf[o++] = '"';
-	buf[o] = '\0';
-	return buf;
-}
-
 static const char *tier_of(const struct job *j)
 {
 	const char *t = tier_name(j->v.tier);
@@ -80,7 +30,7 @@ static const char *tier_of(const struct job *j)
 	return t ? t : "?";
 }
 
-static void audit_deny(const struct job *j)
+void audit_deny(const struct job *j)
 {
 	char u[AUDIT_STR], c[AUDIT_STR], m[AUDIT_STR];
 
@@ -110,31 +60,6 @@ void audit_allow(const struct job *j)
 		  (unsigned long long)l[LIM_OPEN_FILES], AUDIT(r, j->v.run_as),
 		  j->job_id[0] ? j->job_id : "-",
 		  j->req.mode == MODE_DRY_RUN ? "dry-run" : "run");
-}
-
-void job_cleanup(struct job *j)
-{
-	static bool done;
-
-	if (done)
-		return;
-	done = true;
-	if (j->ops && j->ops->cleanup)
-		j->ops->cleanup(j);
-	workdir_remove(j);
-	cg_kill(&j->cg);
-	cg_destroy(&j->cg);
-	if (j->exe_fd != -1)
-		close(j->exe_fd);
-	j->exe_fd = -1;
-}
-
-void reply_deny(struct job *j)
-{
-	job_cleanup(j);
-	audit_deny(j);
-	reply_verdict(j);
-	exit(0);
 }
 
 static void audit_end(const struct job *j)

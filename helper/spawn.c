@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "../shared/log.h"
+#include "../shared/util.h"
 #include "helper.h"
 
 enum step {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "../shared/log.h"
+#include "../shared/util.h"
 #include "docker.h"
 #include "helper.h"
 

@@ -32,6 +32,9 @@ bool only_chars(const char *s, const char *extra);
 void fmt_msg(char *buf, size_t cap, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* CLOCK_MONOTONIC in milliseconds. */
+uint64_t now_ms(void);
+
 /* strlcpy that reports truncation: 0 if src fit, -1 otherwise. */
 int copy_str(char *dst, size_t cap, const char *src);
 

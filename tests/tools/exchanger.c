@@ -22,14 +22,6 @@
 
 #include "shared/util.h"
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 int main(int argc, char **argv)
 {
 	uint64_t ms = 0, end, n = 0;
