@@ -1,5 +1,6 @@
 # symbi-exec: a setuid-root helper and an unprivileged client.
-# Targets: all check check-sanitize lint fuzz install uninstall clean.
+# Targets: all check check-unit check-deb check-sanitize lint fuzz install
+# uninstall clean.
 
 PREFIX     ?= /usr/local
 SYSCONFDIR ?= /etc
@@ -9,10 +10,17 @@ MANDIR     ?= $(PREFIX)/share/man
 DESTDIR    ?=
 # Group allowed to execute the helper (mode 4750); empty: everyone (4755).
 HELPER_GROUP ?=
+# Owner of the installed helper; empty in a package build run as a user
+# (dpkg-deb makes every file root's).
+INSTALL_OWNER ?= -o root -g root
 
 POLICY_PATH = $(SYSCONFDIR)/symbi-exec/policy.toml
 HELPER_PATH = $(LIBEXECDIR)/symbi-exec/symbi-exec-helper
-VERSION     = 0.1.0
+# One place for the version: the newest entry of debian/changelog.
+VERSION    := $(shell head -n 1 debian/changelog | cut -d'(' -f2 | cut -d')' -f1)
+ifeq ($(VERSION),)
+$(error cannot read the version from debian/changelog)
+endif
 
 CC      ?= cc
 PKGS     = libcap libseccomp
@@ -132,10 +140,15 @@ check:
 	done; \
 	exit $$rc
 
-install: all
+# The unit tests alone: no root, nothing installed (the package build runs
+# them).
+check-unit: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do $$t || exit 1; done
+
+install: build/symbi-exec build/symbi-exec-helper
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/symbi-exec
 	install -m 0755 build/symbi-exec $(DESTDIR)$(BINDIR)/symbi-exec
-	install -m 0700 -o root -g root build/symbi-exec-helper \
+	install -m 0700 $(INSTALL_OWNER) build/symbi-exec-helper \
 		$(DESTDIR)$(HELPER_PATH)
 	@if [ -n "$(HELPER_GROUP)" ]; then \
 		chgrp '$(HELPER_GROUP)' $(DESTDIR)$(HELPER_PATH) && \
@@ -158,7 +171,7 @@ clean:
 	rm -rf build
 
 FORCE:
-.PHONY: all check install uninstall clean FORCE
+.PHONY: all check check-unit install uninstall clean FORCE
 
 # Assurance (lint, sanitizers, fuzzing) and benchmark targets live apart.
 include $(wildcard mk/*.mk)
