@@ -153,11 +153,18 @@ iso $A bash -c 'su -c id root </dev/null 2>&1; echo "rc=$?"'
 unlike "$out" "uid=0" "su gains nothing inside"
 
 # --- seccomp: every entry, from inside ---------------------------------------------
+run $A "$PROBE" syscalls
+outside=$out
+# Where int 0x80 faults before seccomp sees it (ia32 emulation off, or a
+# hypervisor that does not deliver it, as on these CI machines), the filter
+# has nothing to refuse: the probe must then see the same fault as outside.
+i386_outside=$(awk '$1 == "i386-getpid" { print $2 }' <<<"$outside")
 expect() { # PROBE-NAME: what the filter makes of it
 	case $1 in
 	clone3) echo ENOSYS ;;
 	fork | thread | tcgets-pty | personality-linux | getpid) echo OK ;;
-	x32-getpid | i386-getpid) echo SIGSYS ;;
+	x32-getpid) echo SIGSYS ;;
+	i386-getpid) [[ $i386_outside == OK ]] && echo SIGSYS || echo "$i386_outside" ;;
 	*) echo EPERM ;;
 	esac
 }
@@ -167,8 +174,6 @@ ok "the probe ran ($(wc -l <<<"$inside") entries)" [ "$(wc -l <<<"$inside")" -ge
 while read -r name got; do
 	is "$got" "$(expect "$name")" "seccomp: $name -> $(expect "$name")"
 done <<<"$inside"
-run $A "$PROBE" syscalls
-outside=$out
 differ=$(diff <(echo "$inside") <(echo "$outside") | grep -c '^>')
 ok "the probe without the filter sees $differ entries differ (control)" [ "$differ" -ge 20 ]
 like "$outside" "^setns EBADF$" "... e.g. setns reaches the kernel there"
