@@ -61,10 +61,12 @@ plan() {
 		P_STARTUP=(2 5 1) P_IDLE=(2 3 0) P_CONTAINER=(2 2 1)
 		P_THROUGHPUT=(2 1 0)
 		P_CAPTURE=(2 2 0) SCALE_CONCURRENT=60 SCALE_SEQUENTIAL=200
+		P_GOALS=(40 10)
 	else
 		P_STARTUP=(10 10 2) P_IDLE=(5 8 0) P_CONTAINER=(5 4 1)
 		P_THROUGHPUT=(5 2 0)
 		P_CAPTURE=(5 3 1) SCALE_CONCURRENT=200 SCALE_SEQUENTIAL=2000
+		P_GOALS=(300 60)
 	fi
 	CPU_ITERS=1000000000
 	SYSCALL_TRIPS=1000000
@@ -149,6 +151,51 @@ define_idle() {
 		--unshare-uts --unshare-cgroup $binds /bin/true
 	case_add unshare_idle idle root bare_idle \
 		"unshare -mpiun --fork (root): true" unshare -mpiun --fork /bin/true
+}
+
+# Issue 15's goals, timed by bench/interleave.c: every case once per
+# round, rotated, as the bench user itself (no setpriv or hyperfine in the
+# timed path). The floor is a plain program starting a setuid-root one
+# starting /bin/true; bwrap gets the isolated tier's namespaces and view.
+define_goals() {
+	local u=$BENCH_USER binds class
+	binds=$(ro_binds)
+	for class in goals goals_idle; do
+		case_add "${class}_bare" "$class" "$u" "${class}_bare" "bare: true" \
+			/bin/true
+		case_add "${class}_floor" "$class" "$u" "${class}_bare" \
+			"floor: hop, setuid hop, true (bench/hop.c)" \
+			"$TOOLS/hop" "$PEERS/hop-setuid" /bin/true
+		if [ "$SYMBI_OK" = 1 ]; then
+			case_add "${class}_none" "$class" "$u" "${class}_floor" \
+				"tier none: true" "$CLIENT" --native -- /bin/true
+			case_add "${class}_iso" "$class" "$u" "${class}_bwrap" \
+				"tier isolated: true" "$CLIENT" --sandbox-tier=isolated \
+				-- /bin/true
+		fi
+		# shellcheck disable=SC2086 # binds is a word list by construction
+		case_add "${class}_bwrap" "$class" "$u" "${class}_bare" \
+			"bwrap setuid, same namespaces and view: true" \
+			"$PEERS/bwrap-setuid" --unshare-ipc --unshare-pid \
+			--unshare-uts --unshare-net --unshare-cgroup-try $binds \
+			/bin/true
+	done
+}
+
+# measure_goals CLASS ROUNDS IDLE_MS: one interleave run over the class.
+measure_goals() {
+	local class=$1 rounds=$2 idle_ms=$3 i file=$RES_DIR/$1.cases
+	: >"$file"
+	for i in "${!C_ID[@]}"; do
+		[ "${C_CLASS[i]}" = "$class" ] && [ -z "${C_STATE[i]}" ] &&
+			printf '%s\t%s\n' "${C_ID[i]}" "${C_CMD[i]}" >>"$file"
+	done
+	[ -s "$file" ] || return 0
+	progress "$class: $rounds interleaved rounds"
+	as_user "$BENCH_USER" "$TOOLS/interleave" -i "$idle_ms" -w 3 \
+		"$rounds" "$RAW_DIR" "$file" 2>"$LOG_DIR/$class.err" ||
+		note "$class: $(head -n 1 "$LOG_DIR/$class.err")"
+	progress_done
 }
 
 # By hand: SPEC's flag list with the policy's default limits; --name is
@@ -265,6 +312,7 @@ main() {
 	chmod 0755 "$RES_DIR"
 	setup_all
 	chown "$BENCH_USER" "$RAW_DIR" "$LOG_DIR"
+	define_goals
 	define_startup
 	define_idle
 	define_containers
@@ -272,6 +320,8 @@ main() {
 	define_capture
 	note "checking every case once"
 	case_smoke_all
+	measure_goals goals "${P_GOALS[0]}" 0
+	measure_goals goals_idle "${P_GOALS[1]}" 100
 	measure_class startup "${P_STARTUP[@]}"
 	measure_class idle "${P_IDLE[@]}"
 	measure_class container "${P_CONTAINER[@]}"

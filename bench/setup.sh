@@ -104,6 +104,13 @@ setup_tools() {
 	# The floor of three starts: linked as the client and helper are.
 	gcc -O2 -Wall -Wextra -Werror -o "$TOOLS/chain" "$BENCH_DIR/chain.c" ||
 		die "cannot compile bench/chain.c"
+	# Issue 15's floor: a plain hop starting a setuid-root hop starting
+	# the job; and the interleaving timer of the goals class.
+	for t in hop interleave; do
+		gcc -O2 -Wall -Wextra -Werror -o "$TOOLS/$t" "$BENCH_DIR/$t.c" ||
+			die "cannot compile bench/$t.c"
+	done
+	install -m 4755 -o root -g root "$TOOLS/hop" "$PEERS/hop-setuid"
 	# bubblewrap as a distribution would ship it setuid: same binary.
 	if command -v bwrap >/dev/null; then
 		install -m 4755 -o root -g root "$(command -v bwrap)" \

@@ -15,6 +15,9 @@ import statistics
 import sys
 
 CLASSES = [
+    ("goals", "Issue 15's goals (ms; bench/interleave.c: every case once per "
+              "round, rotated; ratio vs the reference named in run.sh)"),
+    ("goals_idle", "Issue 15's goals after 100 ms idle before each run (ms)"),
     ("startup", "Startup (ms; ratio vs the bare command of the same run)"),
     ("idle", "Startup after 100 ms idle (ms; hyperfine --prepare 'sleep 0.1'; "
              "one job at a time, as a user runs them)"),
@@ -86,7 +89,7 @@ def med(by_id, cid):
 
 
 def goal_rows(by_id, capture_mb, scale_goals):
-    """(goal, PASS/MISS/n/a, measured) for each goal of issue 6 point 3."""
+    """(goal, PASS/MISS/n/a, measured) for each goal of issues 15 and 6."""
     out = []
 
     def judge(name, ok, detail):
@@ -95,6 +98,22 @@ def goal_rows(by_id, capture_mb, scale_goals):
     def pair(a, b):
         x, y = med(by_id, a), med(by_id, b)
         return (x, y) if x is not None and y is not None else (None, None)
+
+    for cls, when in (("goals", ""), ("goals_idle", ", after idle")):
+        x, y = pair(cls + "_none", cls + "_floor")
+        line = "-" if x is None else "+%.2f ms (%.2f vs %.2f)" % (x - y, x, y)
+        if cls == "goals":
+            judge("issue 15: tier none <= 0.7 ms over the floor (hop, setuid hop, true)",
+                  None if x is None else x - y <= 0.7, line)
+        else:
+            out.append(("(info) tier none over the floor" + when, "info", line))
+        x, y = pair(cls + "_iso", cls + "_bwrap")
+        line = "-" if x is None else "%.2f vs %.2f ms (x%.2f)" % (x, y, x / y)
+        if cls == "goals":
+            judge("issue 15: isolated <= 0.85 x setuid bwrap, same namespaces",
+                  None if x is None else x <= 0.85 * y, line)
+        else:
+            out.append(("(info) isolated vs setuid bwrap" + when, "info", line))
 
     x, y = pair("none_true", "bare_true")
     judge("tier none adds <= 1.5 ms to /bin/true", None if x is None else x - y <= 1.5,
@@ -179,7 +198,7 @@ def report(res, capture_bytes, md):
     if scale_lines:
         out += [("## " if md else "== ") + "Scale", ""]
         out += [("- " if md else "") + s for s in scale_lines] + [""]
-    out += [("## " if md else "== ") + "Goals (issue 6)", ""]
+    out += [("## " if md else "== ") + "Goals (issues 15 and 6)", ""]
     out += [table(["goal", "verdict", "measured"],
                   [list(g) for g in goal_rows(by_id, capture_mb, scale_goals)], md), ""]
     out += [("## " if md else "== ") + "Commands", ""]
