@@ -4,8 +4,8 @@
  * any other code runs: argv, signals, descriptors, environment, umask,
  * rlimits, dumpability, and the real uid (so the caller can neither
  * signal nor trace the helper). The helper also leaves the caller's
- * session: a terminal's ^C, ^Z or hangup must not reach it (the client
- * forwards those over the socket instead).
+ * process group: a terminal's ^C, ^Z or hangup must not reach it (the
+ * client forwards those over the socket instead).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -35,17 +35,23 @@ static void check_argv(int argc, char **argv)
 		die("started with an empty argument list");
 }
 
-/* Only once root: a SIGSTOP the caller sends while setresuid(0, 0, 0)
- * runs is allowed (the real uid is still theirs) but lands after it.
- * Within one session the kernel always lets SIGCONT through, so the
- * caller can still undo it; after setsid no signal of theirs can land. */
-static void leave_session(void)
+/* Only once root, and without leaving the caller's session. The kernel
+ * checks kill(2) before it queues the signal, so a SIGSTOP the caller
+ * sends as setresuid(0, 0, 0) runs can be allowed under the old real uid
+ * and land any time after, even after a setsid. Within one session the
+ * kernel always lets SIGCONT through, so staying in it means the caller
+ * can always undo such a stop; SIGCONT is all the session allows, and
+ * it only resumes. A process group of its own keeps the terminal's ^C,
+ * ^Z and hangup away (they go to the foreground group), and should the
+ * caller die while the helper is stopped, the kernel sends the orphaned
+ * group SIGHUP and SIGCONT. */
+static void leave_foreground(void)
 {
-	if (setsid() == -1)
-		die("setsid: %s (must be started by symbi-exec)",
+	if (getpgrp() != getpid() && setpgid(0, 0) == -1)
+		die("setpgid: %s (must be started by symbi-exec)",
 		    strerror(errno));
-	/* Past that window: from here on the helper outlives a dead client
-	 * to clean up after it. */
+	/* From here on the helper outlives a dead client to clean up after
+	 * it. */
 	if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) == -1)
 		die("PR_SET_PDEATHSIG: %s", strerror(errno));
 }
@@ -240,7 +246,7 @@ void inv_sanitize(int argc, char **argv, struct invocation *inv)
 	fix_rlimits(inv);
 	record_caller(inv);
 	priv_take_root(inv->ppid);
-	leave_session();
+	leave_foreground();
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
 		die("PR_SET_DUMPABLE: %s", strerror(errno));
 }

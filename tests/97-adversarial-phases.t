@@ -65,7 +65,9 @@ run "$A" "$PHASER" -m "$mark" "$T_HELPER" hold -- "${touch_job[@]}"
 is "$rc" 0 "before the request: every attack refused, then the job runs"
 [[ $rc == 0 ]] || show_violations
 n=$(grep -c '^before the request: .*: \(Operation not permitted\|Permission denied\)$' <<<"$out")
-is "$n" 9 "before the request: STOP, CONT, TERM, KILL, ATTACH, SEIZE, mem r/w, exe w: each EPERM/EACCES"
+is "$n" 8 "before the request: STOP, TERM, KILL, ATTACH, SEIZE, mem r/w, exe w: each EPERM/EACCES"
+like "$out" "^before the request: kill SIGCONT: accepted \\(same session\\)$" \
+	"before the request: SIGCONT is accepted (the helper stays in the caller's session), and only resumes"
 like "$out" "^hold: verdict=0 result=exit:0.* helper=exit:0 marker=yes" \
 	"before the request: control: the same helper then runs the job, exit 0"
 ok_clean "before the request"
@@ -76,17 +78,19 @@ ok_clean "before the request"
 # from the fork on until a SIGSTOP is refused, so one lands as the helper
 # becomes root. Until then its real uid is the caller's and kill(2)
 # works: a TERM or KILL must then end it with nothing run, and a STOP
-# must be undone. A SIGSTOP generated while the helper is inside
-# setresuid(0,0,0) (step 1, priv_take_root) takes effect when that call
-# returns, after the real uid became 0, when the caller's SIGCONT would
-# fail with EPERM; so the helper leaves the caller's session only after
-# that call: within one session the kernel always lets SIGCONT through.
-# phaser counts a refused SIGCONT, watches such a helper for 1 s, and
-# calls one still stopped STUCK.
+# must be undone. The kernel checks kill(2) before it queues the signal:
+# a SIGSTOP allowed while the real uid is still the caller's can land
+# after setresuid(0,0,0), and after any setsid too (this failed 30 runs
+# in 100 on a loaded 2-core machine when the helper left the session).
+# So the helper never leaves the caller's session (a process group of
+# its own keeps the terminal away): within one session the kernel always
+# lets SIGCONT through, so the caller can always undo such a stop, by
+# design rather than by timing. phaser counts a refused SIGCONT, watches
+# such a helper for 1 s, and calls one still stopped STUCK.
 start=$SECONDS
 run "$A" "$PHASER" -q -m "$mark" -N 270 -U 12000 -B 100 "$T_HELPER" spray \
 	-- "${touch_job[@]}"
-diag "spray: $(grep '^spray runs' <<<"$out") in $((SECONDS - start)) s"
+diag "spray: $(grep "^spray " <<<"$out" | xargs) in $((SECONDS - start)) s"
 stuck=$(sed -n 's/^STUCK pid=\([0-9]*\)$/\1/p' <<<"$out" | sort -u)
 other=$(grep '^VIOLATION' <<<"$out" | grep -vc 'still stopped, as root')
 is "$other" 0 "spray: no other rule broken at any delay: ptrace and /proc always refused, TERM/KILL before root end it with nothing run, every run whose STOP was undone served its request"
@@ -418,21 +422,26 @@ is "$rc:$out" "127:" "swap: alice's symlink to the other program is refused (127
 like "$err" "$tdir/other is not an allowed executable" "swap: ... saying why"
 ok "swap: ... and it did not run" absent "$swmark/evil"
 
-as_user "$A" "$EXCHANGER" "$sw2/tool" "$sw2/other" 2500 >"$T_SCRATCH/xchg.out" 2>&1 &
-xpid=$!
+# Rounds of 2.5 s until both outcomes were seen (a loaded machine starts
+# few jobs a round), at most 8.
 good=0 refused=0 other=
-while kill -0 "$xpid" 2>/dev/null; do
-	run "$A" "$C" -- "$sw2/tool"
-	if [[ "$rc:$out" == 0:good ]]; then
-		good=$((good + 1))
-	elif [[ "$rc:$out" == 127: && "$err" == *"$tdir/other is not an allowed executable"* ]]; then
-		refused=$((refused + 1))
-	else
-		other+="[rc=$rc out=$out err=$err] "
-	fi
+for ((round = 0; round < 8; round++)); do
+	[[ $good -gt 0 && $refused -gt 0 ]] && break
+	as_user "$A" "$EXCHANGER" "$sw2/tool" "$sw2/other" 2500 >"$T_SCRATCH/xchg.out" 2>&1 &
+	xpid=$!
+	while kill -0 "$xpid" 2>/dev/null; do
+		run "$A" "$C" -- "$sw2/tool"
+		if [[ "$rc:$out" == 0:good ]]; then
+			good=$((good + 1))
+		elif [[ "$rc:$out" == 127: && "$err" == *"$tdir/other is not an allowed executable"* ]]; then
+			refused=$((refused + 1))
+		else
+			other+="[rc=$rc out=$out err=$err] "
+		fi
+	done
+	wait "$xpid"
 done
-wait "$xpid"
-diag "swap race: $good ran the allowed tool, $refused refused, $(cat "$T_SCRATCH/xchg.out")"
+diag "swap race: $good ran the allowed tool, $refused refused, in $round rounds, last $(cat "$T_SCRATCH/xchg.out")"
 is "$other" "" "swap race: every job ran the allowed tool or was refused as not allowed (127)"
 ok "swap race: the other program never ran" absent "$swmark/evil"
 ok "swap race: the race was real: some jobs ran ($good), some were refused ($refused)" \
