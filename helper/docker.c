@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "helper/engine.h"
+#include "shared/trust.h"
 #include "shared/util.h"
 
 /* The whole environment of every docker process. DOCKER_CONFIG names a
@@ -86,40 +87,24 @@ static int arg_add(struct docker_job *j, const char *fmt, ...)
  * root's alone, and the path must be the real one (no symlink). */
 static int check_binary(const char *path, char *err, size_t errlen)
 {
-	char *canon = valid_abs_path(path) ? realpath(path, NULL) : NULL;
-	char dir[PATH_MAX];
+	char why[160];
 	struct stat st;
-	char *slash;
-	bool same = canon && strcmp(canon, path) == 0;
+	int fd = path ? trust_open(path, TRUST_REGULAR, 0, NULL, why,
+				   sizeof why) : -1;
 
-	free(canon);
-	if (!same || copy_str(dir, sizeof dir, path) != 0) {
-		fmt_msg(err, errlen, "docker_binary %s: not an absolute path "
-			"free of symlinks", path ? path : "(unset)");
+	if (fd == -1) {
+		fmt_msg(err, errlen, "docker_binary %s: %s",
+			path ? path : "(unset)", path ? why : "not set");
 		return -1;
 	}
-	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    !(st.st_mode & S_IXUSR)) {
+	if (fstat(fd, &st) != 0 || !(st.st_mode & S_IXUSR)) {
+		close(fd);
 		fmt_msg(err, errlen, "docker_binary %s: not an executable file",
 			path);
 		return -1;
 	}
-	for (;;) {
-		if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
-			fmt_msg(err, errlen, "docker_binary %s: %s is not owned "
-				"by root or is writable by others", path, dir);
-			return -1;
-		}
-		slash = strrchr(dir, '/');
-		if (!slash || dir[1] == '\0')
-			return 0;
-		slash[slash == dir ? 1 : 0] = '\0';
-		if (stat(dir, &st) != 0) {
-			fmt_msg(err, errlen, "docker_binary %s: %s: %s", path,
-				dir, strerror(errno));
-			return -1;
-		}
-	}
+	close(fd);
+	return 0;
 }
 
 static bool image_allowed(const struct docker_job *j)

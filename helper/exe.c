@@ -16,185 +16,25 @@
 #include <unistd.h>
 
 #include "../shared/log.h"
+#include "../shared/trust.h"
 #include "../shared/util.h"
 #include "helper.h"
 
-#define MAX_SYMLINKS 40
-
-/* Only root can change what the directory holds: owned by root and
- * writable by no one else (sticky or not, as for the policy file). */
-static bool dir_trusted(int fd)
-{
-	struct stat st;
-
-	return fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
-	       !(st.st_mode & (S_IWGRP | S_IWOTH));
-}
-
-/* The first component of *rest into comp, *rest moved past it: 1, or 0
- * at the end, or -1 for a component too long. */
-static int next_component(char **rest, char comp[NAME_MAX + 1])
-{
-	char *p = *rest;
-	size_t n;
-
-	while (*p == '/')
-		p++;
-	n = strcspn(p, "/");
-	if (n > NAME_MAX) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(comp, p, n);
-	comp[n] = '\0';
-	*rest = p + n;
-	return n > 0;
-}
-
-/* What is left to walk after the symlink at fd: its target, then rest. */
-static int follow(int fd, const char *rest, char todo[PATH_MAX])
-{
-	char target[PATH_MAX], tail[PATH_MAX];
-	ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
-
-	if (n <= 0)
-		return -1;
-	target[n] = '\0';
-	(void)copy_str(tail, sizeof(tail), rest);
-	if (snprintf(todo, PATH_MAX, "%s/%s", target, tail) >= PATH_MAX) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
-}
-
-struct walk {
-	int dir;            /* where the walk is, O_PATH */
-	char out[PATH_MAX]; /* its canonical path ("" for /) */
-	size_t olen;
-	char todo[PATH_MAX];
-	char *rest;         /* what is left, in todo */
-};
-
-static int walk_from_root(struct walk *w)
-{
-	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd == -1)
-		return -1;
-	if (w->dir != -1)
-		close(w->dir);
-	w->dir = fd;
-	w->olen = 0;
-	w->out[0] = '\0';
-	if (!dir_trusted(fd)) {
-		errno = EPERM;
-		return -1;
-	}
-	return 0;
-}
-
-/* To the parent: every prefix of out was found trusted on the way. */
-static int walk_up(struct walk *w)
-{
-	char *slash = strrchr(w->out, '/');
-	int fd;
-
-	w->olen = slash ? (size_t)(slash - w->out) : 0;
-	w->out[w->olen] = '\0';
-	fd = open(w->olen ? w->out : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1)
-		return -1;
-	close(w->dir);
-	w->dir = fd;
-	return 0;
-}
-
-/* Into comp: 1 a trusted directory, 0 anything else but a symlink (the
- * end), 2 a symlink (its target now leads the walk), -1 an error. */
-static int walk_into(struct walk *w, const char *comp)
-{
-	struct stat st;
-	int fd = openat(w->dir, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC), kind;
-	int n;
-
-	if (fd == -1)
-		return -1;
-	if (fstat(fd, &st) == -1) {
-		close(fd);
-		return -1;
-	}
-	if (S_ISLNK(st.st_mode)) {
-		kind = follow(fd, w->rest, w->todo) == 0 ? 2 : -1;
-		close(fd);
-		w->rest = w->todo;
-		return kind;
-	}
-	kind = S_ISDIR(st.st_mode);
-	n = snprintf(w->out + w->olen, PATH_MAX - w->olen, "/%s", comp);
-	if ((kind && !dir_trusted(fd)) || n >= (int)(PATH_MAX - w->olen)) {
-		errno = kind && !dir_trusted(fd) ? EPERM : ENAMETOOLONG;
-		close(fd);
-		return -1;
-	}
-	w->olen += (size_t)n;
-	close(w->dir);
-	w->dir = fd;
-	return kind;
-}
-
-/* One component: the new kind as walk_into says, or 1 for "." and "..". */
-static int walk_step(struct walk *w, const char *comp, int *links)
-{
-	int kind;
-
-	if (strcmp(comp, ".") == 0)
-		return 1;
-	if (strcmp(comp, "..") == 0)
-		return walk_up(w) == 0 ? 1 : -1;
-	kind = walk_into(w, comp);
-	if (kind == 2 && ++*links > MAX_SYMLINKS) {
-		errno = ELOOP;
-		return -1;
-	}
-	if (kind == 2 && w->todo[0] == '/' && walk_from_root(w) == -1)
-		return -1;
-	return kind;
-}
-
-/* realpath(3) for a path the policy names, walked on descriptors: every
- * directory on the way, symlink targets included, must be one that only
- * root can change (else -1 with EPERM). Otherwise whoever can write
- * there could point the name at any root-owned file, perl say, and the
- * allowlist would follow. A symlink met sits in a trusted directory, so
- * root made it. */
+/* realpath(3) for a path the policy names, walked on descriptors
+ * (shared/trust.c): every directory on the way, symlink targets
+ * included, must be one that only root can change (else -1 with EPERM).
+ * Otherwise whoever can write there could point the name at any
+ * root-owned file, perl say, and the allowlist would follow. The file
+ * itself is checked later, as the job's user would exec it. */
 static int resolve_trusted(const char *path, char out[PATH_MAX])
 {
-	static struct walk w;
-	char comp[NAME_MAX + 1];
-	int kind = 1, links = 0, more;
+	char why[160];
+	int fd = trust_open(path, TRUST_FOLLOW | TRUST_ANY_LEAF, 0, out, why,
+			    sizeof(why));
 
-	w.dir = -1;
-	w.rest = w.todo;
-	if (path[0] != '/' || copy_str(w.todo, sizeof(w.todo), path) == -1) {
-		errno = ENOENT;
+	if (fd == -1)
 		return -1;
-	}
-	if (walk_from_root(&w) == -1)
-		kind = -1;
-	while (kind != -1 && (more = next_component(&w.rest, comp)) != 0) {
-		if (more == -1 || kind == 0) {
-			errno = more == -1 ? ENAMETOOLONG : ENOTDIR;
-			kind = -1;
-		} else {
-			kind = walk_step(&w, comp, &links);
-		}
-	}
-	if (w.dir != -1)
-		close(w.dir);
-	if (kind == -1)
-		return -1;
-	(void)copy_str(out, PATH_MAX, w.olen ? w.out : "/");
+	close(fd);
 	return 0;
 }
 

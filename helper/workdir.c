@@ -1,12 +1,10 @@
 /*
  * Step 7: the job's fresh private work directory. Its base may live in
- * world-writable /tmp, so root walks to it with O_NOFOLLOW descriptors,
- * creates missing components only inside root's directories, and then
- * trusts the base only if it is root's and writable by no one else: a
- * user who pre-created it or planted a symlink gets a refusal, not a
- * redirect. A job directory left non-empty is emptied by a child that
- * became the job user, so no root unlink ever runs inside a tree the
- * user controlled; that child holds a few descriptors whatever the
+ * world-writable /tmp, so root reaches it through the trust walk
+ * (shared/trust.h): a user who pre-created it or planted a symlink gets
+ * a refusal, not a redirect. A job directory left non-empty is emptied
+ * by a child that became the job user, so no root unlink ever runs
+ * inside a tree the user controlled; that child holds a few descriptors whatever the
  * depth, and gets a deadline, since the user can stop it.
  * With -C DIR the helper never touches DIR: the job chdir()s there after
  * the privilege drop (spawn.c).
@@ -27,88 +25,31 @@
 #include <unistd.h>
 
 #include "../shared/log.h"
+#include "../shared/trust.h"
 #include "../shared/util.h"
 #include "helper.h"
 
-/* One component of the base, never through a symlink. A missing one is
- * created 0711 (users traverse it to reach their own job directory but
- * cannot list it), and only in a directory of root's. */
-static int open_component(int parent, const char *name, const char *base)
-{
-	int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-	int fd = openat(parent, name, flags);
-	struct stat st;
-
-	if (fd != -1 || errno != ENOENT)
-		return fd;
-	if (fstat(parent, &st) == -1 || st.st_uid != 0 ||
-	    mkdirat(parent, name, 0700) == -1) {
-		errno = ENOENT;
-		return -1;
-	}
-	fd = openat(parent, name, flags);
-	if (fd != -1 && fchmod(fd, 0711) == -1) {
-		close(fd);
-		return -1;
-	}
-	log_audit(LOG_INFO, "created %s (part of the work base %s)", name,
-		  base);
-	return fd;
-}
-
-static int walk_base(const char *base)
-{
-	char comp[NAME_MAX + 1];
-	const char *p = base + 1;
-	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	while (fd != -1 && *p) {
-		size_t len = strcspn(p, "/");
-		int next;
-
-		if (len > NAME_MAX) {
-			close(fd);
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		memcpy(comp, p, len);
-		comp[len] = '\0';
-		next = open_component(fd, comp, base);
-		close(fd);
-		fd = next;
-		p += len + (p[len] == '/');
-	}
-	return fd;
-}
-
-/* An existing base is trusted only if it is root's and writable by no
- * one else: a user who pre-created it gets a refusal, not a redirect. */
+/* The base may sit in world-writable /tmp: it is trusted only if it and
+ * every directory above it is root's and writable by no one else, a
+ * sticky one excepted (others cannot move root's entries in it); a
+ * missing component is created by root, 0711 (users traverse it to
+ * reach their own job directory but cannot list it). A user who
+ * pre-created it or planted a symlink gets a refusal, not a redirect. */
 static int open_base(struct job *j, const char *base)
 {
+	char why[160];
 	int fd;
-	struct stat st;
 
 	if (!valid_abs_path(base) || strcmp(base, "/") == 0) {
 		set_message(&j->v, 125, "invalid working_directory %s", base);
 		return -1;
 	}
-	fd = walk_base(base);
-	if (fd == -1 || fstat(fd, &st) == -1) {
+	fd = trust_open(base, TRUST_STICKY | TRUST_MKDIR,
+			O_RDONLY | O_DIRECTORY, NULL, why, sizeof(why));
+	if (fd == -1)
 		set_message(&j->v, 125, "cannot use work base %s: %s", base,
-			    strerror(errno));
-		goto fail;
-	}
-	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		set_message(&j->v, 125,
-			    "work base %s is not a directory owned by root "
-			    "and writable only by root", base);
-		goto fail;
-	}
+			    why);
 	return fd;
-fail:
-	if (fd != -1)
-		close(fd);
-	return -1;
 }
 
 static void make_job_id(struct job *j)

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "policy/load.h"
+#include "shared/trust.h"
 #include "policy/policy.h"
 
 static unsigned tests, failed;
@@ -759,10 +759,10 @@ static void test_trust_dirs(const char *base)
 	load_expect(path, msg, "a symlinked directory is refused");
 
 	snprintf(path, sizeof(path), "%s/policy.toml", dir);
-	policy_set_trusted_uid(65534);
+	trust_set_uid(65534);
 	load_expect(path, "directory / is not owned by root",
 		    "the trusted uid is what ownership is checked against");
-	policy_set_trusted_uid(0);
+	trust_set_uid(0);
 }
 
 static void test_trust_tmp(void)
