@@ -111,10 +111,12 @@ ok "spray: some landed while the job ran, refused ($(field "$out" job-running))"
 ok_clean "spray"
 
 # -- every attack, round after round, through a whole job that ignores
-# SIGTERM, SIGINT and SIGHUP, has 100 processes and 1000 files, and is
-# killed at its 2 s timeout: setup, running, the kill at the timeout, the
-# cleanup (cgroup, work directory), the report.
-storm_job='trap "" TERM INT HUP; i=0; while [ $i -lt 100 ]; do sleep 30 & i=$((i + 1)); done; mkdir d && cd d && seq 1 1000 | xargs touch; sleep 30'
+# SIGTERM, SIGINT and SIGHUP, has 100 processes and up to 20000 files
+# (a cleanup long enough for a round to land in it even on a loaded
+# machine: 1000 were not), and is killed at its 2 s timeout: setup,
+# running, the kill at the timeout, the cleanup (cgroup, work
+# directory), the report.
+storm_job='trap "" TERM INT HUP; i=0; while [ $i -lt 100 ]; do sleep 30 & i=$((i + 1)); done; mkdir d && cd d && seq 1 20000 | xargs touch; sleep 30'
 for tier in none isolated; do
 	t0=$SECONDS
 	run "$A" "$PHASER" -q -t "$tier" -l max_execution_time_seconds=2 \
