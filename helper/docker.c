@@ -45,22 +45,6 @@ static const char *docker_host(const struct docker_job *j)
 	return h && *h ? h : DOCKER_DEFAULT_HOST;
 }
 
-bool docker_image_name_ok(const char *image)
-{
-	size_t n = strnlen(image, 256);
-
-	return n > 0 && n <= 255 && image[0] != '-' &&
-	       only_chars(image, "._/:@-");
-}
-
-/* A plain name for a network or a runtime: no option, no "container:". */
-static bool plain_name_ok(const char *s)
-{
-	size_t n = strnlen(s, 129);
-
-	return n > 0 && n <= 128 && s[0] != '-' && only_chars(s, "._-");
-}
-
 static int arg_add(struct docker_job *j, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -107,51 +91,6 @@ static int check_binary(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-static bool image_allowed(const struct docker_job *j)
-{
-	const struct strlist *l = &j->pol->docker.allowed_images;
-	unsigned i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->s[i], j->image) == 0)
-			return true;
-	return false;
-}
-
-static int check_image(const struct docker_job *j, char *err, size_t errlen)
-{
-	if (!j->image || !*j->image) {
-		fmt_msg(err, errlen, "tier %s needs --image=IMAGE (see "
-			"symbi-exec --list for the allowed images)",
-			tier_name(j->tier));
-		return -1;
-	}
-	if (!docker_image_name_ok(j->image) || !image_allowed(j)) {
-		fmt_msg(err, errlen, "image %.255s is not allowed by the policy",
-			j->image);
-		return -1;
-	}
-	return 0;
-}
-
-static int check_env(const struct docker_job *j, char *err, size_t errlen)
-{
-	const char *eq;
-	unsigned i;
-
-	for (i = 0; i < j->envc; i++) {
-		eq = strchr(j->env[i], '=');
-		/* "-e NAME" alone would copy NAME from the docker client's own
-		 * environment: always give the value. */
-		if (!eq || !valid_env_name(j->env[i], (size_t)(eq - j->env[i]))) {
-			fmt_msg(err, errlen, "--env %.128s: expected NAME=VALUE "
-				"with a valid name", j->env[i]);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 static int check_identity(const struct docker_job *j, char *err,
 			  size_t errlen)
 {
@@ -165,44 +104,6 @@ static int check_identity(const struct docker_job *j, char *err,
 		return -1;
 	}
 	return 0;
-}
-
-static const char *network_mode(const struct docker_job *j, char *err,
-				size_t errlen)
-{
-	const char *m = j->pol->docker.network_mode;
-
-	if (!j->network)
-		return "none";
-	/* "host" would hand over the host's network namespace. */
-	if (!m || !plain_name_ok(m) || strcmp(m, "host") == 0) {
-		fmt_msg(err, errlen, "docker.network_mode \"%.64s\" is refused",
-			m ? m : "");
-		return NULL;
-	}
-	return m;
-}
-
-/* The runtime the tier needs, "" for the engine's default, NULL (with
- * err) if the policy names none or a bad one. */
-static const char *tier_runtime(const struct docker_job *j, char *err,
-				size_t errlen)
-{
-	const char *r = j->tier == TIER_GVISOR ? j->pol->gvisor.runtime
-					       : j->pol->docker.runtime;
-
-	if (!r || !*r) {
-		if (j->tier != TIER_GVISOR)
-			return "";
-		fmt_msg(err, errlen, "tier gvisor is not available: the policy "
-			"names no [gvisor] runtime");
-		return NULL;
-	}
-	if (!plain_name_ok(r)) {
-		fmt_msg(err, errlen, "runtime \"%.64s\" is not a valid name", r);
-		return NULL;
-	}
-	return r;
 }
 
 /* Reset what a root child must not inherit from the helper, then exec
@@ -428,21 +329,12 @@ int docker_prepare(struct docker_job *j, char *err, size_t errlen)
 		return 125;
 	}
 	if (check_identity(j, err, errlen) ||
-	    check_binary(j->pol->docker.docker_binary, err, errlen) ||
-	    check_image(j, err, errlen) || check_env(j, err, errlen))
+	    check_binary(j->pol->docker.docker_binary, err, errlen))
 		return 125;
-	if (j->lim->v[LIM_CPU_MILLICORES] < 10) {
-		fmt_msg(err, errlen, "tier %s needs --max-cpu of at least 0.01",
-			tier_name(j->tier));
-		return 125;
-	}
-	j->net = network_mode(j, err, errlen);
-	j->runtime = tier_runtime(j, err, errlen);
 	/* A run learns of a missing runtime from docker run's failure
 	 * (docker_finish): asking first would cost every job a slow /info. */
-	if (!j->net || !j->runtime ||
-	    (j->dry_run && *j->runtime &&
-	     check_runtime(j, j->runtime, err, errlen)))
+	if (j->dry_run && *j->runtime &&
+	    check_runtime(j, j->runtime, err, errlen))
 		return 125;
 	return check_volumes(j, err, errlen) ? 125 : 0;
 }

@@ -2,10 +2,11 @@
  * The docker and gvisor tiers: the helper runs `docker run` as root with
  * flags it builds itself, for a caller who is not in the docker group and
  * must not get the engine's root-equivalent power. Nothing of the caller
- * reaches docker but the checked fields of struct docker_job: the binary
+ * reaches docker but the judged fields of struct docker_job: the binary
  * and the daemon socket come from the policy, the environment of every
- * docker process is fixed (see docker.c), the image is an exact match in
- * allowed_images, volumes pass volume_check, and the user's command comes
+ * docker process is fixed (see docker.c), the image, environment,
+ * network and runtime are the judge's (policy/judge.c), volumes pass
+ * volume_check, and the user's command comes
  * after the image, where docker reads no option.
  *
  * The container is named symbi-<job id>. Its life is the helper's: on
@@ -56,7 +57,8 @@ struct docker_job {
 	gid_t gid;
 	const struct identity *caller;   /* volumes are checked as the caller */
 	const struct limits *lim;        /* effective limits, every one set */
-	bool network;                    /* --network granted by the policy */
+	const char *net, *runtime;       /* judged: --network, --runtime
+					    ("" the engine's default) */
 	bool dry_run;                    /* no docker run will follow */
 	const char *image;
 	const char *const *argv;         /* the command, NULL-terminated */
@@ -67,7 +69,6 @@ struct docker_job {
 
 	/* Filled by docker_prepare and docker_start. */
 	char name[64];                   /* symbi-<job id> */
-	const char *net, *runtime;       /* --network, --runtime ("" none) */
 	struct volume vols[PROTO_MAX_VOLUMES];
 	pid_t client;                    /* the `docker run` process, or -1 */
 	int client_pidfd;                /* its pidfd (valid after reaping) */
@@ -78,10 +79,12 @@ struct docker_job {
 	char arena[PROTO_MAX_MSG + 4 * PROTO_MAX_VOLUMES * 4096 + 4096];
 };
 
-/* Check the request: identity, binary, image, environment, network,
- * runtime (named and valid; on a dry run, also asks the engine whether
- * it is configured: a run finds out from docker run's failure, see
- * docker_finish), volumes. Returns 0, or the exit status for the client
+/* The request was judged (policy_judge: image, environment, network,
+ * runtime, limits, volumes' syntax and roots): check what only the
+ * host can say: the account is not root, the binary is root's alone, on
+ * a dry run whether the engine knows the runtime (a run finds out from
+ * docker run's failure, see docker_finish), and the volumes as the
+ * caller. Returns 0, or the exit status for the client
  * (125) with a one-line reason in err. */
 int docker_prepare(struct docker_job *j, char *err, size_t errlen);
 
@@ -117,9 +120,5 @@ int docker_finish(struct docker_job *j, int wstatus, struct result *res,
 /* Remove the container if docker_start ran and docker_finish did not;
  * close the volumes' and the client's descriptors. Idempotent. */
 void docker_cleanup(struct docker_job *j);
-
-/* True if image is a syntactically acceptable image reference: not
- * starting with '-', only [A-Za-z0-9._/:@-], 1..255 bytes. */
-bool docker_image_name_ok(const char *image);
 
 #endif

@@ -41,7 +41,8 @@ static int dk_prepare(struct job *j)
 	dj.gid = j->user.c.gid;
 	dj.caller = &j->id;
 	dj.lim = &j->dec.lim;
-	dj.network = j->dec.network;
+	dj.net = j->dec.network_mode;
+	dj.runtime = j->dec.runtime;
 	dj.dry_run = j->req.mode == MODE_DRY_RUN;
 	dj.image = j->req.image;
 	dj.argv = (const char *const *)j->req.argv;

@@ -74,14 +74,21 @@ static bool tier_enabled(const struct policy *p, int tier)
 	}
 }
 
-/* The runtime a tier cannot do without, or NULL if it needs none. */
+/* The runtime a tier's jobs run under: "" for the engine's default
+ * (tier docker), NULL for the tiers without one. gvisor and firecracker
+ * cannot do without theirs. */
 static const char *tier_runtime(const struct policy *p, int tier)
 {
-	if (tier == TIER_GVISOR)
+	switch (tier) {
+	case TIER_DOCKER:
+		return p->docker.runtime ? p->docker.runtime : "";
+	case TIER_GVISOR:
 		return p->gvisor.runtime ? p->gvisor.runtime : "";
-	if (tier == TIER_FIRECRACKER)
+	case TIER_FIRECRACKER:
 		return p->firecracker.runtime ? p->firecracker.runtime : "";
-	return NULL;
+	default:
+		return NULL;
+	}
 }
 
 static bool tier_available(const struct policy *p, int tier, char *why,
@@ -92,7 +99,7 @@ static bool tier_available(const struct policy *p, int tier, char *why,
 	if (!tier_enabled(p, tier))
 		snprintf(why, cap, "tier %s is disabled by the policy",
 			 tier_name(tier));
-	else if (runtime && !runtime[0])
+	else if (runtime && !runtime[0] && tier != TIER_DOCKER)
 		snprintf(why, cap, "tier %s is not available: the policy "
 			 "names no runtime for it", tier_name(tier));
 	else
@@ -214,6 +221,21 @@ static bool check_limits(const struct request *req, const char *tier,
 	return true;
 }
 
+static bool is_container(int tier)
+{
+	return tier == TIER_DOCKER || tier == TIER_GVISOR;
+}
+
+/* docker refuses fewer CPUs than 0.01. */
+static bool check_container_cpu(struct decision *d)
+{
+	if (!is_container(d->tier) || d->lim.v[LIM_CPU_MILLICORES] >= 10)
+		return true;
+	deny(d, 125, "tier %s needs --max-cpu of at least 0.01",
+	     tier_name(d->tier));
+	return false;
+}
+
 static bool check_network(const struct policy *p, const struct request *req,
 			  struct decision *d)
 {
@@ -242,6 +264,8 @@ static bool check_network(const struct policy *p, const struct request *req,
 		return false;
 	}
 	d->network = asked;
+	if (is_container(d->tier))
+		d->network_mode = asked ? p->docker.network_mode : "none";
 	return true;
 }
 
@@ -412,8 +436,9 @@ void policy_judge(const struct policy *p, const struct identity *id,
 		return;
 	}
 	ceilings(p, tier, d->rule, &d->lim, &d->max_output_bytes);
+	d->runtime = tier_runtime(p, tier);
 	if (!check_limits(req, tier_name(tier), d) ||
-	    !check_network(p, req, d) || !check_env(p, req, d) ||
+	    !check_container_cpu(d) || !check_network(p, req, d) || !check_env(p, req, d) ||
 	    !check_image(p, req, d) || !check_volumes(p, req, d) ||
 	    !check_command(p, req, d))
 		return;

@@ -537,7 +537,7 @@ int policy_parse(const char *text, size_t len, struct policy *p,
 		 p->strings_len, p->strings_cap, errs);
 	parse_all(&ps);
 	p->strings_len = ps.lx.out_len;
-	schema_finish(p, ps.seen_line);
+	schema_finish(p, ps.seen_line, errs);
 	if (errs->count) {
 		policy_free(p);
 		return -1;

@@ -122,6 +122,8 @@ struct decision {
 	struct limits lim;
 	uint64_t max_output_bytes;
 	bool network;
+	const char *network_mode; /* docker tiers: --network=, else NULL */
+	const char *runtime;      /* docker tiers: --runtime= ("" none) */
 	const char *run_as; /* NULL: the caller */
 };
 

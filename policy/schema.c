@@ -17,6 +17,11 @@ static bool v_abs_path(const char *s)
 	return valid_abs_path(s);
 }
 
+static bool v_work_base(const char *s)
+{
+	return valid_abs_path(s) && strcmp(s, "/") != 0;
+}
+
 static bool v_executable(const char *s)
 {
 	if (s[0] == '/')
@@ -92,11 +97,13 @@ static bool v_image(const char *s)
 	       only_chars(s, "._/:@-");
 }
 
+/* One argument of docker run, so never an option; and never "host",
+ * which would hand the job the host's network namespace. */
 static bool v_network_mode(const char *s)
 {
 	const char *c;
 
-	if (!s[0])
+	if (!s[0] || s[0] == '-' || strlen(s) > 128 || strcmp(s, "host") == 0)
 		return false;
 	for (c = s; *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
@@ -107,7 +114,7 @@ static bool v_network_mode(const char *s)
 
 static bool v_runtime(const char *s)
 {
-	return only_chars(s, "._-") && strlen(s) <= 64;
+	return s[0] != '-' && only_chars(s, "._-") && strlen(s) <= 64;
 }
 
 /* ---- the tables ------------------------------------------------------- */
@@ -136,6 +143,8 @@ static bool v_runtime(const char *s)
 	{ "max_output_bytes", K_OUTPUT, off, NULL, NULL, 0, 1073741824 }
 
 #define ABS "an absolute path"
+#define RUNTIME "\"\" or a runtime name of [A-Za-z0-9._-], not starting " \
+	"with '-'"
 #define ACCOUNT "a user or group name"
 
 static const struct key_def security_keys[] = {
@@ -146,8 +155,8 @@ static const struct key_def native_keys[] = {
 	BOOL_KEY("enabled", AT(native.enabled)),
 	STR_KEY("default_executable", AT(native.default_executable),
 		v_executable, "a bare command name or an absolute path"),
-	STR_KEY("working_directory", AT(native.working_directory), v_abs_path,
-		ABS),
+	STR_KEY("working_directory", AT(native.working_directory), v_work_base,
+		"an absolute path other than /"),
 	BOOL_KEY("enforce_resource_limits",
 		 AT(native.enforce_resource_limits)),
 	LIST_KEY("allowed_executables", AT(native.allowed_executables),
@@ -176,22 +185,23 @@ static const struct key_def docker_keys[] = {
 	LIST_KEY("allowed_images", AT(docker.allowed_images), v_image,
 		 "an image name of [A-Za-z0-9._/:@-], not starting with '-'"),
 	STR_KEY("network_mode", AT(docker.network_mode), v_network_mode,
-		"\"none\", \"bridge\" or a network name of [a-z0-9_-]"),
+		"\"none\", \"bridge\" or a network name of [a-z0-9_-], "
+		"not \"host\", not starting with '-'"),
 	STR_KEY("runtime", AT(docker.runtime), v_runtime,
-		"\"\" or a runtime name of [A-Za-z0-9._-]"),
+		RUNTIME),
 	LIMIT_KEYS(AT(docker.lim)),
 };
 
 static const struct key_def gvisor_keys[] = {
 	BOOL_KEY("enabled", AT(gvisor.enabled)),
 	STR_KEY("runtime", AT(gvisor.runtime), v_runtime,
-		"\"\" or a runtime name of [A-Za-z0-9._-]"),
+		RUNTIME),
 	LIMIT_KEYS(AT(gvisor.lim)),
 };
 
 static const struct key_def firecracker_keys[] = {
 	STR_KEY("runtime", AT(firecracker.runtime), v_runtime,
-		"\"\" or a runtime name of [A-Za-z0-9._-]"),
+		RUNTIME),
 };
 
 static const struct key_def rule_keys[] = {
@@ -526,12 +536,43 @@ int schema_defaults(struct policy *p, size_t text_len)
 	return 0;
 }
 
-void schema_finish(struct policy *p, const unsigned seen_line[SEC_COUNT])
+/* The CPU ceiling a table grants on top of native's, in millicores. */
+static uint64_t cores_over_native(const struct policy *p,
+				  const struct policy_limits *tier)
+{
+	if (tier->lim.set & (1u << LIM_CPU_MILLICORES))
+		return tier->lim.v[LIM_CPU_MILLICORES];
+	return p->native.lim.lim.v[LIM_CPU_MILLICORES];
+}
+
+/* What no single key can say wrong, but fails every job of a tier at
+ * run time: refused here, so that --check-policy says so. */
+static void check_tables(const struct policy *p,
+			 const unsigned seen_line[SEC_COUNT],
+			 struct policy_errors *errs)
+{
+	if (p->gvisor.enabled && !p->gvisor.runtime[0])
+		policy_error_add(errs, seen_line[SEC_GVISOR], 1,
+				 "[gvisor] is enabled but its runtime is "
+				 "\"\": no gvisor job could run");
+	if (p->docker.enabled && cores_over_native(p, &p->docker.lim) < 10)
+		policy_error_add(errs, seen_line[SEC_DOCKER], 1,
+				 "[docker] max_cpu_cores is below 0.01, the "
+				 "least docker accepts");
+	if (p->gvisor.enabled && cores_over_native(p, &p->gvisor.lim) < 10)
+		policy_error_add(errs, seen_line[SEC_GVISOR], 1,
+				 "[gvisor] max_cpu_cores is below 0.01, the "
+				 "least docker accepts");
+}
+
+void schema_finish(struct policy *p, const unsigned seen_line[SEC_COUNT],
+		   struct policy_errors *errs)
 {
 	/* Native execution is opt-in: a policy that never mentions it
 	 * grants no tier none. */
 	if (!seen_line[SEC_NATIVE])
 		p->native.enabled = false;
+	check_tables(p, seen_line, errs);
 }
 
 void schema_check_rule(const struct policy_rule *r, unsigned col,

@@ -85,8 +85,10 @@ void schema_apply(void *base, const struct key_def *k, const struct value *v,
 /* Zero p, allocate its string store (room for every string of a text of
  * text_len bytes) and fill the defaults. Returns 0 or -1 (no memory). */
 int schema_defaults(struct policy *p, size_t text_len);
-/* Defaults that depend on which tables were written. */
-void schema_finish(struct policy *p, const unsigned seen_line[SEC_COUNT]);
+/* Defaults that depend on which tables were written, then what the
+ * tables say together that would fail every job of a tier. */
+void schema_finish(struct policy *p, const unsigned seen_line[SEC_COUNT],
+		   struct policy_errors *errs);
 /* A rule must name someone and some tier. */
 void schema_check_rule(const struct policy_rule *r, unsigned col,
 		       struct policy_errors *errs);

@@ -116,4 +116,32 @@ done
 run $A "$C" --check-policy="$d/none.toml"
 not_ok "--check-policy=FILE on a missing file exits non-zero" [ "$rc" -eq 0 ]
 
+
+# --- values that no job could run with: refused at --check-policy time ------
+# Each once passed --check-policy and failed every job of its tier at run
+# time (the judge and the helper disagreed); the same draft without it is
+# the control. TABLE-TEXT holds \n for newlines (printf %b).
+draft() { # NAME TABLE-TEXT
+	printf '[native_execution]\nenabled = true\n%b\n[[rule]]\nusers = ["%s"]\ntiers = ["none"]\n' \
+		"$2" "$A" >"$d/$1.toml"
+	chown $A "$d/$1.toml"
+}
+draft sound '[docker]\nenabled = true\nnetwork_mode = "bridge"\nruntime = "runc"\n[gvisor]\nenabled = true\nruntime = "runsc"'
+run $A "$C" --check-policy="$d/sound.toml"
+is "$rc" 0 "control: a draft naming a network, a runtime and gvisor's runtime passes"
+while IFS='|' read -r name text want; do
+	draft "$name" "$text"
+	run $A "$C" --check-policy="$d/$name.toml"
+	not_ok "$name: --check-policy refuses it" [ "$rc" -eq 0 ]
+	like "$out$err" "$want" "$name: ... and says why"
+done <<'EOF'
+network-host|[docker]\nnetwork_mode = "host"|network_mode: invalid value "host"
+network-option|[docker]\nnetwork_mode = "-x"|network_mode: invalid value "-x"
+runtime-option|[docker]\nruntime = "-x"|runtime: invalid value "-x"
+gvisor-runtime-option|[gvisor]\nruntime = "--debug"|runtime: invalid value "--debug"
+gvisor-no-runtime|[gvisor]\nenabled = true\nruntime = ""|no gvisor job could run
+docker-no-cpu|[docker]\nenabled = true\nmax_cpu_cores = 0.001|below 0.01
+work-base-root|working_directory = "/"|working_directory: invalid value "/"
+EOF
+
 done_testing

@@ -283,7 +283,7 @@ static const char judge_policy[] =
 	"volume_roots = [\"/home\", \"/srv/agents\"]\n"              /* 6 */
 	"max_memory_mb = 1024\n"                                     /* 7 */
 	"[gvisor]\n"                                                 /* 8 */
-	"enabled = true\n"                                           /* 9 */
+	"enabled = false\n"                                          /* 9 */
 	"runtime = \"\"\n"                                           /* 10 */
 	"[[rule]]\n"                                                 /* 11 */
 	"users = [\"alice\"]\n"                                      /* 12 */
@@ -480,8 +480,7 @@ static void test_judge_denials(const struct policy *p)
 	ask(&r, TIER_DOCKER, "bash");
 	want_deny(p, &id, &r, 125, "tier docker is disabled by the policy");
 	ask(&r, TIER_GVISOR, "bash");
-	want_deny(p, &id, &r, 125, "tier gvisor is not available: the policy "
-		  "names no runtime for it");
+	want_deny(p, &id, &r, 125, "tier gvisor is disabled by the policy");
 	ask(&r, TIER_FIRECRACKER, "bash");
 	want_deny(p, &id, &r, 125, "tier firecracker is not available: the "
 		  "policy names no runtime for it");
