@@ -115,8 +115,6 @@ $(TOOL_LIB_OBJ): $(TOOL_LIB_HDR)
 
 # test_json includes client/json.c: it tests the client's encoder alone.
 build/tests/test_json: client/json.c client/json.h
-# test_volume includes helper/volume.c: the --volume parsing, without I/O.
-build/tests/test_volume: helper/volume.c helper/volume.h
 
 # The whole suite, as root: missing packages installed, unit tests, then
 # integration tests that install into a temporary prefix and run the

@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client/usage.h"
+#include "policy/volume.h"
 #include "paths.h"
 #include "shared/log.h"
 #include "shared/util.h"
@@ -132,14 +134,29 @@ static void add_env(struct opts *o, const char *val)
 	o->env[o->nenv++] = val;
 }
 
+/* A relative source is the caller's: made absolute against the current
+ * directory here, since the helper takes absolute paths only. Then the
+ * parse the judge makes again, for a message before anything starts. */
 static void add_volume(struct opts *o, const char *val)
 {
-	if (*val == '\0')
-		die("--volume: empty value (expected SRC:DST[:ro])");
+	static struct volume v;
+	char err[PROTO_MSG_LEN], *cwd = NULL, *abs;
+	size_t cap;
+
 	if (o->nvol == PROTO_MAX_VOLUMES)
 		die("--volume: too many volumes (at most %u)",
 		    PROTO_MAX_VOLUMES);
-	o->vol[o->nvol++] = val;
+	if (val[0] != '/' && val[0] != '\0' && !(cwd = getcwd(NULL, 0)))
+		die("--volume %s: a relative source needs the current "
+		    "directory: %s", val, strerror(errno));
+	cap = strlen(val) + (cwd ? strlen(cwd) : 0) + 2;
+	abs = malloc(cap);
+	if (!abs || volume_absolute(val, cwd, abs, cap) != 0)
+		die("out of memory");
+	free(cwd);
+	if (volume_parse(abs, &v, err, sizeof(err)) != 0)
+		die("%s", err);
+	o->vol[o->nvol++] = abs;
 }
 
 static void set_action(struct opts *o, enum opts_action a)

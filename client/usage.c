@@ -29,7 +29,7 @@ static const char help_text[] =
 	"  -e, --env=NAME=VALUE      pass a variable (if the policy allows)\n"
 	"      --network             ask for network access\n"
 	"      --image=IMAGE         container image (docker tiers)\n"
-	"  -v, --volume=SRC:DST[:ro] extra mount (isolated and docker tiers)\n"
+	"  -v, --volume=SRC[:DST][:ro|:rw] extra mount (isolated and docker tiers)\n"
 	"      --json                capture the output, print one JSON object\n"
 	"  -l, --list                show what the policy allows you\n"
 	"      --dry-run             show the decision and limits, run nothing\n"

@@ -55,7 +55,7 @@ struct docker_job {
 	const char *workdir;             /* host dir mounted at /workspace */
 	uid_t uid;                       /* the account the job runs as */
 	gid_t gid;
-	const struct identity *caller;   /* volumes are checked as the caller */
+	const struct creds *caller;      /* volumes are checked as the caller */
 	const struct limits *lim;        /* effective limits, every one set */
 	const char *net, *runtime;       /* judged: --network, --runtime
 					    ("" the engine's default) */

@@ -15,8 +15,8 @@
 
 static struct docker_job dj;
 
-/* A -C DIR is mounted as the job's /workspace: it gets the checks of
- * any volume, made as the caller. */
+/* A -C DIR is mounted as the job's /workspace: the judge applied the
+ * rules of a volume's source; here it is checked as the caller. */
 static int check_user_workdir(struct job *j, char *err, size_t cap)
 {
 	char spec[PROTO_MAX_STR + 16];
@@ -25,9 +25,7 @@ static int check_user_workdir(struct job *j, char *err, size_t cap)
 	if (!j->req.workdir)
 		return 0;
 	snprintf(spec, sizeof(spec), "%s:/workspace", j->req.workdir);
-	return volume_check(spec, &j->pol.isolated.volume_roots, j->id.uid,
-			    j->id.gid, j->id.gids, (int)j->id.ngroups, 0, &v,
-			    err, cap);
+	return volume_check(spec, &j->inv.caller, 0, &v, err, cap);
 }
 
 static int dk_prepare(struct job *j)
@@ -39,7 +37,7 @@ static int dk_prepare(struct job *j)
 	dj.tier = j->dec.tier;
 	dj.uid = j->user.c.uid;
 	dj.gid = j->user.c.gid;
-	dj.caller = &j->id;
+	dj.caller = &j->inv.caller;
 	dj.lim = &j->dec.lim;
 	dj.net = j->dec.network_mode;
 	dj.runtime = j->dec.runtime;

@@ -24,14 +24,11 @@ static unsigned iso_nvols;
  * docker tier does): what the caller cannot read does not get in. */
 static int check_volumes(struct job *j)
 {
-	const struct identity *id = &j->id;
 	char err[PROTO_MSG_LEN];
 
 	for (uint32_t i = 0; i < j->req.volc && i < PROTO_MAX_VOLUMES; i++) {
-		if (volume_check(j->req.vol[i], &j->pol.isolated.volume_roots,
-				 id->uid, id->gid, id->gids, (int)id->ngroups,
-				 VOLUME_WANT_FD, &iso_vols[i], err,
-				 sizeof(err)) == -1) {
+		if (volume_check(j->req.vol[i], &j->inv.caller, VOLUME_WANT_FD,
+				 &iso_vols[i], err, sizeof(err)) == -1) {
 			set_message(&j->v, 125, "%s", err);
 			return -1;
 		}

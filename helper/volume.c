@@ -3,208 +3,23 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "shared/util.h"
-
-/* Host paths no job may mount, nor anything under them: the engines'
- * control sockets and state (a container with the docker socket is root
- * on the host), kernel interfaces, host secrets and boot files. The
- * seeds' DANGEROUS_HOST_PATHS plus the run and state directories of
- * docker, containerd, CRI-O and gVisor, and /dev. The host root "/" is
- * refused by volume_path_dangerous on its own. */
-static const char *const dangerous_paths[] = {
-	"/var/run/docker.sock", "/run/docker.sock", "/var/run/docker",
-	"/run/docker", "/var/run/containerd", "/run/containerd",
-	"/var/run/crio", "/run/crio", "/run/runc", "/run/runsc",
-	"/var/run", "/run", "/proc", "/sys", "/dev", "/boot", "/etc", "/root",
-	"/var/lib/docker", "/var/lib/containerd", "/var/lib/kubelet",
-	"/var/lib/rancher", "/var/lib/crio",
-};
-
-/* Where no volume may land inside the job: it would hide or expose the
- * kernel's views the runtime sets up, or replace the whole root. */
-static const char *const forbidden_targets[] = { "/proc", "/sys", "/dev" };
+#include "helper/helper.h"
 
 struct child_answer {
 	int ok;
 	char msg[256];
 };
-
-bool volume_path_under(const char *path, const char *root)
-{
-	size_t n = strlen(root);
-
-	if (strcmp(root, "/") == 0)
-		return path[0] == '/';
-	return strncmp(path, root, n) == 0 &&
-	       (path[n] == '\0' || path[n] == '/');
-}
-
-static const char *dangerous_match(const char *path)
-{
-	size_t i;
-
-	if (strcmp(path, "/") == 0)
-		return "/";
-	for (i = 0; i < sizeof dangerous_paths / sizeof *dangerous_paths; i++)
-		if (volume_path_under(path, dangerous_paths[i]))
-			return dangerous_paths[i];
-	return NULL;
-}
-
-bool volume_path_dangerous(const char *path)
-{
-	return dangerous_match(path) != NULL;
-}
-
-static bool has_control_char(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return true;
-	return false;
-}
-
-/* Split "SRC:DST[:ro|:rw]" at its first two ':' into out. The mode is
- * exactly "ro" or "rw" (absent: rw), so a third ':' makes it invalid. */
-static int split_spec(const char *spec, struct volume *out, char *err,
-		      size_t errlen)
-{
-	const char *c1 = strchr(spec, ':'), *c2, *mode;
-	size_t slen, dlen;
-
-	if (!c1) {
-		fmt_msg(err, errlen, "volume %s: expected SRC:DST[:ro|:rw]", spec);
-		return -1;
-	}
-	c2 = strchr(c1 + 1, ':');
-	slen = (size_t)(c1 - spec);
-	dlen = c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1);
-	mode = c2 ? c2 + 1 : "rw";
-	if (slen >= sizeof out->src || dlen >= sizeof out->dst) {
-		fmt_msg(err, errlen, "volume %.64s...: path too long", spec);
-		return -1;
-	}
-	memcpy(out->src, spec, slen);
-	out->src[slen] = '\0';
-	memcpy(out->dst, c1 + 1, dlen);
-	out->dst[dlen] = '\0';
-	if (strcmp(mode, "ro") == 0)
-		out->read_only = true;
-	else if (strcmp(mode, "rw") == 0)
-		out->read_only = false;
-	else {
-		fmt_msg(err, errlen,
-			"volume %s: mode must be ro or rw, not \"%s\"", spec,
-			mode);
-		return -1;
-	}
-	return 0;
-}
-
-int volume_parse(const char *spec, struct volume *out, char *err,
-		 size_t errlen)
-{
-	memset(out, 0, sizeof *out);
-	out->src_fd = -1;
-	/* First, and without echoing spec: every later message names it,
-	 * and it goes to the caller's terminal and to syslog. */
-	if (has_control_char(spec)) {
-		fmt_msg(err, errlen, "volume: control characters are refused");
-		return -1;
-	}
-	if (split_spec(spec, out, err, errlen) != 0)
-		return -1;
-	/* Canonical paths only: the later prefix tests (volume_admit) and
-	 * the realpath comparison (resolve_as_caller) rely on it. */
-	if (!valid_abs_path(out->src)) {
-		fmt_msg(err, errlen,
-			"volume %s: source must be an absolute path without "
-			"empty, \".\" or \"..\" components", spec);
-		return -1;
-	}
-	if (!valid_abs_path(out->dst)) {
-		fmt_msg(err, errlen,
-			"volume %s: target must be an absolute path without "
-			"empty, \".\" or \"..\" components", spec);
-		return -1;
-	}
-	return 0;
-}
-
-/* The first entry of forbidden_targets that dst is in, or NULL. */
-static const char *forbidden_match(const char *dst)
-{
-	unsigned i;
-
-	for (i = 0; i < sizeof forbidden_targets / sizeof *forbidden_targets;
-	     i++)
-		if (volume_path_under(dst, forbidden_targets[i]))
-			return forbidden_targets[i];
-	return NULL;
-}
-
-static bool under_a_root(const char *src, const struct strlist *roots)
-{
-	unsigned i;
-
-	for (i = 0; roots && i < roots->n; i++)
-		if (volume_path_under(src, roots->s[i]))
-			return true;
-	return false;
-}
-
-int volume_admit(const char *spec, const struct volume *v,
-		 const struct strlist *roots, char *err, size_t errlen)
-{
-	const char *bad = dangerous_match(v->src);
-
-	if (bad) {
-		fmt_msg(err, errlen,
-			"volume %s: the host path %s is never mounted into a job",
-			spec, bad);
-		return -1;
-	}
-	if (strcmp(v->dst, "/") == 0) {
-		fmt_msg(err, errlen, "volume %s: target / is refused", spec);
-		return -1;
-	}
-	bad = forbidden_match(v->dst);
-	if (bad) {
-		fmt_msg(err, errlen, "volume %s: target in %s is refused", spec,
-			bad);
-		return -1;
-	}
-	if (under_a_root(v->src, roots))
-		return 0;
-	fmt_msg(err, errlen, "volume %s: %s is not under any of the policy's "
-		"volume_roots", spec, v->src);
-	return -1;
-}
-
-/* In the child: become the caller for good, or die. */
-static void drop_to_caller(uid_t uid, gid_t gid, const gid_t *groups,
-			   int ngroups)
-{
-	if (setgroups((size_t)ngroups, groups) != 0 ||
-	    setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0)
-		_exit(2);
-	if (uid != 0 && (setresuid(0, 0, 0) == 0 || setegid(0) == 0))
-		_exit(2);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		_exit(2);
-}
 
 static int fd_path_is(int fd, const char *want)
 {
@@ -306,22 +121,21 @@ static int recv_answer(int sock, struct child_answer *a, int *fd)
 	return 0;
 }
 
-static int check_as_caller(const char *spec, struct volume *v, uid_t uid,
-			   gid_t gid, const gid_t *groups, int ngroups,
-			   char *err, size_t errlen)
+static int check_as_caller(const char *spec, struct volume *v,
+			   const struct creds *caller, char *err, size_t errlen)
 {
 	struct child_answer a;
 	int sv[2], fd, status, rc;
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-		fmt_msg(err, errlen, "volume %s: socketpair: %s", spec,
+		fmt_msg(err, errlen, "--volume %s: socketpair: %s", spec,
 			strerror(errno));
 		return -1;
 	}
 	pid = fork();
 	if (pid < 0) {
-		fmt_msg(err, errlen, "volume %s: fork: %s", spec, strerror(errno));
+		fmt_msg(err, errlen, "--volume %s: fork: %s", spec, strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
 		return -1;
@@ -329,7 +143,8 @@ static int check_as_caller(const char *spec, struct volume *v, uid_t uid,
 	if (pid == 0) {
 		close(sv[0]);
 		signal(SIGPIPE, SIG_IGN);
-		drop_to_caller(uid, gid, groups, ngroups);
+		if (priv_drop(caller) != 0)
+			_exit(2);
 		memset(&a, 0, sizeof a);
 		fd = resolve_as_caller(v, &a);
 		a.ok = fd >= 0;
@@ -345,14 +160,14 @@ static int check_as_caller(const char *spec, struct volume *v, uid_t uid,
 	    !a.ok || fd < 0) {
 		if (fd >= 0)
 			close(fd);
-		fmt_msg(err, errlen, "volume %s: %s", spec,
+		fmt_msg(err, errlen, "--volume %s: %s", spec,
 			rc == 0 && a.msg[0] ? a.msg : "could not be checked");
 		return -1;
 	}
 	/* Same object, seen from the helper: the path still names it. */
 	if (!fd_path_is(fd, v->src)) {
 		close(fd);
-		fmt_msg(err, errlen, "volume %s: %s changed while checked", spec,
+		fmt_msg(err, errlen, "--volume %s: %s changed while checked", spec,
 			v->src);
 		return -1;
 	}
@@ -360,21 +175,11 @@ static int check_as_caller(const char *spec, struct volume *v, uid_t uid,
 	return 0;
 }
 
-int volume_check(const char *spec, const struct strlist *roots, uid_t uid,
-		 gid_t gid, const gid_t *groups, int ngroups, unsigned flags,
-		 struct volume *out, char *err, size_t errlen)
+int volume_check(const char *spec, const struct creds *caller,
+		 unsigned flags, struct volume *out, char *err, size_t errlen)
 {
-	memset(out, 0, sizeof *out);
-	out->src_fd = -1;
-	if (!roots || roots->n == 0) {
-		fmt_msg(err, errlen, "volume %s: the policy allows no volumes "
-			"(volume_roots is empty)", spec);
-		return -1;
-	}
 	if (volume_parse(spec, out, err, errlen) != 0 ||
-	    volume_admit(spec, out, roots, err, errlen) != 0 ||
-	    check_as_caller(spec, out, uid, gid, groups, ngroups, err,
-			    errlen) != 0) {
+	    check_as_caller(spec, out, caller, err, errlen) != 0) {
 		out->src_fd = -1;
 		return -1;
 	}

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "policy/lex.h"
+#include "policy/volume.h"
 #include "shared/util.h"
 
 static void deny(struct decision *d, int status, const char *fmt, ...)
@@ -323,44 +324,14 @@ static bool check_image(const struct policy *p, const struct request *req,
 	return true;
 }
 
-/* path equals root or lies below it. */
-static bool path_under(const char *path, const char *root)
-{
-	size_t n = strlen(root);
-
-	if (strcmp(root, "/") == 0)
-		return true;
-	return strncmp(path, root, n) == 0 &&
-	       (path[n] == '\0' || path[n] == '/');
-}
-
-/* "SRC:DST" or "SRC:DST:ro", both canonical absolute paths without ':'.
- * The helper canonicalizes SRC on the filesystem; this is the syntax. */
-static bool volume_syntax(const char *vol, char *src, char *dst, size_t cap)
-{
-	const char *colon = strchr(vol, ':'), *end;
-	size_t n;
-
-	if (!colon || (size_t)(colon - vol) >= cap)
-		return false;
-	memcpy(src, vol, (size_t)(colon - vol));
-	src[colon - vol] = '\0';
-	end = strchr(colon + 1, ':');
-	if (end && strcmp(end, ":ro") != 0)
-		return false;
-	n = end ? (size_t)(end - colon - 1) : strlen(colon + 1);
-	if (n >= cap)
-		return false;
-	memcpy(dst, colon + 1, n);
-	dst[n] = '\0';
-	return valid_abs_path(src) && valid_abs_path(dst);
-}
-
+/* Each one parsed and admitted by policy/volume.c, the code the helper
+ * runs again before it resolves the source as the caller. */
 static bool check_volumes(const struct policy *p, const struct request *req,
 			  struct decision *d)
 {
-	char src[4096], dst[4096], b[72];
-	unsigned i, r;
+	static struct volume v;
+	char why[PROTO_MSG_LEN];
+	unsigned i;
 
 	if (req->volc && d->tier != TIER_ISOLATED && d->tier != TIER_DOCKER &&
 	    d->tier != TIER_GVISOR) {
@@ -368,23 +339,35 @@ static bool check_volumes(const struct policy *p, const struct request *req,
 		     tier_name(d->tier));
 		return false;
 	}
-	for (i = 0; i < req->volc && i < PROTO_MAX_VOLUMES; i++) {
-		if (!volume_syntax(req->vol[i], src, dst, sizeof(src))) {
-			deny(d, 125, "--volume %s: expected SRC:DST[:ro] with "
-			     "absolute paths", policy_shown(req->vol[i], b, sizeof(b)));
+	for (i = 0; i < req->volc && i < PROTO_MAX_VOLUMES; i++)
+		if (volume_parse(req->vol[i], &v, why, sizeof(why)) != 0 ||
+		    volume_admit(req->vol[i], &v, d->tier, p, why,
+				 sizeof(why)) != 0) {
+			deny(d, 125, "%s", why);
 			return false;
 		}
-		if (d->tier != TIER_ISOLATED)
-			continue;
-		for (r = 0; r < p->isolated.volume_roots.n; r++)
-			if (path_under(src, p->isolated.volume_roots.s[r]))
-				break;
-		if (r == p->isolated.volume_roots.n) {
-			deny(d, 125, "--volume %s: the source is not under "
-			     "any of the policy's volume_roots",
-			     policy_shown(req->vol[i], b, sizeof(b)));
-			return false;
-		}
+	return true;
+}
+
+/* A docker job's -C DIR is its /workspace: a volume in all but name. */
+static bool check_container_workdir(const struct policy *p,
+				    const struct request *req,
+				    struct decision *d)
+{
+	static struct volume v;
+	char why[PROTO_MSG_LEN], what[80];
+
+	if (!is_container(d->tier) || !req->workdir)
+		return true;
+	snprintf(what, sizeof(what), "-C %s", req->workdir);
+	if (req->workdir[0] != '/' || strchr(req->workdir, ':') ||
+	    volume_parse(req->workdir, &v, why, sizeof(why)) != 0) {
+		deny(d, 125, "%s: not an absolute path without ':'", what);
+		return false;
+	}
+	if (volume_admit_source(what, v.src, p, why, sizeof(why)) != 0) {
+		deny(d, 125, "%s", why);
+		return false;
 	}
 	return true;
 }
@@ -440,6 +423,7 @@ void policy_judge(const struct policy *p, const struct identity *id,
 	if (!check_limits(req, tier_name(tier), d) ||
 	    !check_container_cpu(d) || !check_network(p, req, d) || !check_env(p, req, d) ||
 	    !check_image(p, req, d) || !check_volumes(p, req, d) ||
+	    !check_container_workdir(p, req, d) ||
 	    !check_command(p, req, d))
 		return;
 	d->run_as = d->rule->run_as && d->rule->run_as[0] ? d->rule->run_as

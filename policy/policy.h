@@ -72,7 +72,8 @@ struct policy {
 		bool enabled;
 		bool network;
 		struct strlist read_only_binds;
-		struct strlist volume_roots;
+		struct strlist volume_roots; /* every tier that takes volumes */
+		bool writable_volumes; /* may a volume be :rw; default false */
 		struct policy_limits lim; /* overrides native for this tier */
 	} isolated;
 

@@ -174,6 +174,7 @@ static const struct key_def isolated_keys[] = {
 	LIST_KEY("read_only_binds", AT(isolated.read_only_binds), v_abs_path,
 		 ABS),
 	LIST_KEY("volume_roots", AT(isolated.volume_roots), v_abs_path, ABS),
+	BOOL_KEY("writable_volumes", AT(isolated.writable_volumes)),
 	LIMIT_KEYS(AT(isolated.lim)),
 };
 

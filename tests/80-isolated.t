@@ -296,6 +296,44 @@ for spec in "$HA/etc-link:/x:ro" "$HA/etc-link/passwd:/x:ro" "$vol/../vol:/x:ro"
 done
 run $B "$C" -t isolated -v "$private:/x:ro" -- bash -c 'cat /x/file'
 is "$out" "bob" "the owner may mount the same directory (control)"
+# One syntax, SRC[:DST][:ro|:rw], the same parser in the client, the
+# judge and the helper.
+run $A "$C" -t isolated -v "$vol/:ro" -- bash -c "cat '$vol/file'"
+is "$rc:$out" "0:data" "-v SRC/:ro: the target defaults to the source, the slash goes"
+run $A "$C" -t isolated -v "$vol:/data:rw" -- bash -c 'echo rw >/data/rw && echo wrote'
+is "$rc:$out" "0:wrote" "an explicit :rw volume is writable"
+run_in() { # DIR USER CMD...: run's, from DIR (for a relative -v)
+	local dir=$1 user=$2
+	shift 2
+	rc=0
+	out=$(cd "$dir" && setpriv --reuid="$user" --regid="$(id -g "$user")" \
+		--init-groups -- env -i PATH="$T_SECURE_PATH" "$@" \
+		</dev/null 2>"$T_SCRATCH/run.err") || rc=$?
+	err=$(cat "$T_SCRATCH/run.err")
+}
+run_in "$vol" $A "$C" -t isolated -v "file:/f:ro" -- cat /f
+is "$rc:$out" "0:data" "a relative source is resolved by the client against its directory"
+run_in "$vol" $A "$C" -t isolated -v "../x:/f:ro" -- cat /f
+is "$rc" 125 "a relative source with .. is refused"
+like "$err" '"\.\." in the source is refused' "... with its own message"
+while IFS='|' read -r spec why; do
+	run $A "$C" -t isolated -v "$spec" -- bash -c 'echo ran'
+	is "$rc:$out" "125:" "volume $spec is refused"
+	like "$err" "$why" "... saying why"
+done <<EOF
+$vol:/d:ro:x|too many ':'
+$vol:/d:rx|the mode must be ro or rw, not "rx"
+:/d|the source is empty
+$vol::ro|the target is empty
+$vol:d|the target must be an absolute path
+EOF
+write_policy "$(TP_WRITABLE_VOLUMES=false test_policy)"
+run $A "$C" -t isolated -v "$vol:/data" -- bash -c 'echo ran'
+is "$rc:$out" "125:" "writable_volumes = false: a volume without :ro is refused"
+like "$err" "read-only volumes only" "... with a message that says so"
+run $A "$C" -t isolated -v "$vol:/data:ro" -- bash -c 'cat /data/file'
+is "$rc:$out" "0:data" "... and a :ro volume runs (control)"
+write_policy "$(test_policy)"
 ok_clean "volumes"
 
 # --- nothing left mounted on the host ---------------------------------------------------

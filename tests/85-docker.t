@@ -141,13 +141,16 @@ ok "... owned by the caller" [ "$(stat -c %U "$mine/g")" = $A ]
 for spec in /etc:/data /etc/passwd:/p:ro /var/run/docker.sock:/s /run:/r \
 	/proc:/p /sys:/s /root:/r /var/lib/docker:/d /:/host "$H/dklink:/d:ro" \
 	"$mine/../dkvol:/d" "/home/symbi-bob/dkprivate:/d:ro" /tmp:/t:ro \
-	"$mine/ro:/d" "$mine:/proc/x" "$mine:/" "$mine:/d:rwx" "$mine" \
-	"named:/data" "$mine/missing:/d"; do
+	"$mine/ro:/d" "$mine:/proc/x" "$mine:/" "$mine:/d:rwx" \
+	"$mine:/workspace/x" "$mine:/tmp" "/home/a,b:/d" \
+	"$mine/missing:/d"; do
 	dock -v "$spec" -- sh -c true
 	is "$rc" 125 "volume '$spec' refused"
 	[[ -n $err ]] || diag "no message for $spec"
 done
 like "$(dock -v /etc:/data -- sh -c true; echo "$err")" "/etc" "... the message names the path"
+dock -v "$mine:ro" -- sh -c "cat '$mine/f'"
+is "$rc:$out" "0:data" "-v SRC:ro mounts SRC at its own path"
 
 # --- environment ----------------------------------------------------------------
 dock --env=SYMBI_TEST_OK='a b --privileged' -- sh -c 'echo "[$SYMBI_TEST_OK]"'

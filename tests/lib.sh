@@ -207,7 +207,8 @@ write_policy() {
 }
 
 # The standard test policy. Knobs (environment): TP_WORKDIR,
-# TP_MAX_OUTPUT, TP_TIERS (the agents rule's tiers, TOML list body).
+# TP_MAX_OUTPUT, TP_TIERS (the agents rule's tiers, TOML list body),
+# TP_WRITABLE_VOLUMES (true or false).
 test_policy() {
 	local tiers=${TP_TIERS:-'"none", "isolated", "docker", "gvisor"'}
 	cat <<EOF
@@ -238,6 +239,7 @@ enabled = true
 network = false
 read_only_binds = ["/usr", "/bin", "/lib", "/lib64", "/etc"]
 volume_roots = ["/home"]
+writable_volumes = ${TP_WRITABLE_VOLUMES:-true}
 
 [docker]
 enabled = true

@@ -1,8 +1,9 @@
 /*
  * libFuzzer target: the --volume spec, which the unprivileged caller
- * sends and the helper parses as root (helper/volume.c: volume_parse,
- * then volume_admit with the policy's volume_roots; the checks made on
- * the filesystem as the caller come after and are not fuzzed here).
+ * sends and the helper parses as root (policy/volume.c: volume_parse,
+ * then volume_admit with the policy's volume_roots, as the judge does;
+ * the checks made on the filesystem as the caller come after, in
+ * helper/volume.c, and are not fuzzed here).
  *
  * The input, up to its first NUL, is the spec. Beyond "no crash":
  *  - both functions are deterministic, and any error is one non-empty
@@ -11,13 +12,14 @@
  *    code of this file, not by the helper's own valid_abs_path): no empty,
  *    "." or ".." component, no control character, no ':', shorter than
  *    PATH_MAX; read_only is 0 or 1; no descriptor is opened;
- *  - the parse loses nothing: rendered back as SRC:DST:ro|rw it is the
- *    input itself (plus ":rw" when the mode was left out), and parsing
- *    that rendering gives the same struct;
+ *  - the parse is a fixed point: rendered back as SRC:DST:ro|rw, it
+ *    parses to the same struct, and an input that already was canonical
+ *    and complete renders as itself;
  *  - volume_admit refuses everything without roots, admits only sources
  *    under a root (component-wise), never the host root, a kernel or
- *    engine path, nor a target of "/", /proc, /sys or /dev, and a wider
- *    root list never refuses what a narrower one admits.
+ *    engine path, nor a target of "/", /proc, /sys or /dev, a writable
+ *    volume only where the policy allows them, and a wider root list
+ *    never refuses what a narrower one admits.
  * Seeds: tests/fuzz/corpus/volume (real specs, good and bad).
  */
 #include <limits.h>
@@ -27,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "helper/volume.h"
+#include "policy/volume.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -41,12 +43,17 @@ static const char *const never_src[] = {
 static const char *const never_dst[] = { "/proc", "/sys", "/dev" };
 
 static char home[] = "/home", agents[] = "/srv/agents", slash[] = "/";
-static const struct strlist narrow = { 2, { home, agents } };
-static const struct strlist wide = { 1, { slash } };
-static const struct strlist none = { 0, { NULL } };
+static struct policy narrow = {
+	.isolated = { .volume_roots = { 2, { home, agents } },
+		      .writable_volumes = true } };
+static struct policy wide = {
+	.isolated = { .volume_roots = { 1, { slash } },
+		      .writable_volumes = true } };
+static struct policy none, ro_only = {
+	.isolated = { .volume_roots = { 1, { slash } } } };
 
 static struct volume v, w;
-static char rendered[2 * PATH_MAX + 8], spec_rw[2 * PATH_MAX + 8];
+static char rendered[2 * PATH_MAX + 8], field[2][PATH_MAX];
 
 static void check(bool cond)
 {
@@ -143,24 +150,39 @@ static int parse(const char *spec, struct volume *out, char *err)
 	return rc;
 }
 
+/* SRC:DST:ro|rw with both paths canonical (by this file's canonical):
+ * the form the parse must render back unchanged. */
+static bool full_form(const char *spec)
+{
+	const char *c1 = strchr(spec, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+
+	if (!c2 || (size_t)(c1 - spec) >= PATH_MAX ||
+	    (size_t)(c2 - c1 - 1) >= PATH_MAX ||
+	    (strcmp(c2 + 1, "ro") != 0 && strcmp(c2 + 1, "rw") != 0))
+		return false;
+	memcpy(field[0], spec, (size_t)(c1 - spec));
+	field[0][c1 - spec] = '\0';
+	memcpy(field[1], c1 + 1, (size_t)(c2 - c1 - 1));
+	field[1][c2 - c1 - 1] = '\0';
+	return canonical(field[0]) && canonical(field[1]);
+}
+
 static void check_accepted(const char *spec, const struct volume *a)
 {
 	check(canonical(a->src) && canonical(a->dst));
 	snprintf(rendered, sizeof rendered, "%s:%s:%s", a->src, a->dst,
 		 a->read_only ? "ro" : "rw");
-	snprintf(spec_rw, sizeof spec_rw, "%s:rw", spec);
-	check(strcmp(rendered, spec) == 0 ||
-	      (!a->read_only && strcmp(rendered, spec_rw) == 0));
+	check(strcmp(rendered, spec) == 0 || !full_form(spec));
 	check(parse(rendered, &w, err_b) == 0);
 	check(same(a, &w));
 }
 
-static int admit(const char *spec, const struct strlist *roots)
+static int admit(const char *spec, const struct policy *p)
 {
 	int rc;
 
 	memset(err_a, 'x', ERR_LEN);
-	rc = volume_admit(spec, &v, roots, err_a, ERR_LEN);
+	rc = volume_admit(spec, &v, TIER_ISOLATED, p, err_a, ERR_LEN);
 	check(rc == 0 || rc == -1);
 	if (rc != 0)
 		check_err(err_a, ERR_LEN);
@@ -171,7 +193,8 @@ static void check_admit(const char *spec)
 {
 	int rn = admit(spec, &narrow), rw = admit(spec, &wide);
 
-	check(admit(spec, &none) == -1 && admit(spec, NULL) == -1);
+	check(admit(spec, &none) == -1);
+	check(v.read_only || admit(spec, &ro_only) == -1);
 	check(admit(spec, &narrow) == rn && admit(spec, &wide) == rw);
 	check(rn != 0 || rw == 0);
 	if (rn == 0)

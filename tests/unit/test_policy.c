@@ -471,11 +471,17 @@ static void test_judge_denials(const struct policy *p)
 	ask(&r, TIER_ISOLATED, "bash");
 	r.vol[0] = "/etc:/etc:ro";
 	r.volc = 1;
-	want_deny(p, &id, &r, 125, "--volume /etc:/etc:ro: the source is not "
-		  "under any of the policy's volume_roots");
+	want_deny(p, &id, &r, 125, "--volume /etc:/etc:ro: the host path /etc "
+		  "is never mounted into a job");
+	r.vol[0] = "/opt/x:/x:ro";
+	want_deny(p, &id, &r, 125, "--volume /opt/x:/x:ro: /opt/x is not under "
+		  "any of the policy's volume_roots");
+	r.vol[0] = "/home/alice:/x";
+	want_deny(p, &id, &r, 125, "--volume /home/alice:/x: the policy allows "
+		  "read-only volumes only (add :ro)");
 	r.vol[0] = "/home/alice/../../etc:/x";
-	want_deny(p, &id, &r, 125, "--volume /home/alice/../../etc:/x: "
-		  "expected SRC:DST[:ro] with absolute paths");
+	want_deny(p, &id, &r, 125, "--volume /home/alice/../../etc:/x: \"..\" "
+		  "in the source is refused");
 
 	ask(&r, TIER_DOCKER, "bash");
 	want_deny(p, &id, &r, 125, "tier docker is disabled by the policy");
@@ -497,7 +503,7 @@ static void test_judge_volume_ok(const struct policy *p)
 	who(&id, "alice", NULL);
 	ask(&r, TIER_ISOLATED, "bash");
 	r.vol[0] = "/home/alice/data:/data:ro";
-	r.vol[1] = "/srv/agents:/srv";
+	r.vol[1] = "/srv/agents:/srv:ro";
 	r.volc = 2;
 	policy_judge(p, &id, &r, &d);
 	ok(d.status == 0, "volumes under volume_roots pass: %s", d.message);
