@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../shared/log.h"
 #include "helper.h"
 
 #define ENV_MAX_ENTRIES 160
@@ -19,6 +18,7 @@
 struct env {
 	char *e[ENV_MAX_ENTRIES + 1];
 	size_t n, bytes;
+	bool no_memory;
 };
 
 static int env_put(struct env *env, const char *name, size_t nlen,
@@ -35,8 +35,10 @@ static int env_put(struct env *env, const char *name, size_t nlen,
 			break;
 	if (i == ENV_MAX_ENTRIES)
 		return -1;
-	if (asprintf(&s, "%.*s=%s", (int)nlen, name, value) < 0)
-		die("out of memory");
+	if (asprintf(&s, "%.*s=%s", (int)nlen, name, value) < 0) {
+		env->no_memory = true;
+		return -1;
+	}
 	if (i < env->n)
 		free(env->e[i]);
 	else
@@ -85,10 +87,14 @@ int env_build(struct job *j)
 	for (uint32_t i = 0; i < j->req.envc && rc == 0; i++) {
 		const char *eq = strchr(j->req.env[i], '=');
 
-		if (eq == NULL)
-			die("malformed request");
-		rc = env_put(&env, j->req.env[i],
+		/* The judge let only NAME=VALUE through. */
+		rc = eq == NULL ? -1 : env_put(&env, j->req.env[i],
 			     (size_t)(eq - j->req.env[i]), eq + 1);
+	}
+	if (rc != 0 && env.no_memory) {
+		set_message(&j->v, 125, "out of memory building the job "
+			    "environment");
+		return -1;
 	}
 	if (rc != 0) {
 		set_message(&j->v, 125, "the job environment is too large "

@@ -178,8 +178,8 @@ static int check_executable(struct job *j)
 	int rc;
 
 	if (priv_fs_enter(&j->user.c) == -1)
-		die("cannot take the credentials of %s: %s", j->user.name,
-		    strerror(errno));
+		job_fail(j, "cannot take the credentials of %s: %s",
+			 j->user.name, strerror(errno));
 	rc = faccessat(j->exe_fd, "", X_OK, AT_EMPTY_PATH | AT_EACCESS);
 	priv_fs_leave();
 	if (rc == -1) {
@@ -199,8 +199,8 @@ int exe_resolve(struct job *j)
 	if (name == NULL)
 		return 0;
 	if (priv_fs_enter(&j->inv.caller) == -1)
-		die("cannot take the caller's credentials: %s",
-		    strerror(errno));
+		job_fail(j, "cannot take the caller's credentials: %s",
+			 strerror(errno));
 	rc = find_and_open(j, name);
 	priv_fs_leave();
 	if (rc == 0)

@@ -148,6 +148,7 @@ struct job {
 	char job_id[17];
 	struct cgroup cg;
 
+	bool answered;               /* a verdict was sent */
 	bool cleaned;                /* job_cleanup ran */
 	pid_t pid;                   /* the job's main process, 0 none */
 	int pidfd;
@@ -207,7 +208,7 @@ int spawn_job(struct job *j);
 
 /* supervise.c */
 uint64_t supervise_deadline(const struct job *j); /* the timeout, in ms */
-void supervise_prepare(void);
+void supervise_prepare(struct job *j);
 void supervise(struct job *j);
 
 /* message.c: words for the caller and the audit trail, no I/O. */
@@ -228,5 +229,10 @@ void job_cleanup(struct job *j);
 /* Cleanup, audit line, verdict j->v, exit: every refusal and every
  * failure once something may exist. */
 void reply_deny(struct job *j) __attribute__((noreturn));
+/* A failure once something may exist (work directory, cgroup, the job):
+ * everything released, then the verdict with the message if none was
+ * sent yet, else a log line and exit 125. Never die() there. */
+void job_fail(struct job *j, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
 
 #endif

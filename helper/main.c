@@ -132,7 +132,7 @@ static void start(struct job *j)
 	if (workdir_make(j) == -1 || env_build(j) == -1)
 		reply_deny(j);
 	cg_create(j);
-	supervise_prepare();
+	supervise_prepare(j);
 	if ((j->ops->start ? j->ops->start(j) : spawn_job(j)) == -1)
 		reply_deny(j);
 	audit_allow(j);

@@ -20,6 +20,7 @@ void reply_verdict(struct job *j)
 {
 	static uint8_t buf[PROTO_MAX_MSG];
 
+	j->answered = true;
 	send_or_warn(j, buf, proto_encode_verdict(&j->v, buf, sizeof(buf)));
 }
 

@@ -20,7 +20,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../shared/log.h"
 #include "../shared/util.h"
 #include "helper.h"
 
@@ -219,8 +218,11 @@ int spawn_job(struct job *j)
 	ssize_t n;
 	bool late;
 
-	if (pipe2(p, O_CLOEXEC) == -1)
-		die("pipe: %s", strerror(errno));
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		set_message(&j->v, 125, "cannot start the job: pipe: %s",
+			    strerror(errno));
+		return -1;
+	}
 	j->start_ms = now_ms();
 	j->pid = fork_job(j, p, helper);
 	close(p[1]);

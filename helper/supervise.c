@@ -28,10 +28,10 @@
 
 enum client_event { CLIENT_OK, CLIENT_GONE, CLIENT_BAD };
 
-void supervise_prepare(void)
+void supervise_prepare(struct job *j)
 {
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
-		die("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+		job_fail(j, "PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 }
 
 /* A pid as /proc writes it, or 0. */
@@ -178,14 +178,14 @@ static bool wait_main(struct job *j)
 
 	if (tfd == -1) {
 		stop(j, &pf[1], KILL_CLIENT_GONE);
-		die("timerfd: %s", strerror(errno));
+		job_fail(j, "timerfd: %s", strerror(errno));
 	}
 	while (!(pf[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 		if (poll(pf, 3, -1) == -1) {
 			if (errno == EINTR)
 				continue;
 			stop(j, &pf[2], KILL_CLIENT_GONE);
-			die("poll: %s", strerror(errno));
+			job_fail(j, "poll: %s", strerror(errno));
 		}
 		if (pf[1].revents & POLLIN) {
 			j->res.timed_out = 1;
@@ -270,9 +270,6 @@ void supervise(struct job *j)
 	collect(j);
 	close(j->pidfd);
 	j->pidfd = -1;
-	if (!ok) {
-		job_cleanup(j);
-		die("job=%s: unexpected message from the client; job killed",
-		    j->job_id);
-	}
+	if (!ok)
+		job_fail(j, "unexpected message from the client; job killed");
 }
