@@ -28,7 +28,8 @@
  *   docker_cleanup  at the end, on every path (removes a container that
  *                   docker_finish did not).
  * Nothing here reaps the docker client: the supervisor does.
- * struct docker_job is large (argv arena, volumes): keep it static.
+ * struct docker_job is large (argv arena, volumes): tier_docker.c
+ * allocates it, reached from struct job.
  */
 #ifndef SYMBI_HELPER_DOCKER_H
 #define SYMBI_HELPER_DOCKER_H

@@ -111,6 +111,8 @@ struct cgroup {
 };
 
 struct job;
+struct docker_job;   /* docker.h */
+struct isolated_job; /* tier_isolated.c */
 
 struct tier_ops {
 	int (*prepare)(struct job *j);
@@ -147,10 +149,16 @@ struct job {
 	char work_name[32];          /* "job-<id>" */
 	char job_id[17];
 	struct cgroup cg;
+	/* The tier's own state, allocated by its prepare; NULL before. */
+	struct docker_job *docker;
+	struct isolated_job *isolated;
 
 	bool answered;               /* a verdict was sent */
 	bool cleaned;                /* job_cleanup ran */
 	pid_t pid;                   /* the job's main process, 0 none */
+	/* Set once it is reaped: its pid, and so its process group's id,
+	 * may then belong to someone else. */
+	bool main_reaped;
 	int pidfd;
 	uint64_t start_ms;           /* CLOCK_MONOTONIC at fork */
 	struct result res;

@@ -95,10 +95,6 @@ static void kill_children(void)
 	fclose(f);
 }
 
-/* Set once the main process is reaped: its pid, and so its process
- * group's id, may then belong to someone else. */
-static bool main_reaped;
-
 /* The whole job: the tier's own kill, the cgroup, the process group
  * (while its leader is unreaped), and everything reparented to the
  * helper. */
@@ -107,7 +103,7 @@ static void kill_job(struct job *j)
 	if (j->ops->kill)
 		j->ops->kill(j);
 	cg_kill(&j->cg);
-	if (!main_reaped)
+	if (!j->main_reaped)
 		(void)kill(-j->pid, SIGKILL);
 	kill_children();
 }
@@ -244,7 +240,7 @@ static void collect(struct job *j)
 
 	while (wait4(j->pid, &status, 0, &ru) == -1 && errno == EINTR)
 		;
-	main_reaped = true;
+	j->main_reaped = true;
 	if (j->ops->status)
 		status = j->ops->status(j, status);
 	r->wall_ms = now_ms() - j->start_ms;

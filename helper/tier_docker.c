@@ -3,6 +3,7 @@
  * into docker.c (see docker.h for the lifecycle).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <syslog.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,8 +13,6 @@
 #include "docker.h"
 #include "helper.h"
 
-
-static struct docker_job dj;
 
 /* A -C DIR is mounted as the job's /workspace: the judge applied the
  * rules of a volume's source; here it is checked as the caller. */
@@ -31,24 +30,30 @@ static int check_user_workdir(struct job *j, char *err, size_t cap)
 static int dk_prepare(struct job *j)
 {
 	char err[PROTO_MSG_LEN];
+	struct docker_job *dj = calloc(1, sizeof(*dj));
 	int st;
 
-	dj.pol = &j->pol;
-	dj.tier = j->dec.tier;
-	dj.uid = j->user.c.uid;
-	dj.gid = j->user.c.gid;
-	dj.caller = &j->inv.caller;
-	dj.lim = &j->dec.lim;
-	dj.net = j->dec.network_mode;
-	dj.runtime = j->dec.runtime;
-	dj.dry_run = j->req.mode == MODE_DRY_RUN;
-	dj.image = j->req.image;
-	dj.argv = (const char *const *)j->req.argv;
-	dj.env = (const char *const *)j->req.env;
-	dj.envc = j->req.envc;
-	dj.vol = (const char *const *)j->req.vol;
-	dj.volc = j->req.volc;
-	st = docker_prepare(&dj, err, sizeof(err));
+	if (!dj) {
+		set_message(&j->v, 125, "out of memory");
+		return -1;
+	}
+	j->docker = dj;
+	dj->pol = &j->pol;
+	dj->tier = j->dec.tier;
+	dj->uid = j->user.c.uid;
+	dj->gid = j->user.c.gid;
+	dj->caller = &j->inv.caller;
+	dj->lim = &j->dec.lim;
+	dj->net = j->dec.network_mode;
+	dj->runtime = j->dec.runtime;
+	dj->dry_run = j->req.mode == MODE_DRY_RUN;
+	dj->image = j->req.image;
+	dj->argv = (const char *const *)j->req.argv;
+	dj->env = (const char *const *)j->req.env;
+	dj->envc = j->req.envc;
+	dj->vol = (const char *const *)j->req.vol;
+	dj->volc = j->req.volc;
+	st = docker_prepare(dj, err, sizeof(err));
 	if (st == 0 && check_user_workdir(j, err, sizeof(err)) != 0)
 		st = 125;
 	if (st != 0) {
@@ -60,35 +65,36 @@ static int dk_prepare(struct job *j)
 
 static int dk_start(struct job *j)
 {
+	struct docker_job *dj = j->docker;
 	char err[PROTO_MSG_LEN];
 
-	dj.job_id = j->job_id;
-	dj.workdir = j->v.workdir;
+	dj->job_id = j->job_id;
+	dj->workdir = j->v.workdir;
 	j->start_ms = now_ms();
-	if (docker_start(&dj, err, sizeof(err)) != 0) {
+	if (docker_start(dj, err, sizeof(err)) != 0) {
 		set_message(&j->v, 125, "%s", err);
 		return -1;
 	}
-	j->pid = dj.client;
-	j->pidfd = dup(dj.client_pidfd);
+	j->pid = dj->client;
+	j->pidfd = dup(dj->client_pidfd);
 	return 0;
 }
 
 static void dk_signal(struct job *j, int signo)
 {
-	docker_signal(&dj, signo);
+	docker_signal(j->docker, signo);
 }
 
 static void dk_kill(struct job *j)
 {
-	docker_kill(&dj);
+	docker_kill(j->docker);
 }
 
 static void dk_finish(struct job *j, int wstatus)
 {
 	char err[PROTO_MSG_LEN];
 
-	docker_finish(&dj, wstatus, &j->res, err, sizeof(err));
+	docker_finish(j->docker, wstatus, &j->res, err, sizeof(err));
 	if (err[0]) {
 		log_warn("%s", err);
 		log_audit(LOG_WARNING, "job=%s: %s", j->job_id, err);
@@ -97,7 +103,8 @@ static void dk_finish(struct job *j, int wstatus)
 
 static void dk_cleanup(struct job *j)
 {
-	docker_cleanup(&dj);
+	if (j->docker)
+		docker_cleanup(j->docker);
 }
 
 const struct tier_ops tier_docker_ops = {

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,29 +17,39 @@
 #include "seccomp.h"
 #include "volume.h"
 
-static struct ns_job iso_ns = {.pidfd = -1, .report_fd = -1};
-static struct volume iso_vols[PROTO_MAX_VOLUMES];
-static unsigned iso_nvols;
+struct isolated_job {
+	struct ns_job ns;
+	struct volume vols[PROTO_MAX_VOLUMES];
+	unsigned nvols;
+};
 
 /* Each --volume, resolved with the caller's own credentials (as the
  * docker tier does): what the caller cannot read does not get in. */
 static int check_volumes(struct job *j)
 {
+	struct isolated_job *iso = j->isolated;
 	char err[PROTO_MSG_LEN];
 
 	for (uint32_t i = 0; i < j->req.volc && i < PROTO_MAX_VOLUMES; i++) {
 		if (volume_check(j->req.vol[i], &j->inv.caller, VOLUME_WANT_FD,
-				 &iso_vols[i], err, sizeof(err)) == -1) {
+				 &iso->vols[i], err, sizeof(err)) == -1) {
 			set_message(&j->v, 125, "%s", err);
 			return -1;
 		}
-		iso_nvols++;
+		iso->nvols++;
 	}
 	return 0;
 }
 
 static int iso_prepare(struct job *j)
 {
+	j->isolated = calloc(1, sizeof(*j->isolated));
+	if (!j->isolated) {
+		set_message(&j->v, 125, "out of memory");
+		return -1;
+	}
+	j->isolated->ns.pidfd = -1;
+	j->isolated->ns.report_fd = -1;
 	if (exe_resolve(j) == -1 || check_volumes(j) == -1)
 		return -1;
 	return 0;
@@ -90,8 +101,8 @@ static pid_t iso_fork(struct job *j, int (*child)(void *), void *arg)
 		.n_ro_binds = j->pol.isolated.read_only_binds.n,
 		.work_fd = work_fd,
 		.work_path = j->v.workdir,
-		.vols = iso_vols,
-		.n_vols = iso_nvols,
+		.vols = j->isolated->vols,
+		.n_vols = j->isolated->nvols,
 		.tmp_size_mb = j->dec.lim.v[LIM_MEMORY_MB],
 	};
 	struct ns_config cfg = {
@@ -108,14 +119,14 @@ static pid_t iso_fork(struct job *j, int (*child)(void *), void *arg)
 			    j->v.workdir, strerror(errno));
 		return -1;
 	}
-	rc = ns_spawn(&cfg, child, arg, &iso_ns, err, sizeof(err));
+	rc = ns_spawn(&cfg, child, arg, &j->isolated->ns, err, sizeof(err));
 	if (work_fd != j->work_fd)
 		close(work_fd);
 	if (rc == -1) {
 		set_message(&j->v, 125, "%s", err);
 		return -1;
 	}
-	return iso_ns.init_pid;
+	return j->isolated->ns.init_pid;
 }
 
 static int iso_seal(struct job *j)
@@ -132,17 +143,19 @@ static int iso_seal(struct job *j)
 
 static int iso_status(struct job *j, int wstatus)
 {
-	(void)j;
-	return ns_job_status(&iso_ns, wstatus);
+	return ns_job_status(&j->isolated->ns, wstatus);
 }
 
 static void iso_cleanup(struct job *j)
 {
-	(void)j;
-	ns_job_close(&iso_ns);
-	for (unsigned i = 0; i < iso_nvols; i++)
-		volume_release(&iso_vols[i]);
-	iso_nvols = 0;
+	struct isolated_job *iso = j->isolated;
+
+	if (!iso)
+		return;
+	ns_job_close(&iso->ns);
+	for (unsigned i = 0; i < iso->nvols; i++)
+		volume_release(&iso->vols[i]);
+	iso->nvols = 0;
 }
 
 const struct tier_ops tier_isolated_ops = {
