@@ -5,15 +5,19 @@
  *   inv_sanitize   invocation hygiene, take full root      invocation.c
  *   id_from_kernel caller identity (getuid, SO_PEERCRED)   identity.c
  *   policy, request, judge, --list, verdicts, audit lines  main.c reply.c
+ *                                                          message.c
  *   tier->prepare  what to exec (tier none: exe_resolve)   tier.c exe.c
  *   workdir_make   fresh private work directory            workdir.c
  *   cg_create      the job's own cgroup (v2 or v1+unified) cgroup.c
  *   spawn_job      clone3 into the cgroup, child setup,    spawn.c
  *                  verified exec
  *   supervise      one poll loop until everything is gone  supervise.c
+ *   job_cleanup    every resource released, on every path  teardown.c
  * priv.c is the only file that calls setgroups, set*id, capset,
  * PR_SET_NO_NEW_PRIVS or execveat. limits.c sets the job's rlimits,
- * env.c builds its environment.
+ * env.c builds its environment. Every policy decision is the judge's
+ * (policy/judge.c, j->dec); the files here act on it and check only
+ * what the filesystem and the kernel can say.
  *
  * THE TIER SEAM. Everything that differs between tiers goes through one
  * struct tier_ops, chosen in tier.c (tier_ops_for). A tier that returns
