@@ -50,7 +50,7 @@ static int arg_add(struct docker_job *j, const char *fmt, ...)
 
 static int arg_add(struct docker_job *j, const char *fmt, ...)
 {
-	size_t room = sizeof j->arena - j->arena_used;
+	size_t room = sizeof(j->arena) - j->arena_used;
 	va_list ap;
 	int n;
 
@@ -74,7 +74,7 @@ static int check_binary(const char *path, char *err, size_t errlen)
 	char why[160];
 	struct stat st;
 	int fd = path ? trust_open(path, TRUST_REGULAR, 0, NULL, why,
-				   sizeof why) : -1;
+				   sizeof(why)) : -1;
 
 	if (fd == -1) {
 		fmt_msg(err, errlen, "docker_binary %s: %s",
@@ -116,7 +116,7 @@ static void exec_docker(const struct docker_job *j, char *const argv[])
 	sigset_t none;
 	int s;
 
-	snprintf(host_env, sizeof host_env, "DOCKER_HOST=%s", docker_host(j));
+	snprintf(host_env, sizeof(host_env), "DOCKER_HOST=%s", docker_host(j));
 	for (s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
 	sigemptyset(&none);
@@ -135,7 +135,7 @@ static int container_call(const struct docker_job *j, const char *method,
 {
 	char path[160];
 
-	snprintf(path, sizeof path, "/containers/%s%s", j->name, tail);
+	snprintf(path, sizeof(path), "/containers/%s%s", j->name, tail);
 	if (engine_request(docker_host(j), method, path, AUX_TIMEOUT_MS, r))
 		return -1;
 	return r->status;
@@ -272,7 +272,7 @@ static int build_argv(struct docker_job *j, char *err, size_t errlen)
 		fmt_msg(err, errlen, "internal error: bad job id");
 		return -1;
 	}
-	snprintf(j->name, sizeof j->name, "symbi-%s", j->job_id);
+	snprintf(j->name, sizeof(j->name), "symbi-%s", j->job_id);
 	if (!j->workdir || !valid_abs_path(j->workdir) ||
 	    strchr(j->workdir, ':') || volume_path_dangerous(j->workdir)) {
 		fmt_msg(err, errlen, "work directory %.200s cannot be mounted "
@@ -363,7 +363,7 @@ void docker_signal(const struct docker_job *j, int signo)
 	struct engine_reply r;
 	char tail[32];
 
-	snprintf(tail, sizeof tail, "/kill?signal=%d", signo);
+	snprintf(tail, sizeof(tail), "/kill?signal=%d", signo);
 	container_call(j, "POST", tail, &r);
 }
 
@@ -401,7 +401,7 @@ static void inspect(const struct docker_job *j, struct container_state *st)
 	char *end;
 	long code;
 
-	memset(st, 0, sizeof *st);
+	memset(st, 0, sizeof(*st));
 	if (container_call(j, "GET", "/json", &r) != 200)
 		return;
 	state = engine_json_member(r.body, "State");

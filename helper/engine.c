@@ -39,7 +39,7 @@ static int engine_connect(const char *host, int timeout_ms)
 	int fd;
 
 	if (strncmp(host, "unix:///", 8) != 0 ||
-	    strlen(path) >= sizeof sa.sun_path) {
+	    strlen(path) >= sizeof(sa.sun_path)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -47,8 +47,8 @@ static int engine_connect(const char *host, int timeout_ms)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0 ||
-	    connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0 ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		close(fd);
 		return -1;
 	}
@@ -141,9 +141,9 @@ int engine_request(const char *host, const char *method, const char *path,
 		deadline.tv_nsec -= 1000000000;
 	}
 	/* HTTP/1.0: the engine answers unchunked and closes when done. */
-	n = snprintf(req, sizeof req, "%s %s HTTP/1.0\r\nHost: docker\r\n"
+	n = snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\nHost: docker\r\n"
 		     "Content-Length: 0\r\n\r\n", method, path);
-	if (n < 0 || (size_t)n >= sizeof req) {
+	if (n < 0 || (size_t)n >= sizeof(req)) {
 		errno = EINVAL;
 		return -1;
 	}

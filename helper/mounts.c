@@ -74,7 +74,7 @@ static int openat2_beneath(int dfd, const char *name)
 			   RESOLVE_NO_MAGICLINKS,
 	};
 
-	return (int)syscall(SYS_openat2, dfd, name, &how, sizeof how);
+	return (int)syscall(SYS_openat2, dfd, name, &how, sizeof(how));
 }
 
 static bool on_own_tmpfs(const struct stage *st, int fd)
@@ -105,7 +105,7 @@ static int open_target(const struct stage *st, const char *path, bool dir)
 	char buf[PATH_MAX], *save = NULL, *name, *next;
 	int cur, fd;
 
-	if (copy_str(buf, sizeof buf, path + 1) == -1) {
+	if (copy_str(buf, sizeof(buf), path + 1) == -1) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
@@ -149,7 +149,7 @@ static int clone_tree(int dfd, const char *path, unsigned flags,
 	if (fd == -1)
 		return -1;
 	if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a,
-			  sizeof a) == -1) {
+			  sizeof(a)) == -1) {
 		close(fd);
 		return -1;
 	}
@@ -166,8 +166,8 @@ static int read_ro_bind(const char *path, struct mount_tree *t)
 	if (lstat(path, &sb) == -1)
 		return errno == ENOENT ? 0 : -1;
 	if (S_ISLNK(sb.st_mode)) {
-		n = readlink(path, t->link, sizeof t->link);
-		if (n <= 0 || (size_t)n >= sizeof t->link) {
+		n = readlink(path, t->link, sizeof(t->link));
+		if (n <= 0 || (size_t)n >= sizeof(t->link)) {
 			errno = n < 0 ? errno : ENAMETOOLONG;
 			return -1;
 		}
@@ -206,7 +206,7 @@ static int place_symlink(const struct stage *st, const char *path,
 	const char *last = strrchr(path, '/') + 1;
 	int pfd, rc;
 
-	snprintf(parent, sizeof parent, "/%.*s", (int)(last - path - 1),
+	snprintf(parent, sizeof(parent), "/%.*s", (int)(last - path - 1),
 		 path + 1);
 	pfd = open_target(st, parent, true);
 	if (pfd == -1)
@@ -238,10 +238,10 @@ static int mount_tmpfs(const char *path, unsigned long flags,
 	char opts[64];
 
 	if (size_mb)
-		snprintf(opts, sizeof opts, "mode=%s,size=%llum", mode,
+		snprintf(opts, sizeof(opts), "mode=%s,size=%llum", mode,
 			 (unsigned long long)size_mb);
 	else
-		snprintf(opts, sizeof opts, "mode=%s", mode);
+		snprintf(opts, sizeof(opts), "mode=%s", mode);
 	return mount("tmpfs", path, "tmpfs", flags, opts);
 }
 
@@ -296,9 +296,9 @@ static int bind_dev_nodes(void)
 {
 	char host[64], dst[64];
 
-	for (size_t i = 0; i < sizeof DEV_NODES / sizeof DEV_NODES[0]; i++) {
-		snprintf(host, sizeof host, "/dev/%s", DEV_NODES[i]);
-		snprintf(dst, sizeof dst, STAGE "/dev/%s", DEV_NODES[i]);
+	for (size_t i = 0; i < sizeof(DEV_NODES) / sizeof(DEV_NODES[0]); i++) {
+		snprintf(host, sizeof(host), "/dev/%s", DEV_NODES[i]);
+		snprintf(dst, sizeof(dst), STAGE "/dev/%s", DEV_NODES[i]);
 		if (access(host, F_OK) == -1)
 			continue;
 		if (mknod(dst, S_IFREG | 0644, 0) == -1 ||
@@ -324,14 +324,14 @@ static int make_dev(const struct mount_plan *p)
 	    mount_tmpfs(STAGE "/dev/shm", MS_NOSUID | MS_NODEV, "1777",
 			p->tmp_size_mb) == -1)
 		return -1;
-	for (size_t i = 0; i < sizeof DEV_LINKS / sizeof DEV_LINKS[0]; i++) {
+	for (size_t i = 0; i < sizeof(DEV_LINKS) / sizeof(DEV_LINKS[0]); i++) {
 		char dst[64];
 
-		snprintf(dst, sizeof dst, STAGE "/dev/%s", DEV_LINKS[i][0]);
+		snprintf(dst, sizeof(dst), STAGE "/dev/%s", DEV_LINKS[i][0]);
 		if (symlink(DEV_LINKS[i][1], dst) == -1)
 			return -1;
 	}
-	return mount_setattr(AT_FDCWD, STAGE "/dev", 0, &ro, sizeof ro);
+	return mount_setattr(AT_FDCWD, STAGE "/dev", 0, &ro, sizeof(ro));
 }
 
 static int clone_fd(int fd, uint64_t attrs, struct mount_tree *t)
@@ -396,7 +396,7 @@ static int enter_root(const struct stage *st)
 	    syscall(SYS_pivot_root, ".", ".") == -1 ||
 	    umount2(".", MNT_DETACH) == -1 || chdir("/") == -1)
 		return -1;
-	return mount_setattr(AT_FDCWD, "/", 0, &ro, sizeof ro);
+	return mount_setattr(AT_FDCWD, "/", 0, &ro, sizeof(ro));
 }
 
 /* A directory descriptor from the host is a way out of any root. */
@@ -443,7 +443,7 @@ static int build(struct stage *st, const struct mount_plan *p,
 
 static void init_trees(struct mount_trees *t)
 {
-	memset(t, 0, sizeof *t);
+	memset(t, 0, sizeof(*t));
 	for (unsigned i = 0; i < MOUNTS_MAX_BINDS; i++)
 		t->ro[i].fd = -1;
 	for (unsigned i = 0; i < PROTO_MAX_VOLUMES; i++)

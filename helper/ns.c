@@ -57,9 +57,9 @@ static void send_report(int fd, int kind, int status, const char *msg)
 {
 	struct report r = {.kind = kind, .status = status};
 
-	snprintf(r.msg, sizeof r.msg, "%s", msg);
+	snprintf(r.msg, sizeof(r.msg), "%s", msg);
 	/* The helper may be gone (EPIPE); nothing else to tell then. */
-	(void)!write(fd, &r, sizeof r);
+	(void)!write(fd, &r, sizeof(r));
 }
 
 static _Noreturn void init_fail(int rep, const char *msg)
@@ -76,8 +76,8 @@ static int loopback_up(void)
 
 	if (s == -1)
 		return -1;
-	memset(&ifr, 0, sizeof ifr);
-	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
 	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
 		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
 		rc = ioctl(s, SIOCSIFFLAGS, &ifr);
@@ -194,7 +194,7 @@ static _Noreturn void init_loop(int sfd, int rep, pid_t job)
 		if (p[1].revents)
 			_exit(125);
 		if (!(p[0].revents & POLLIN) ||
-		    read(sfd, &si, sizeof si) != (ssize_t)sizeof si)
+		    read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 			continue;
 		if (si.ssi_signo == SIGCHLD)
 			reap(rep, job);
@@ -212,16 +212,16 @@ static _Noreturn void init_main(const struct ns_config *cfg,
 	pid_t job;
 	int sfd;
 
-	if (init_setup(cfg, trees, err, sizeof err) == -1)
+	if (init_setup(cfg, trees, err, sizeof(err)) == -1)
 		init_fail(rep, err);
 	job = fork();
 	if (job == -1) {
-		setup_fail(err, sizeof err, "fork the job");
+		setup_fail(err, sizeof(err), "fork the job");
 		init_fail(rep, err);
 	}
 	if (job == 0)
 		run_job(rep, child_fn, arg, mask);
-	sfd = become_init(cfg, rep, err, sizeof err);
+	sfd = become_init(cfg, rep, err, sizeof(err));
 	if (sfd == -1) {
 		kill(job, SIGKILL);
 		init_fail(rep, err);
@@ -237,13 +237,13 @@ static int read_report(int fd, int timeout_ms, struct report *r)
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	ssize_t n;
 
-	memset(r, 0, sizeof *r);
+	memset(r, 0, sizeof(*r));
 	if (poll(&p, 1, timeout_ms) <= 0)
 		return -1;
-	n = read(fd, r, sizeof *r);
-	if (n != (ssize_t)sizeof *r)
+	n = read(fd, r, sizeof(*r));
+	if (n != (ssize_t)sizeof(*r))
 		return -1;
-	r->msg[sizeof r->msg - 1] = '\0';
+	r->msg[sizeof(r->msg) - 1] = '\0';
 	return 0;
 }
 
@@ -270,7 +270,7 @@ static pid_t clone_init(const struct ns_config *cfg, int *pidfd)
 {
 	struct clone_args ca;
 
-	memset(&ca, 0, sizeof ca);
+	memset(&ca, 0, sizeof(ca));
 	/* No CLONE_NEWCGROUP here: the init unshares it after joining
 	 * the job's cgroup (step 1). No CLONE_NEWUSER: the helper is
 	 * root, and a user namespace would only add kernel surface. */

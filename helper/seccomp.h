@@ -7,7 +7,7 @@
  *
  * Usage, in the job child, after the privilege drop (no_new_privs set)
  * and chdir, as the very last step before execveat:
- *       if (seccomp_load_job_filter(err, sizeof err) == -1) fail;
+ *       if (seccomp_load_job_filter(err, sizeof(err)) == -1) fail;
  * Every later system call, including the execveat itself, is filtered.
  */
 #ifndef SYMBI_SECCOMP_H

@@ -26,8 +26,8 @@ static int fd_path_is(int fd, const char *want)
 	char link[64], got[PATH_MAX];
 	ssize_t n;
 
-	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-	n = readlink(link, got, sizeof got - 1);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, got, sizeof(got) - 1);
 	if (n < 0)
 		return 0;
 	got[n] = '\0';
@@ -44,11 +44,12 @@ static int resolve_as_caller(const struct volume *v, struct child_answer *a)
 
 	canon = realpath(v->src, NULL);
 	if (!canon) {
-		fmt_msg(a->msg, sizeof a->msg, "%s: %s", v->src, strerror(errno));
+		fmt_msg(a->msg, sizeof(a->msg), "%s: %s", v->src,
+			strerror(errno));
 		return -1;
 	}
 	if (strcmp(canon, v->src) != 0) {
-		fmt_msg(a->msg, sizeof a->msg,
+		fmt_msg(a->msg, sizeof(a->msg),
 			 "%s goes through a symlink (it resolves to %.100s)",
 			 v->src, canon);
 		free(canon);
@@ -57,20 +58,20 @@ static int resolve_as_caller(const struct volume *v, struct child_answer *a)
 	free(canon);
 	fd = open(v->src, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0 || !fd_path_is(fd, v->src)) {
-		fmt_msg(a->msg, sizeof a->msg, "%s changed while checked",
+		fmt_msg(a->msg, sizeof(a->msg), "%s changed while checked",
 			 v->src);
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
-		fmt_msg(a->msg, sizeof a->msg,
+		fmt_msg(a->msg, sizeof(a->msg),
 			 "%s is neither a directory nor a regular file", v->src);
 		close(fd);
 		return -1;
 	}
 	mode = R_OK | (S_ISDIR(st.st_mode) ? X_OK : 0) | (v->read_only ? 0 : W_OK);
-	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	if (access(link, mode) != 0) {
-		fmt_msg(a->msg, sizeof a->msg, "%s is not %s by you", v->src,
+		fmt_msg(a->msg, sizeof(a->msg), "%s is not %s by you", v->src,
 			 v->read_only ? "readable" : "readable and writable");
 		close(fd);
 		return -1;
@@ -81,21 +82,21 @@ static int resolve_as_caller(const struct volume *v, struct child_answer *a)
 static void send_answer(int sock, const struct child_answer *a, int fd)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { (void *)a, sizeof *a };
+	struct iovec iov = { (void *)a, sizeof(*a) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct cmsghdr *cm;
 
 	if (fd >= 0) {
-		memset(cbuf, 0, sizeof cbuf);
+		memset(cbuf, 0, sizeof(cbuf));
 		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof cbuf;
+		mh.msg_controllen = sizeof(cbuf);
 		cm = CMSG_FIRSTHDR(&mh);
 		cm->cmsg_level = SOL_SOCKET;
 		cm->cmsg_type = SCM_RIGHTS;
 		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+		memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
 	}
-	if (sendmsg(sock, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof *a)
+	if (sendmsg(sock, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(*a))
 		_exit(2);
 }
 
@@ -103,9 +104,10 @@ static void send_answer(int sock, const struct child_answer *a, int fd)
 static int recv_answer(int sock, struct child_answer *a, int *fd)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { a, sizeof *a };
+	struct iovec iov = { a, sizeof(*a) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *cm;
 	ssize_t n;
 
@@ -114,10 +116,11 @@ static int recv_answer(int sock, struct child_answer *a, int *fd)
 	for (cm = CMSG_FIRSTHDR(&mh); n >= 0 && cm; cm = CMSG_NXTHDR(&mh, cm))
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
 		    cm->cmsg_len == CMSG_LEN(sizeof(int)) && *fd < 0)
-			memcpy(fd, CMSG_DATA(cm), sizeof *fd);
-	if (n != (ssize_t)sizeof *a || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+			memcpy(fd, CMSG_DATA(cm), sizeof(*fd));
+	if (n != (ssize_t)sizeof(*a) ||
+	    (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
 		return -1;
-	a->msg[sizeof a->msg - 1] = '\0';
+	a->msg[sizeof(a->msg) - 1] = '\0';
 	return 0;
 }
 
@@ -145,7 +148,7 @@ static int check_as_caller(const char *spec, struct volume *v,
 		signal(SIGPIPE, SIG_IGN);
 		if (priv_drop(caller) != 0)
 			_exit(2);
-		memset(&a, 0, sizeof a);
+		memset(&a, 0, sizeof(a));
 		fd = resolve_as_caller(v, &a);
 		a.ok = fd >= 0;
 		send_answer(sv[1], &a, fd);
