@@ -151,8 +151,12 @@ ANALYZER_CC ?= gcc
 
 lint: build/paths.h
 	@fail=0; for t in lint-cppcheck lint-tidy lint-analyzer lint-shell \
-		lint-man; do \
+		lint-man lint-deps; do \
 		$(MAKE) --no-print-directory $$t || fail=1; done; exit $$fail
+
+# The helper's files call each other without a circle.
+lint-deps: $(HELPER_OBJ)
+	@mk/helper-deps.sh build/helper
 
 lint-cppcheck: build/paths.h
 	@cppcheck $(CPPCHECK_FLAGS) $(LINT_ALL_C)
@@ -174,4 +178,4 @@ lint-man:
 	@test -z '$(LINT_MAN)' || mandoc -Tlint -Wwarning $(LINT_MAN)
 
 .PHONY: fuzz check-sanitize lint lint-cppcheck lint-tidy lint-analyzer \
-	lint-shell lint-man
+	lint-shell lint-man lint-deps
