@@ -68,7 +68,7 @@
 #include "../policy/policy.h"
 #include "../shared/proto.h"
 
-#define HELPER_MAX_GROUPS 1024
+#define HELPER_MAX_GROUPS POLICY_MAX_GROUPS
 
 /* A set of credentials: the caller's, or the job's. */
 struct creds {

@@ -22,8 +22,8 @@ static void add_group(struct identity *id, gid_t g)
 	for (unsigned i = 0; i < id->ngroups; i++)
 		if (id->gids[i] == g)
 			return;
-	/* Past 64 groups a rule naming a later group does not match: the
-	 * only effect is a denial. */
+	/* The kernel's list holds at most POLICY_MAX_GROUPS; with a primary
+	 * group outside it, the last one is left out, which can only deny. */
 	if (id->ngroups >= sizeof(id->gids) / sizeof(*id->gids))
 		return;
 	gr = getgrgid(g);

@@ -114,7 +114,7 @@ static bool rule_names(const struct policy_rule *r, const struct identity *id)
 
 	if (in_list(&r->users, id->user, strlen(id->user)))
 		return true;
-	for (i = 0; i < id->ngroups && i < 64; i++)
+	for (i = 0; i < id->ngroups && i < POLICY_MAX_GROUPS; i++)
 		if (in_list(&r->groups, id->groups[i], strlen(id->groups[i])))
 			return true;
 	return false;

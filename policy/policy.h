@@ -21,6 +21,8 @@
 #define POLICY_MAX_STRS 64   /* entries in one string array */
 #define POLICY_MAX_RULES 256
 #define POLICY_MAX_NAME 64   /* user, group, run_as names */
+#define POLICY_MAX_GROUPS 1024 /* a caller's groups: all the kernel allows
+				  the helper to read (helper/invocation.c) */
 
 struct policy_error {
 	unsigned line; /* 1-based; 0 = about the file, not a place in it */
@@ -104,14 +106,15 @@ struct policy {
 	size_t strings_len, strings_cap;
 };
 
-/* The caller, as the kernel says. */
+/* The caller, as the kernel says: every group of its credentials
+ * (helper/helper.h's struct creds), each with its name for the rules. */
 struct identity {
 	uid_t uid;
 	gid_t gid;
 	char user[POLICY_MAX_NAME];
 	unsigned ngroups;
-	gid_t gids[64];
-	char groups[64][POLICY_MAX_NAME];
+	gid_t gids[POLICY_MAX_GROUPS];
+	char groups[POLICY_MAX_GROUPS][POLICY_MAX_NAME];
 };
 
 /* What policy_judge decided. On allow: status 0, every limit set. */
