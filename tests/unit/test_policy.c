@@ -307,10 +307,15 @@ static const char docker_policy[] =
 	"enabled = true\n"
 	"allowed_images = [\"python:3.12-slim\", \"node:20-alpine\"]\n"
 	"network_mode = \"bridge\"\n"
+	"runtime = \"runc\"\n"
 	"max_memory_mb = 512\n"
+	"[gvisor]\n"
+	"enabled = true\n"
+	"[isolated]\n"
+	"volume_roots = [\"/home\"]\n"
 	"[[rule]]\n"
 	"users = [\"alice\"]\n"
-	"tiers = [\"docker\"]\n";
+	"tiers = [\"docker\", \"gvisor\"]\n";
 
 static void who(struct identity *id, const char *user, const char *group)
 {
@@ -509,6 +514,54 @@ static void test_judge_volume_ok(const struct policy *p)
 	ok(d.status == 0, "volumes under volume_roots pass: %s", d.message);
 }
 
+/* What docker.c once decided again on its own: the judge's now. */
+static void test_judge_docker_mechanics(const struct policy *p,
+					const struct identity *id)
+{
+	static struct request r;
+	static struct decision d;
+
+	ask(&r, TIER_DOCKER, "python3");
+	r.image = "node:20-alpine";
+	r.flags |= REQ_NETWORK;
+	policy_judge(p, id, &r, &d);
+	ok(d.status == 0 && d.network_mode && d.runtime &&
+	   !strcmp(d.network_mode, "bridge") && !strcmp(d.runtime, "runc"),
+	   "the decision names the docker network and runtime");
+	r.flags &= ~REQ_NETWORK;
+	policy_judge(p, id, &r, &d);
+	ok(d.status == 0 && d.network_mode &&
+	   !strcmp(d.network_mode, "none"), "no --network: network none");
+	r.tier = TIER_GVISOR;
+	policy_judge(p, id, &r, &d);
+	ok(d.status == 0 && d.runtime && !strcmp(d.runtime, "runsc"),
+	   "tier gvisor runs under [gvisor] runtime");
+	r.tier = TIER_DOCKER;
+	r.lim.v[LIM_CPU_MILLICORES] = 5;
+	r.lim.set = 1u << LIM_CPU_MILLICORES;
+	want_deny(p, id, &r, 125, "tier docker needs --max-cpu of at least "
+		  "0.01");
+	r.lim.set = 0;
+	r.workdir = "/etc";
+	want_deny(p, id, &r, 125, "-C /etc: the host path /etc is never "
+		  "mounted into a job");
+	r.workdir = "/home/alice/w";
+	policy_judge(p, id, &r, &d);
+	ok(d.status == 0, "-C under volume_roots is the container's "
+	   "/workspace: %s", d.message);
+	r.workdir = NULL;
+	r.vol[0] = "/home/alice:/workspace:ro";
+	r.volc = 1;
+	want_deny(p, id, &r, 125, "--volume /home/alice:/workspace:ro: target "
+		  "/workspace is the container's own");
+	r.vol[0] = "/home/alice:/data";
+	want_deny(p, id, &r, 125, "--volume /home/alice:/data: the policy "
+		  "allows read-only volumes only (add :ro)");
+	r.vol[0] = "/home/alice:/data:ro";
+	policy_judge(p, id, &r, &d);
+	ok(d.status == 0, "a :ro volume under volume_roots: %s", d.message);
+}
+
 static void test_judge_docker(void)
 {
 	static struct policy p;
@@ -540,6 +593,7 @@ static void test_judge_docker(void)
 	is_num((unsigned)d.tier, TIER_DOCKER, "the policy's default tier");
 	ok(d.network, "network_mode bridge grants --network");
 	is_num(d.lim.v[LIM_MEMORY_MB], 512, "docker table ceiling");
+	test_judge_docker_mechanics(&p, &id);
 	ask(&r, TIER_NONE, "bash");
 	want_deny(&p, &id, &r, 125, "tier none is disabled by the policy");
 	policy_free(&p);
