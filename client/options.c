@@ -42,6 +42,8 @@ static const struct option long_opts[] = {
 	  OPT_LIMIT + LIM_FILE_SIZE_MB },
 	{ "max-open-files", required_argument, NULL,
 	  OPT_LIMIT + LIM_OPEN_FILES },
+	{ "kill-after", required_argument, NULL,
+	  OPT_LIMIT + LIM_KILL_GRACE_S },
 	{ "workdir", required_argument, NULL, 'C' },
 	{ "keep-workdir", no_argument, NULL, OPT_KEEP_WORKDIR },
 	{ "env", required_argument, NULL, 'e' },
@@ -72,6 +74,7 @@ static const uint64_t limit_max[LIM_COUNT] = {
 	[LIM_PROCESSES] = UINT64_C(4194304),      /* PID_MAX_LIMIT */
 	[LIM_FILE_SIZE_MB] = UINT64_C(1) << 24,
 	[LIM_OPEN_FILES] = UINT64_C(1) << 30,
+	[LIM_KILL_GRACE_S] = UINT64_C(3600),
 };
 
 /* what: the option or variable the value came from, for messages. */

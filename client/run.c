@@ -2,6 +2,7 @@
 #include "client/run.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -361,6 +362,34 @@ static int supervise(struct session *s)
 	return rc;
 }
 
+/* Why symbi-exec ended the job, in one line; a job that ended by
+ * itself, or whose client went away, gets none. */
+static void say_why_killed(const struct result *r)
+{
+	const uint64_t *v = verdict.lim.v;
+
+	switch (r->killed_reason) {
+	case KILL_TIMEOUT:
+		log_warn("job killed: wall-clock limit of %" PRIu64
+			 " s reached", v[LIM_TIMEOUT_S]);
+		break;
+	case KILL_MEMORY:
+		log_warn("job killed: memory limit of %" PRIu64 " MB reached",
+			 v[LIM_MEMORY_MB]);
+		break;
+	case KILL_CPU:
+		log_warn("job killed: CPU time limit of %" PRIu64
+			 " s reached", v[LIM_CPU_SECONDS]);
+		break;
+	case KILL_OUTPUT:
+		log_warn("job killed: output limit of %" PRIu64
+			 " bytes reached", verdict.max_output_bytes);
+		break;
+	default:
+		break;
+	}
+}
+
 static int answer_run(struct session *s, size_t n)
 {
 	int rc, status;
@@ -388,6 +417,8 @@ static int answer_run(struct session *s, size_t n)
 	if (rc == RUN_MALFORMED)
 		return malformed(s);
 	status = exit_status_of(&s->res);
+	if (!s->o->quiet)
+		say_why_killed(&s->res);
 	if (s->o->json && end_json(s) != 0)
 		status = 125;
 	if (s->o->keep_workdir && !s->o->workdir && !s->o->quiet &&

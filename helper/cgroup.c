@@ -295,8 +295,8 @@ pid_t cg_clone(struct cgroup *cg, struct clone_args *ca)
 	return (pid_t)syscall(SYS_clone3, ca, sizeof(*ca));
 }
 
-/* SIGKILL every pid listed; returns how many were listed. */
-static int kill_listed(const char *dir)
+/* Send sig to every pid listed; returns how many were listed. */
+static int signal_listed(const char *dir, int sig)
 {
 	char path[256], line[32];
 	FILE *f;
@@ -309,7 +309,7 @@ static int kill_listed(const char *dir)
 		long pid = strtol(line, NULL, 10);
 
 		if (pid > 1) {
-			(void)kill((pid_t)pid, SIGKILL);
+			(void)kill((pid_t)pid, sig);
 			n++;
 		}
 	}
@@ -343,7 +343,7 @@ static void kill_frozen(const char *dir)
 		if (strncmp(state, "FROZEN", 6) != 0)
 			sleep_ms(1);
 	}
-	(void)kill_listed(dir);
+	(void)signal_listed(dir, SIGKILL);
 	(void)cg_write(dir, "freezer.state", "THAWED");
 }
 
@@ -358,9 +358,23 @@ void cg_kill(const struct cgroup *cg)
 	for (int d = 0; d < CGD_COUNT; d++) {
 		if (!cg->dir[d][0])
 			continue;
-		for (int i = 0; i < 100 && kill_listed(cg->dir[d]) > 0; i++)
+		for (int i = 0; i < 100 && signal_listed(cg->dir[d], SIGKILL) > 0;
+		     i++)
 			sleep_ms(1);
 	}
+}
+
+/* One pass: a process forked meanwhile misses the warning, not the
+ * SIGKILL that follows it. Every hierarchy lists every process of the
+ * job, so the first one made suffices. */
+bool cg_signal(const struct cgroup *cg, int sig)
+{
+	for (int d = 0; d < CGD_COUNT; d++)
+		if (cg->dir[d][0]) {
+			(void)signal_listed(cg->dir[d], sig);
+			return true;
+		}
+	return false;
 }
 
 bool cg_oom_killed(const struct cgroup *cg)

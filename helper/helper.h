@@ -204,6 +204,8 @@ int cg_join(const struct cgroup *cg);
 struct clone_args;
 pid_t cg_clone(struct cgroup *cg, struct clone_args *ca);
 void cg_kill(const struct cgroup *cg);
+/* sig to every process of the job; false when there is no cgroup. */
+bool cg_signal(const struct cgroup *cg, int sig);
 bool cg_oom_killed(const struct cgroup *cg);
 int cg_cpu_ms(const struct cgroup *cg, uint64_t *ms);
 void cg_destroy(struct cgroup *cg);

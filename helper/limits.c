@@ -33,9 +33,9 @@ int limits_apply(const struct job *j)
 		return -1;
 	if (!j->pol.native.enforce_resource_limits)
 		return 0;
-	/* SIGXCPU at the soft limit, SIGKILL a second later. */
+	/* SIGXCPU at the soft limit, SIGKILL after the grace period. */
 	if (set_limit(RLIMIT_CPU, v[LIM_CPU_SECONDS],
-		      v[LIM_CPU_SECONDS] + 1) == -1 ||
+		      v[LIM_CPU_SECONDS] + v[LIM_KILL_GRACE_S]) == -1 ||
 	    set_limit(RLIMIT_FSIZE, v[LIM_FILE_SIZE_MB] << 20,
 		      v[LIM_FILE_SIZE_MB] << 20) == -1 ||
 	    set_limit(RLIMIT_NOFILE, v[LIM_OPEN_FILES], v[LIM_OPEN_FILES]))

@@ -42,18 +42,18 @@ static pid_t pid_of(const char *s)
 	return parse_u64(s, INT_MAX, &v) == 0 ? (pid_t)v : 0;
 }
 
-static void kill_pids_in(FILE *f)
+static void signal_pids_in(FILE *f, int sig)
 {
 	char tok[24];
 	pid_t pid;
 
 	while (fscanf(f, "%23s", tok) == 1)
 		if ((pid = pid_of(tok)) > 1)
-			(void)kill(pid, SIGKILL);
+			(void)kill(pid, sig);
 }
 
 /* Scan /proc when the kernel lacks /proc/PID/task/TID/children. */
-static void kill_children_scan(pid_t self)
+static void signal_children_scan(pid_t self, int sig)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -73,14 +73,14 @@ static void kill_children_scan(pid_t self)
 		    (p = strrchr(comm_end, ')')) != NULL &&
 		    sscanf(p + 1, " %*c %23s", ppid) == 1 &&
 		    pid_of(ppid) == self && pid_of(e->d_name) > 1)
-			(void)kill(pid_of(e->d_name), SIGKILL);
+			(void)kill(pid_of(e->d_name), sig);
 		fclose(f);
 	}
 	if (d)
 		closedir(d);
 }
 
-static void kill_children(void)
+static void signal_children(int sig)
 {
 	char path[64];
 	pid_t self = getpid();
@@ -88,10 +88,10 @@ static void kill_children(void)
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", self, self);
 	if ((f = fopen(path, "re")) == NULL) {
-		kill_children_scan(self);
+		signal_children_scan(self, sig);
 		return;
 	}
-	kill_pids_in(f);
+	signal_pids_in(f, sig);
 	fclose(f);
 }
 
@@ -105,7 +105,20 @@ static void kill_job(struct job *j)
 	cg_kill(&j->cg);
 	if (!j->main_reaped)
 		(void)kill(-j->pid, SIGKILL);
-	kill_children();
+	signal_children(SIGKILL);
+}
+
+/* sig to every process of the job, the same ones kill_job reaches. */
+static void signal_job(struct job *j, int sig)
+{
+	if (j->ops->signal) {
+		j->ops->signal(j, sig);
+		return;
+	}
+	(void)cg_signal(&j->cg, sig);
+	if (!j->main_reaped)
+		(void)kill(-j->pid, sig);
+	signal_children(sig);
 }
 
 static bool forwardable(int32_t signo)
@@ -153,47 +166,90 @@ static int arm_timer(uint64_t deadline_ms)
 	return fd;
 }
 
-static void stop(struct job *j, struct pollfd *pf, int reason)
+/* What wait_main polls. */
+enum { W_JOB, W_TIMER, W_CLIENT, W_COUNT };
+
+struct watch {
+	struct pollfd pf[W_COUNT];
+	bool ending; /* SIGTERM sent: the timer now ends the grace period */
+};
+
+/* Ending the job, whatever the reason (timeout, the client gone):
+ * SIGTERM to every process of it now, SIGKILL when the grace period is
+ * over, as timeout(1) --kill-after and docker stop do. SIGCONT lets a
+ * stopped process see the SIGTERM. The first reason is the one
+ * reported. */
+static void end_job(struct job *j, struct watch *w, int reason)
+{
+	struct itimerspec grace = {
+		.it_value = {(time_t)j->dec.lim.v[LIM_KILL_GRACE_S], 0},
+	};
+
+	if (j->res.killed_reason == KILL_NONE)
+		j->res.killed_reason = (uint8_t)reason;
+	if (w->ending)
+		return;
+	w->ending = true;
+	signal_job(j, SIGTERM);
+	signal_job(j, SIGCONT);
+	if (timerfd_settime(w->pf[W_TIMER].fd, 0, &grace, NULL) == -1)
+		kill_job(j);
+}
+
+/* Now, without a grace period: the loop cannot go on. */
+static void kill_now(struct job *j, int reason)
 {
 	if (j->res.killed_reason == KILL_NONE)
 		j->res.killed_reason = (uint8_t)reason;
 	kill_job(j);
-	pf->fd = -1;
+}
+
+static void timer_expired(struct job *j, struct watch *w)
+{
+	if (w->ending) {
+		kill_job(j);
+		w->pf[W_TIMER].fd = -1;
+		return;
+	}
+	j->res.timed_out = 1;
+	end_job(j, w, KILL_TIMEOUT);
 }
 
 /* Until the main process ends. Returns false on a protocol error. */
 static bool wait_main(struct job *j)
 {
 	int tfd = arm_timer(supervise_deadline(j));
-	struct pollfd pf[3] = {
-		{.fd = j->pidfd, .events = POLLIN},
-		{.fd = tfd, .events = POLLIN},
-		{.fd = j->sock, .events = POLLIN},
-	};
+	struct watch w = {.pf = {
+		[W_JOB] = {.fd = j->pidfd, .events = POLLIN},
+		[W_TIMER] = {.fd = tfd, .events = POLLIN},
+		[W_CLIENT] = {.fd = j->sock, .events = POLLIN},
+	}};
 	bool ok = true;
 
 	if (tfd == -1) {
-		stop(j, &pf[1], KILL_CLIENT_GONE);
+		kill_now(j, KILL_CLIENT_GONE);
 		job_fail(j, "timerfd: %s", strerror(errno));
 	}
-	while (!(pf[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-		if (poll(pf, 3, -1) == -1) {
+	while (!(w.pf[W_JOB].revents & (POLLIN | POLLHUP | POLLERR))) {
+		if (poll(w.pf, W_COUNT, -1) == -1) {
 			if (errno == EINTR)
 				continue;
-			stop(j, &pf[2], KILL_CLIENT_GONE);
+			kill_now(j, KILL_CLIENT_GONE);
 			job_fail(j, "poll: %s", strerror(errno));
 		}
-		if (pf[1].revents & POLLIN) {
-			j->res.timed_out = 1;
-			stop(j, &pf[1], KILL_TIMEOUT);
-		}
-		if (pf[2].revents) {
+		if (w.pf[W_TIMER].revents & POLLIN)
+			timer_expired(j, &w);
+		if (w.pf[W_CLIENT].revents) {
 			enum client_event ev = client_message(j);
 
-			if (ev == CLIENT_BAD)
+			if (ev == CLIENT_BAD) {
 				ok = false;
+				kill_now(j, KILL_CLIENT_GONE);
+			} else if (ev == CLIENT_GONE) {
+				end_job(j, &w, KILL_CLIENT_GONE);
+			}
 			if (ev != CLIENT_OK)
-				stop(j, &pf[2], KILL_CLIENT_GONE);
+				w.pf[W_CLIENT].fd = -1;
 		}
 	}
 	close(tfd);

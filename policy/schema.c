@@ -140,6 +140,8 @@ static bool v_runtime(const char *s)
 	  1048576 },                                                         \
 	{ "max_open_files", K_LIMIT, off, NULL, NULL, LIM_OPEN_FILES,         \
 	  1048576 },                                                         \
+	{ "kill_grace_seconds", K_LIMIT, off, NULL, NULL, LIM_KILL_GRACE_S,  \
+	  3600 },                                                            \
 	{ "max_output_bytes", K_OUTPUT, off, NULL, NULL, 0, 1073741824 }
 
 #define ABS "an absolute path"
@@ -498,7 +500,7 @@ static void default_limits(struct policy_limits *pl)
 		[LIM_MEMORY_MB] = 2048,   [LIM_CPU_MILLICORES] = 4000,
 		[LIM_CPU_SECONDS] = 300,  [LIM_TIMEOUT_S] = 300,
 		[LIM_PROCESSES] = 256,    [LIM_FILE_SIZE_MB] = 1024,
-		[LIM_OPEN_FILES] = 1024,
+		[LIM_OPEN_FILES] = 1024,  [LIM_KILL_GRACE_S] = 5,
 	};
 
 	memcpy(pl->lim.v, v, sizeof(v));

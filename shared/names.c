@@ -25,16 +25,17 @@ static const char *const tier_names[TIER_COUNT] = {
 static const char *const limit_names[LIM_COUNT] = {
 	"max_memory_mb",   "max_cpu_cores",  "max_cpu_seconds",
 	"max_execution_time_seconds",        "max_processes",
-	"max_file_size_mb", "max_open_files",
+	"max_file_size_mb", "max_open_files", "kill_grace_seconds",
 };
 
 static const char *const limit_options[LIM_COUNT] = {
 	"--max-memory",    "--max-cpu",       "--max-cpu-seconds", "--timeout",
 	"--max-processes", "--max-file-size", "--max-open-files",
+	"--kill-after",
 };
 
 static const char *const limit_units[LIM_COUNT] = {
-	"MB", "cores", "s", "s", "", "MB", "",
+	"MB", "cores", "s", "s", "", "MB", "", "s",
 };
 
 static const char *const kill_reasons[KILL_REASON_COUNT] = {

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define PROTO_MAGIC 0x53594d42u /* "SYMB" */
-#define PROTO_VERSION 1u
+#define PROTO_VERSION 2u
 #define PROTO_HDR_LEN 12u
 #define PROTO_MAX_MSG 65536u    /* whole record, header included */
 #define PROTO_MAX_ARGS 256u     /* argv entries, argv[0] included */
@@ -55,7 +55,8 @@ enum limit_id {
 	LIM_PROCESSES = 4,
 	LIM_FILE_SIZE_MB = 5,
 	LIM_OPEN_FILES = 6,
-	LIM_COUNT = 7,
+	LIM_KILL_GRACE_S = 7, /* SIGTERM, then SIGKILL this much later */
+	LIM_COUNT = 8,
 };
 #define LIM_ALL_MASK ((1u << LIM_COUNT) - 1u)
 

@@ -98,7 +98,31 @@ run $A "$C" --timeout=1 -- bash -c 'sleep 30'
 ms=$((($(date +%s%N) - start) / 1000000))
 is "$rc" 124 "--timeout=1 on sleep 30 exits 124"
 ok "... within 2.5 s (took ${ms} ms)" [ "$ms" -lt 2500 ]
+is "$err" "symbi-exec: job killed: wall-clock limit of 1 s reached" \
+	"... and says why on stderr, in one line"
+run $A "$C" -q --timeout=1 -- bash -c 'sleep 30'
+is "$rc:$err" "124:" "... -q: the same exit, no line"
 ok_clean "timeout"
+
+# --- ending a job: SIGTERM first, SIGKILL after the grace period -----------
+trapper='trap "echo got TERM; exit 3" TERM; sleep 30 & wait'
+run $A "$C" --timeout=1 -- bash -c "$trapper"
+is "$rc:$out" "124:got TERM" "on timeout a job that traps SIGTERM gets it"
+stubborn='trap "echo got TERM" TERM; for i in $(seq 30); do sleep 1; done
+echo survived'
+run $A "$C" --timeout=1 --kill-after=1 -- bash -c "$stubborn"
+is "$rc:$out" "124:got TERM" \
+	"one that ignores it is killed after --kill-after=1 (never survives)"
+run $A "$C" --json --timeout=1 --kill-after=1 -- bash -c "$stubborn"
+is "$(json_field "$out" killed_reason)" "timeout" \
+	"... JSON killed_reason is timeout"
+run $A "$C" --kill-after=6 -- sh -c :
+is "$rc" 125 "--kill-after above kill_grace_seconds (default 5) is refused"
+like "$err" "--kill-after=6 exceeds the policy ceiling of 5 s" \
+	"... naming the option and both values"
+run $A "$C" --kill-after=5 -- sh -c :
+is "$rc" 0 "--kill-after=5 runs (control)"
+ok_clean "grace"
 
 # --- the kill guarantee -------------------------------------------------------
 marks=$(user_dir $A 0755)

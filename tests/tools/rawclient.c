@@ -273,7 +273,7 @@ static size_t rewrite(const char *mode, uint8_t *buf, size_t len,
 	if (strcmp(mode, "bad-magic") == 0)
 		buf[0] ^= 0x20;
 	else if (strcmp(mode, "bad-version") == 0)
-		buf[4] = 2;
+		buf[4] = PROTO_VERSION + 1;
 	else if (strcmp(mode, "short-header") == 0)
 		return 8;
 	else if (strcmp(mode, "length-mismatch") == 0)

@@ -267,14 +267,14 @@ static void p_flags(uint8_t *m, size_t *n) { m[OFF_FLAGS] |= 0x10; }
 static void p_flags_high(uint8_t *m, size_t *n) { m[OFF_FLAGS + 3] = 0x80; }
 static void p_mode(uint8_t *m, size_t *n) { m[OFF_MODE] = 3; }
 static void p_tier(uint8_t *m, size_t *n) { m[OFF_TIER] = TIER_COUNT; }
-static void p_limset(uint8_t *m, size_t *n) { m[OFF_LIMSET] |= 0x80; }
+static void p_limset(uint8_t *m, size_t *n) { m[OFF_LIMSET + 1] |= 0x80; }
 static void p_limzero(uint8_t *m, size_t *n)
 {
 	memset(m + OFF_LIMV + 8 * LIM_PROCESSES, 0, 8);
 }
 static void p_presence(uint8_t *m, size_t *n) { m[OFF_WORKDIR] = 2; }
 static void p_magic(uint8_t *m, size_t *n) { m[0] ^= 1; }
-static void p_version(uint8_t *m, size_t *n) { m[4] = 2; }
+static void p_version(uint8_t *m, size_t *n) { m[4] = PROTO_VERSION + 1; }
 static void p_type0(uint8_t *m, size_t *n) { m[6] = 0; }
 static void p_type6(uint8_t *m, size_t *n) { m[6] = 6; }
 static void p_type_verdict(uint8_t *m, size_t *n) { m[6] = MSG_VERDICT; }
@@ -323,12 +323,12 @@ static void test_request_refusals(void)
 	ok(decode_patched(p_flags_high) == -1, "decoder refuses flag 1<<31");
 	ok(decode_patched(p_mode) == -1, "decoder refuses mode 3");
 	ok(decode_patched(p_tier) == -1, "decoder refuses tier 5");
-	ok(decode_patched(p_limset) == -1, "decoder refuses limit bit 7");
+	ok(decode_patched(p_limset) == -1, "decoder refuses limit bit 15");
 	ok(decode_patched(p_limzero) == -1, "decoder refuses a set limit of 0");
 	ok(decode_patched(p_presence) == -1, "decoder refuses presence byte 2");
 	ok(decode_patched(p_magic) == -1 && req.argc == 0 && !req.workdir,
 	   "decoder refuses a wrong magic, output zeroed");
-	ok(decode_patched(p_version) == -1, "decoder refuses version 2");
+	ok(decode_patched(p_version) == -1, "decoder refuses another version");
 	ok(decode_patched(p_type0) == -1, "decoder refuses type 0");
 	ok(decode_patched(p_type6) == -1, "decoder refuses unknown type 6");
 	ok(proto_peek_type(msg, 0) == 0, "peek_type of an empty record is 0");
