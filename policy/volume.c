@@ -171,7 +171,8 @@ int volume_absolute(const char *spec, const char *cwd, char *out,
 {
 	int n;
 
-	if (spec[0] == '/' || spec[0] == '\0' || !cwd)
+	/* Absolute, or no source at all: the parse says what is wrong. */
+	if (spec[0] == '/' || spec[0] == ':' || spec[0] == '\0' || !cwd)
 		n = snprintf(out, cap, "%s", spec);
 	else
 		n = snprintf(out, cap, "%s/%s", cwd, spec);

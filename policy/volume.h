@@ -43,7 +43,7 @@ int volume_parse(const char *spec, struct volume *out, char *err,
 		 size_t errlen);
 
 /* For the client: spec with a relative SRC joined to cwd (absolute),
- * into out[cap]; an absolute SRC is copied as is. Returns 0, or -1 when
+ * into out[cap]; an absolute or empty SRC is copied as is. Returns 0, or -1 when
  * it does not fit. */
 int volume_absolute(const char *spec, const char *cwd, char *out,
 		    size_t cap);

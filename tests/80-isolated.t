@@ -311,9 +311,9 @@ run_in() { # DIR USER CMD...: run's, from DIR (for a relative -v)
 		</dev/null 2>"$T_SCRATCH/run.err") || rc=$?
 	err=$(cat "$T_SCRATCH/run.err")
 }
-run_in "$vol" $A "$C" -t isolated -v "file:/f:ro" -- cat /f
+run_in "$vol" $A "$C" -t isolated -v "file:/f:ro" -- bash -c 'cat /f'
 is "$rc:$out" "0:data" "a relative source is resolved by the client against its directory"
-run_in "$vol" $A "$C" -t isolated -v "../x:/f:ro" -- cat /f
+run_in "$vol" $A "$C" -t isolated -v "../x:/f:ro" -- bash -c 'cat /f'
 is "$rc" 125 "a relative source with .. is refused"
 like "$err" '"\.\." in the source is refused' "... with its own message"
 while IFS='|' read -r spec why; do

@@ -127,6 +127,8 @@ static void test_absolute(void)
 	   "-v . is the caller's directory, at its own path");
 	ok(volume_absolute("/x:/y", "/home/a", out, sizeof out) == 0 &&
 	   strcmp(out, "/x:/y") == 0, "an absolute source is kept");
+	ok(volume_absolute(":/y", "/home/a", out, sizeof out) == 0 &&
+	   strcmp(out, ":/y") == 0, "an empty source stays empty");
 	ok(volume_absolute("data", "/home/a/very/long/directory/name/here/"
 			   "and/more", out, 32) == -1,
 	   "a result too long for the buffer fails");
