@@ -14,12 +14,17 @@
 #include "build/seccomp_filter.h"
 #include "seccomp.h"
 
-int seccomp_load_job_filter(char *err, size_t errlen)
+int seccomp_load_job_filter(bool network, char *err, size_t errlen)
 {
 	struct sock_fprog prog = {
 		.len = sizeof(job_filter) / sizeof(job_filter[0]),
 		.filter = (struct sock_filter *)job_filter,
 	};
+
+	if (network) {
+		prog.len = sizeof(job_filter_net) / sizeof(job_filter_net[0]);
+		prog.filter = (struct sock_filter *)job_filter_net;
+	}
 
 	/* No flags: in particular not SPEC_ALLOW, so the kernel keeps its
 	 * speculative-store-bypass mitigation for the job. */

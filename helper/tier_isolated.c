@@ -133,8 +133,7 @@ static int iso_seal(struct job *j)
 {
 	char err[PROTO_MSG_LEN];
 
-	(void)j;
-	if (seccomp_load_job_filter(err, sizeof(err)) == -1) {
+	if (seccomp_load_job_filter(j->dec.network, err, sizeof(err)) == -1) {
 		errno = EPERM;
 		return -1;
 	}

@@ -102,6 +102,11 @@ like "$err" "network" "... with a message naming it"
 write_policy "$(iso_policy true)"
 run $A "$C" -t isolated --network -- python3 -c "$connect"
 is "$out" "reached" "--network, when the policy allows it, shares the host's network"
+# vsock crosses network namespaces: only a job granted the network opens one.
+run $A "$C" -t isolated --network -- "$PROBE" syscalls
+like "$out" "^socket-vsock (OK|EAFNOSUPPORT)$" "--network: socket(AF_VSOCK) reaches the kernel"
+iso $A "$PROBE" syscalls
+like "$out" "^socket-vsock EPERM$" "... without --network it is refused, same policy"
 write_policy "$(iso_policy false)"
 kill "$listener" 2>/dev/null
 wait "$listener" 2>/dev/null

@@ -29,6 +29,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/timex.h>
 #include <sys/uio.h>
@@ -297,6 +298,28 @@ static long p_name_to_handle_at(void)
 	return r;
 }
 
+/* Docker's default profile refuses these too. */
+static long p_kcmp(void)
+{
+	return syscall(SYS_kcmp, getpid(), getpid(), 0 /* KCMP_FILE */, 0, 0);
+}
+
+static long p_sysfs(void) { return syscall(SYS_sysfs, 3); }
+static long p_mbind(void) { return syscall(SYS_mbind, NULL, 0, 0, NULL, 0, 0); }
+static long p_set_mempolicy(void) { return syscall(SYS_set_mempolicy, 0, NULL, 0); }
+
+static long p_move_pages(void)
+{
+	return syscall(SYS_move_pages, 0, 0, NULL, NULL, NULL, 0);
+}
+
+/* Refused unless the job has the network: vsock crosses namespaces. An
+ * unfiltered kernel answers OK or EAFNOSUPPORT (no vsock transport). */
+static long p_socket_vsock(void)
+{
+	return socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+}
+
 static long p_pers_norandom(void) { return personality(ADDR_NO_RANDOMIZE); }
 static long p_pers_query(void) { return personality(0xffffffff); }
 static long p_pers_linux(void) { return personality(PER_LINUX); }
@@ -365,6 +388,9 @@ static const struct probe PROBES[] = {
 	P("personality-query", p_pers_query),
 	P("personality-linux", p_pers_linux), P("getpid", p_getpid),
 	P("x32-getpid", p_x32_getpid), P("i386-getpid", p_i386_getpid),
+	P("kcmp", p_kcmp), P("sysfs", p_sysfs), P("mbind", p_mbind),
+	P("set_mempolicy", p_set_mempolicy), P("move_pages", p_move_pages),
+	P("socket-vsock", p_socket_vsock),
 };
 
 static void run_probe(const struct probe *p)
