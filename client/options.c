@@ -124,16 +124,29 @@ static void set_workdir(struct opts *o, const char *what, const char *val)
 	o->workdir = path;
 }
 
+/* -e NAME=VALUE, or -e NAME for the caller's own value (as docker run
+ * does; a NAME the caller has not set is left out). The helper judges
+ * every name itself; the value goes into the request only. */
 static void add_env(struct opts *o, const char *val)
 {
-	const char *eq = strchr(val, '=');
+	const char *eq = strchr(val, '='), *v;
+	size_t n = eq ? (size_t)(eq - val) : strlen(val);
+	char *entry;
 
-	if (!eq || !valid_env_name(val, (size_t)(eq - val)))
-		die("--env: invalid '%s' (expected NAME=VALUE, NAME made of "
-		    "letters, digits and '_', not starting with a digit)",
-		    val);
+	if (!valid_env_name(val, n))
+		die("--env: invalid '%s' (expected NAME=VALUE or NAME, NAME "
+		    "made of letters, digits and '_', not starting with a "
+		    "digit)", val);
 	if (o->nenv == PROTO_MAX_ENV)
 		die("--env: too many variables (at most %u)", PROTO_MAX_ENV);
+	if (!eq) {
+		v = getenv(val);
+		if (!v)
+			return;
+		if (asprintf(&entry, "%s=%s", val, v) < 0)
+			die("out of memory");
+		val = entry;
+	}
 	o->env[o->nenv++] = val;
 }
 

@@ -85,7 +85,7 @@ void render_listing(FILE *f, const struct listing *l)
 	fputc('\n', f);
 	put_list(f, "Allowed executables", l->nexe, (const char *)l->exe,
 		 sizeof(l->exe[0]));
-	put_list(f, "Environment kept", l->nenv, (const char *)l->env,
+	put_list(f, "Environment kept, or set with -e", l->nenv, (const char *)l->env,
 		 sizeof(l->env[0]));
 	put_list(f, "Images", l->nimages, (const char *)l->images,
 		 sizeof(l->images[0]));

@@ -26,7 +26,7 @@ static const char help_text[] =
 	"      --max-open-files=N    open file descriptors\n"
 	"  -C, --workdir=DIR         run in DIR instead of a fresh private one\n"
 	"      --keep-workdir        keep the fresh work directory afterwards\n"
-	"  -e, --env=NAME=VALUE      pass a variable (if the policy allows)\n"
+	"  -e, --env=NAME[=VALUE]    pass a variable, or the caller's NAME\n"
 	"      --network             ask for network access\n"
 	"      --image=IMAGE         container image (docker tiers)\n"
 	"  -v, --volume=SRC[:DST][:ro|:rw] extra mount (isolated and docker tiers)\n"

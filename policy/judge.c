@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "policy/envnames.h"
 #include "policy/lex.h"
 #include "policy/volume.h"
 #include "shared/util.h"
@@ -270,12 +271,29 @@ static bool check_network(const struct policy *p, const struct request *req,
 	return true;
 }
 
+/* -e NAME=VALUE: the name is one env_keep or env_allow admits (the
+ * table's, or the deciding rule's), and never one the never-list holds
+ * unless env_allow_unsafe names it exactly. The value is opaque. */
+static bool env_admitted(const struct policy *p, const struct policy_rule *r,
+			 const char *name, size_t len)
+{
+	const struct env_never *never = env_never_name(name, len);
+
+	if (never && !in_list(&p->native.env_allow_unsafe, name, len))
+		return false;
+	return in_list(&p->native.env_keep, name, len) ||
+	       env_in_patterns(&p->native.env_allow, name, len) ||
+	       env_in_patterns(&r->env_allow, name, len);
+}
+
 static bool check_env(const struct policy *p, const struct request *req,
 		      struct decision *d)
 {
+	const struct env_never *never;
 	const char *eq;
 	char b[72];
 	unsigned i;
+	int n;
 
 	for (i = 0; i < req->envc && i < PROTO_MAX_ENV; i++) {
 		eq = strchr(req->env[i], '=');
@@ -285,13 +303,18 @@ static bool check_env(const struct policy *p, const struct request *req,
 			     policy_shown(req->env[i], b, sizeof(b)));
 			return false;
 		}
-		if (!in_list(&p->native.env_keep, req->env[i],
-			     (size_t)(eq - req->env[i]))) {
+		n = (int)(eq - req->env[i]);
+		if (env_admitted(p, d->rule, req->env[i], (size_t)n))
+			continue;
+		never = env_never_name(req->env[i], (size_t)n);
+		if (never)
+			deny(d, 125, "--env %.*s: never passed to a job: %s",
+			     n, req->env[i], never->why);
+		else
 			deny(d, 125, "--env %.*s: the policy does not let %.*s "
-			     "pass", (int)(eq - req->env[i]), req->env[i],
-			     (int)(eq - req->env[i]), req->env[i]);
-			return false;
-		}
+			     "pass (env_allow)", n, req->env[i], n,
+			     req->env[i]);
+		return false;
 	}
 	return true;
 }
@@ -458,6 +481,13 @@ static void list_tier(const struct policy *p, const struct identity *id,
 		 r->run_as && r->run_as[0] ? r->run_as : id->user);
 }
 
+/* What a job keeps or -e may set: env_keep, then env_allow entries. */
+static void list_env(const struct strlist *l, struct listing *out)
+{
+	for (unsigned i = 0; i < l->n && out->nenv < PROTO_MAX_LIST; i++)
+		copy_str(out->env[out->nenv++], sizeof(out->env[0]), l->s[i]);
+}
+
 void policy_listing(const struct policy *p, const struct identity *id,
 		    struct listing *out)
 {
@@ -478,9 +508,11 @@ void policy_listing(const struct policy *p, const struct identity *id,
 		docker |= tier == TIER_DOCKER || tier == TIER_GVISOR;
 	}
 	list_strings(&p->native.allowed_executables, out->exe, &out->nexe);
-	for (i = 0; i < p->native.env_keep.n && i < PROTO_MAX_LIST; i++)
-		copy_str(out->env[out->nenv++], sizeof(out->env[0]),
-			 p->native.env_keep.s[i]);
+	list_env(&p->native.env_keep, out);
+	list_env(&p->native.env_allow, out);
+	for (i = 0; i < p->nrules; i++)
+		if (rule_names(&p->rules[i], id))
+			list_env(&p->rules[i].env_allow, out);
 	if (docker)
 		list_strings(&p->docker.allowed_images, out->images,
 			     &out->nimages);

@@ -23,6 +23,13 @@ struct parser {
 	unsigned seen_line[SEC_COUNT];
 	struct policy_rule *rule;
 	unsigned rule_col, rule_errs;
+	/* env_keep/env_allow entries on the never-list, judged at the end,
+	 * when env_allow_unsafe is known wherever it was written. */
+	struct env_hit {
+		const char *key, *entry;
+		unsigned line, col;
+	} env_hits[POLICY_MAX_ERRORS];
+	unsigned nenv_hits;
 };
 
 #define SHOWN 40 /* longest key or word quoted in a message */
@@ -364,6 +371,38 @@ static const struct key_def *resolve_key(struct parser *ps,
 	return NULL;
 }
 
+static void note_env_hits(struct parser *ps, const struct key_def *k,
+			  const struct value *v)
+{
+	for (unsigned i = 0; i < v->n; i++) {
+		struct env_hit *h;
+
+		if (!schema_env_never(v->el[i].s))
+			continue;
+		/* Past the list's room the errors are not shown anyway. */
+		if (ps->nenv_hits == POLICY_MAX_ERRORS) {
+			policy_error_add(ps->errs, v->el[i].line, v->el[i].col,
+					 "%s: too many unsafe names", k->name);
+			return;
+		}
+		h = &ps->env_hits[ps->nenv_hits++];
+		h->key = k->name;
+		h->entry = v->el[i].s;
+		h->line = v->el[i].line;
+		h->col = v->el[i].col;
+	}
+}
+
+static void judge_env_hits(struct parser *ps)
+{
+	for (unsigned i = 0; i < ps->nenv_hits; i++) {
+		const struct env_hit *h = &ps->env_hits[i];
+
+		schema_check_env(ps->p, h->key, h->entry, h->line, h->col,
+				 ps->errs);
+	}
+}
+
 static bool parse_keyval(struct parser *ps)
 {
 	struct tok key = ps->cur;
@@ -387,6 +426,8 @@ static bool parse_keyval(struct parser *ps)
 		return false;
 	if (k)
 		schema_apply(ps->base, k, &v, ps->errs);
+	if (k && v.type == V_ARRAY && schema_env_checked(k))
+		note_env_hits(ps, k, &v);
 	return expect_eol(ps, "the value");
 }
 
@@ -537,6 +578,7 @@ int policy_parse(const char *text, size_t len, struct policy *p,
 		 p->strings_len, p->strings_cap, errs);
 	parse_all(&ps);
 	p->strings_len = ps.lx.out_len;
+	judge_env_hits(&ps);
 	schema_finish(p, ps.seen_line, errs);
 	if (errs->count) {
 		policy_free(p);

@@ -54,6 +54,7 @@ struct policy_rule {
 	uint32_t tiers; /* bit (1 << enum tier) */
 	struct policy_limits lim;
 	char *run_as; /* NULL or "": the caller */
+	struct strlist env_allow; /* added to native.env_allow */
 };
 
 struct policy {
@@ -68,6 +69,8 @@ struct policy {
 		struct strlist allowed_executables; /* bare names or absolute */
 		char *secure_path;
 		struct strlist env_keep;
+		struct strlist env_allow;        /* names and PREFIX* for -e */
+		struct strlist env_allow_unsafe; /* exempt from the never-list */
 	} native;
 
 	struct {
@@ -154,7 +157,8 @@ int policy_load_untrusted(const char *path, struct policy *p,
  * configured; a rule names the caller and the tier (first match wins);
  * every requested limit within the ceiling (message names option, both
  * values and tier, e.g. "--max-memory=4096 exceeds the policy ceiling of
- * 2048 MB for tier none"); --network allowed; --env names in env_keep and
+ * 2048 MB for tier none"); --network allowed; --env names in env_keep,
+ * the table's or the rule's env_allow, off the never-list, and
  * values without NUL; for docker tiers the image in allowed_images;
  * executable name (argv[0]) syntactically allowed: a bare name must be in
  * allowed_executables, a path is resolved later by the helper. Does not

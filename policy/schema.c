@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy/envnames.h"
 #include "policy/lex.h"
 #include "policy/schema.h"
 #include "shared/util.h"
@@ -56,22 +57,9 @@ static bool v_env_name(const char *s)
 	return valid_env_name(s, strlen(s));
 }
 
-/* Names through which the dynamic loader or an interpreter loads code
- * the job did not name: env_keep may not let them through. */
-static bool env_loads_code(const char *s)
+static bool v_env_pattern(const char *s)
 {
-	static const char *const exact[] = { "GCONV_PATH", "BASH_ENV", "ENV",
-		"NODE_OPTIONS", "PERL5LIB", "PERL5OPT", "RUBYOPT", "RUBYLIB" };
-	static const char *const prefix[] = { "LD_", "PYTHON", "BASH_FUNC_" };
-	size_t i;
-
-	for (i = 0; i < sizeof(exact) / sizeof(*exact); i++)
-		if (strcmp(s, exact[i]) == 0)
-			return true;
-	for (i = 0; i < sizeof(prefix) / sizeof(*prefix); i++)
-		if (strncmp(s, prefix[i], strlen(prefix[i])) == 0)
-			return true;
-	return false;
+	return env_valid_pattern(s);
 }
 
 static bool v_account(const char *s)
@@ -148,6 +136,7 @@ static bool v_runtime(const char *s)
 #define RUNTIME "\"\" or a runtime name of [A-Za-z0-9._-], not starting " \
 	"with '-'"
 #define ACCOUNT "a user or group name"
+#define ENV_PATTERN "a variable name, or its beginning followed by '*'"
 
 static const struct key_def security_keys[] = {
 	{ "default_sandbox_tier", K_TIER, AT(default_tier), NULL, NULL, 0, 0 },
@@ -166,6 +155,9 @@ static const struct key_def native_keys[] = {
 	STR_KEY("secure_path", AT(native.secure_path), v_secure_path,
 		"absolute paths separated by ':'"),
 	LIST_KEY("env_keep", AT(native.env_keep), v_env_name,
+		 "an environment variable name"),
+	LIST_KEY("env_allow", AT(native.env_allow), v_env_pattern, ENV_PATTERN),
+	LIST_KEY("env_allow_unsafe", AT(native.env_allow_unsafe), v_env_name,
 		 "an environment variable name"),
 	LIMIT_KEYS(AT(native.lim)),
 };
@@ -213,6 +205,7 @@ static const struct key_def rule_keys[] = {
 	{ "tiers", K_TIERLIST, IN_RULE(tiers), NULL, NULL, 0, 0 },
 	STR_KEY("run_as", IN_RULE(run_as), v_run_as,
 		"\"\" or an account name other than root"),
+	LIST_KEY("env_allow", IN_RULE(env_allow), v_env_pattern, ENV_PATTERN),
 	LIMIT_KEYS(IN_RULE(lim)),
 };
 
@@ -231,6 +224,14 @@ static const struct section sections[SEC_COUNT] = {
 static bool same_name(const char *name, const char *s, size_t len)
 {
 	return strlen(name) == len && memcmp(name, s, len) == 0;
+}
+
+static bool in_strlist(const struct strlist *l, const char *s)
+{
+	for (unsigned i = 0; i < l->n; i++)
+		if (strcmp(l->s[i], s) == 0)
+			return true;
+	return false;
 }
 
 const struct section *schema_section(const char *name, size_t len)
@@ -374,11 +375,6 @@ static void apply_strlist(void *base, const struct key_def *k,
 					 "%s)", k->name,
 					 policy_shown(v->el[i].s, b, sizeof(b)),
 					 k->expect);
-		else if (k->valid == v_env_name && env_loads_code(v->el[i].s))
-			policy_error_add(errs, v->el[i].line, v->el[i].col,
-					 "%s: %s can change what the job runs; "
-					 "it may not pass", k->name,
-					 v->el[i].s);
 		else
 			l->s[l->n++] = (char *)v->el[i].s;
 	}
@@ -576,6 +572,50 @@ void schema_finish(struct policy *p, const unsigned seen_line[SEC_COUNT],
 	if (!seen_line[SEC_NATIVE])
 		p->native.enabled = false;
 	check_tables(p, seen_line, errs);
+}
+
+bool schema_env_checked(const struct key_def *k)
+{
+	return strcmp(k->name, "env_keep") == 0 ||
+	       strcmp(k->name, "env_allow") == 0;
+}
+
+static const struct env_never *env_never_entry(const char *entry,
+					       bool *pattern)
+{
+	size_t n = strlen(entry);
+
+	*pattern = n > 1 && entry[n - 1] == '*';
+	return *pattern ? env_never_pattern(entry, n - 1)
+			: env_never_name(entry, n);
+}
+
+bool schema_env_never(const char *entry)
+{
+	bool pattern;
+
+	return env_never_entry(entry, &pattern) != NULL;
+}
+
+void schema_check_env(const struct policy *p, const char *key,
+		      const char *entry, unsigned line, unsigned col,
+		      struct policy_errors *errs)
+{
+	bool pattern;
+	const struct env_never *e = env_never_entry(entry, &pattern);
+	char b[48];
+
+	if (!e || (!pattern && in_strlist(&p->native.env_allow_unsafe, entry)))
+		return;
+	policy_shown(entry, b, sizeof(b));
+	if (pattern)
+		policy_error_add(errs, line, col, "%s: %s may not pass: it "
+				 "covers %s%s (%s)", key, b, e->name,
+				 e->prefix ? "*" : "", e->why);
+	else
+		policy_error_add(errs, line, col, "%s: %s may not pass: %s "
+				 "(env_allow_unsafe can name it)", key, b,
+				 e->why);
 }
 
 void schema_check_rule(const struct policy_rule *r, unsigned col,

@@ -89,6 +89,15 @@ int schema_defaults(struct policy *p, size_t text_len);
  * tables say together that would fail every job of a tier. */
 void schema_finish(struct policy *p, const unsigned seen_line[SEC_COUNT],
 		   struct policy_errors *errs);
+/* The never-list (envnames.h) for env_keep and env_allow: k is such a
+ * key; schema_env_never says whether entry may not pass.
+ * schema_check_env reports it at line:col, once the whole policy is
+ * read, unless env_allow_unsafe names the entry exactly. */
+bool schema_env_checked(const struct key_def *k);
+bool schema_env_never(const char *entry);
+void schema_check_env(const struct policy *p, const char *key,
+		      const char *entry, unsigned line, unsigned col,
+		      struct policy_errors *errs);
 /* A rule must name someone and some tier. */
 void schema_check_rule(const struct policy_rule *r, unsigned col,
 		       struct policy_errors *errs);

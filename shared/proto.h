@@ -152,7 +152,7 @@ struct listing {
 	uint32_t nexe;
 	char exe[PROTO_MAX_LIST][256]; /* allowed executables, as written */
 	uint32_t nenv;
-	char env[PROTO_MAX_LIST][128]; /* env_keep names */
+	char env[PROTO_MAX_LIST][128]; /* env_keep, env_allow entries */
 	uint32_t nimages;
 	char images[PROTO_MAX_LIST][256];
 };

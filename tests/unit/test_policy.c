@@ -456,7 +456,7 @@ static void test_judge_denials(const struct policy *p)
 	r.env[0] = "FOO=1";
 	r.envc = 1;
 	want_deny(p, &id, &r, 125, "--env FOO: the policy does not let FOO "
-		  "pass");
+		  "pass (env_allow)");
 	r.env[0] = "FOO";
 	want_deny(p, &id, &r, 125, "--env FOO: expected NAME=VALUE");
 
@@ -669,6 +669,61 @@ static void test_default_policy(void)
 	free(text);
 }
 
+static const char env_policy[] =
+	"[native_execution]\n"
+	"enabled = true\n"
+	"allowed_executables = [\"bash\"]\n"
+	"env_allow = [\"AGENT_*\", \"OPENAI_API_KEY\", \"PYTHONPATH\"]\n"
+	"env_allow_unsafe = [\"PYTHONPATH\"]\n"
+	"[[rule]]\n"
+	"users = [\"alice\"]\n"
+	"tiers = [\"none\"]\n"
+	"env_allow = [\"ALICE_TOKEN\"]\n"
+	"[[rule]]\n"
+	"users = [\"bob\"]\n"
+	"tiers = [\"none\"]\n";
+
+static void judge_env(const struct policy *p, const char *user,
+		      const char *entry, int want)
+{
+	static struct request r;
+	static struct decision d;
+	struct identity id;
+
+	who(&id, user, NULL);
+	ask(&r, TIER_NONE, "bash");
+	r.env[0] = entry;
+	r.envc = 1;
+	policy_judge(p, &id, &r, &d);
+	ok(d.status == want, "%s: -e %s -> %d (%s)", user, entry, want,
+	   d.message);
+}
+
+static void test_judge_env(void)
+{
+	static struct policy p;
+	static struct policy_errors e;
+
+	ok(parse_str(env_policy, &p, &e) == 0, "env policy parses");
+	judge_env(&p, "bob", "OPENAI_API_KEY=sk-1", 0);
+	judge_env(&p, "bob", "AGENT_MODE=fast", 0);
+	judge_env(&p, "bob", "AGENT_=x", 0);
+	judge_env(&p, "bob", "AGENTX=x", 125);
+	judge_env(&p, "bob", "LANG=C", 0);
+	judge_env(&p, "alice", "ALICE_TOKEN=t", 0);
+	judge_env(&p, "bob", "ALICE_TOKEN=t", 125);
+	judge_env(&p, "bob", "SHELLOPTS=xtrace", 125);
+	judge_env(&p, "bob", "PS4=$(id)", 125);
+	judge_env(&p, "bob", "PYTHONPATH=/x", 0);
+	judge_env(&p, "bob", "PYTHONSTARTUP=/x", 125);
+	want_deny(&p, &(struct identity){ .user = "bob" }, &(struct request){
+			  .mode = MODE_RUN, .argc = 1, .argv = { "bash" },
+			  .envc = 1, .env = { "PS4=$(id)" } },
+		  125, "--env PS4: never passed to a job: bash expands $(...) "
+		  "in it under xtrace");
+	policy_free(&p);
+}
+
 static void test_judge(void)
 {
 	static struct policy p;
@@ -682,6 +737,7 @@ static void test_judge(void)
 	test_listing(&p);
 	policy_free(&p);
 	test_judge_docker();
+	test_judge_env();
 	test_default_policy();
 }
 
