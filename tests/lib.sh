@@ -21,10 +21,19 @@ T_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # /tmp (SPEC: no exception for sticky directories).
 T_PREFIX=/opt/symbi-exec-test
 T_ETC=$T_PREFIX/etc
-T_POLICY=$T_ETC/symbi-exec/policy.toml
 T_CLIENT=$T_PREFIX/bin/symbi-exec
 T_HELPER=$T_PREFIX/libexec/symbi-exec/symbi-exec-helper
 T_TOOLS=$T_PREFIX/libexec/symbi-exec-tests
+# SYMBI_TEST_SYSTEM=1 (make check-deb): test the Debian package installed
+# in /usr and /etc instead; nothing is built or installed but the test
+# tools, and the package's policy is put back when the test ends.
+T_SYSTEM=${SYMBI_TEST_SYSTEM:-}
+if [[ -n "$T_SYSTEM" ]]; then
+	T_ETC=/etc
+	T_CLIENT=/usr/bin/symbi-exec
+	T_HELPER=/usr/libexec/symbi-exec/symbi-exec-helper
+fi
+T_POLICY=$T_ETC/symbi-exec/policy.toml
 # The test policy's working_directory: in world-writable /tmp on purpose,
 # as the default policy's is.
 T_WORKBASE=/tmp/symbi-exec-test-work
@@ -196,9 +205,11 @@ user_dir() {
 # root:root 0644, through root-owned 0755 directories, atomically.
 write_policy() {
 	local dir=$T_ETC/symbi-exec tmp
-	install -d -o root -g root -m 0755 "$T_ETC" "$dir"
-	chown root:root "$T_PREFIX" "$T_ETC" "$dir"
-	chmod 0755 "$T_PREFIX" "$T_ETC" "$dir"
+	if [[ -z "$T_SYSTEM" ]]; then # the package owns /etc/symbi-exec
+		install -d -o root -g root -m 0755 "$T_ETC" "$dir"
+		chown root:root "$T_PREFIX" "$T_ETC" "$dir"
+		chmod 0755 "$T_PREFIX" "$T_ETC" "$dir"
+	fi
 	tmp=$(mktemp "$dir/.policy.XXXXXX")
 	printf '%s\n' "$1" >"$tmp"
 	chown root:root "$tmp"
@@ -357,14 +368,17 @@ make_users() {
 }
 
 # Build and install into T_PREFIX unless the installed programs are
-# already the ones just built.
+# already the ones just built; under SYMBI_TEST_SYSTEM, build for the
+# test tools only.
 install_prefix() {
 	# prove runs under make check: do not inherit its jobserver.
 	unset MAKEFLAGS MFLAGS MAKELEVEL
-	make -C "$T_TOP" -s PREFIX="$T_PREFIX" SYSCONFDIR="$T_ETC" \
+	make -C "$T_TOP" -s PREFIX="$T_PREFIX" SYSCONFDIR="$T_PREFIX/etc" \
 		>"$T_SCRATCH/make.log" 2>&1 ||
 		bail "build failed: $(tail -n 20 "$T_SCRATCH/make.log")"
-	if ! cmp -s "$T_TOP/build/symbi-exec-helper" "$T_HELPER" ||
+	if [[ -n "$T_SYSTEM" ]]; then
+		keep_system_policy
+	elif ! cmp -s "$T_TOP/build/symbi-exec-helper" "$T_HELPER" ||
 		! cmp -s "$T_TOP/build/symbi-exec" "$T_CLIENT"; then
 		env -u SUDO_USER "$T_TOP/install.sh" --prefix "$T_PREFIX" \
 			--sysconfdir "$T_ETC" --no-deps \
@@ -372,6 +386,17 @@ install_prefix() {
 			bail "install failed: $(cat "$T_SCRATCH/install.log")"
 	fi
 	install_tools
+}
+
+# The installed package's policy, restored (content, owner, mode) when
+# the test ends, so the package sees its conffile as it left it.
+keep_system_policy() {
+	[[ -x "$T_HELPER" && -f "$T_POLICY" ]] ||
+		bail "SYMBI_TEST_SYSTEM: no package installed ($T_HELPER, $T_POLICY)"
+	cp -p "$T_POLICY" "$T_SCRATCH/system-policy.toml" ||
+		bail "cannot save $T_POLICY"
+	at_exit "cp -p '$T_SCRATCH/system-policy.toml' '$T_POLICY.symbi-test' &&
+		mv -f '$T_POLICY.symbi-test' '$T_POLICY'"
 }
 
 # Test-only programs, where the test users can run them.
@@ -448,8 +473,18 @@ t_cleanup() {
 # The prefix, the test users, /dev/log and the work base are one per
 # machine: test scripts of concurrent runs (two trees, two developers)
 # take turns, a whole script at a time.
+# A run that holds the lock for several scripts (make check-deb) passes
+# its descriptor down in SYMBI_TEST_LOCK_FD: the same open file, so
+# locking it again succeeds at once.
 take_machine_lock() {
-	exec {T_LOCK_FD}>/run/lock/symbi-exec-tests.lock
+	local lock=/run/lock/symbi-exec-tests.lock fd=${SYMBI_TEST_LOCK_FD:-}
+	if [[ "$fd" =~ ^[0-9]+$ && /proc/self/fd/$fd -ef "$lock" ]]; then
+		T_LOCK_FD=$fd
+		flock -n "$T_LOCK_FD" ||
+			bail "SYMBI_TEST_LOCK_FD $fd does not hold the lock"
+		return 0
+	fi
+	exec {T_LOCK_FD}>"$lock"
 	flock -w 1800 "$T_LOCK_FD" ||
 		bail "another test run held the machine lock for 30 minutes"
 }
