@@ -131,12 +131,19 @@ check:
 		test -x "$$t" || { echo "check: $$t is not executable"; rc=1; }; \
 	done; \
 	prove -v --exec '' $(UNIT_BIN) $(sort $(wildcard tests/*.t)) || rc=1; \
-	for t in lint check-sanitize fuzz; do \
+	for t in check-deb lint check-sanitize fuzz; do \
 		echo "check: make $$t"; \
 		$(MAKE) --no-print-directory $$t FUZZ_SECONDS=$(FUZZ_SECONDS) || \
 			{ echo "check: $$t FAILED"; rc=1; }; \
 	done; \
 	exit $$rc
+
+# The Debian package, built from a clean export of the tree, linted,
+# installed into /usr and /etc, tested there and purged (as root, under the
+# tests' machine lock): tests/check-deb.sh.
+check-deb:
+	./tests/deps.sh
+	./tests/check-deb.sh
 
 # The unit tests alone: no root, nothing installed (the package build runs
 # them).
@@ -169,7 +176,7 @@ clean:
 	rm -rf build
 
 FORCE:
-.PHONY: all check check-unit install uninstall clean FORCE
+.PHONY: all check check-unit check-deb install uninstall clean FORCE
 
 # Assurance (lint, sanitizers, fuzzing) and benchmark targets live apart.
 include $(wildcard mk/*.mk)

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Install, from Debian, what `make check` needs and the machine lacks:
 # compilers and libraries, linters, the docker engine and gVisor for the
-# container tiers. Does nothing when everything is present.
+# container tiers, the Debian packaging tools for make check-deb. Does
+# nothing when everything is present.
 set -euo pipefail
 
 packages=(
@@ -9,6 +10,7 @@ packages=(
 	clang libclang-rt-14-dev cppcheck clang-tidy shellcheck mandoc
 	python3 jq util-linux bsdutils procps passwd perl binutils
 	docker.io runsc busybox-static
+	dpkg-dev debhelper lintian
 )
 missing=()
 for p in "${packages[@]}"; do
