@@ -44,13 +44,23 @@ set_aside() {
 	fi
 }
 
+# A path made anew meanwhile is not ours to remove (on a shared machine,
+# another install's job makes its work base): what was set aside goes
+# back only where nothing is, or is dropped if it held no file.
 put_back() {
-	local p name gid members
+	local p name gid members keep=0
 	[[ -d "$SAVED" ]] || return 0
 	for p in "${SYSTEM_PATHS[@]}"; do
 		[[ -e "$SAVED$p" || -L "$SAVED$p" ]] || continue
-		rm -rf "$p"
-		mv "$SAVED$p" "$p" && echo "check-deb: put $p back"
+		if [[ ! -e "$p" && ! -L "$p" ]]; then
+			mv "$SAVED$p" "$p" && echo "check-deb: put $p back"
+		elif [[ -z "$(find "$SAVED$p" ! -type d)" ]]; then
+			rm -rf "${SAVED:?}$p"
+			echo "check-deb: $p was made anew meanwhile; dropped the empty one set aside"
+		else
+			keep=1
+			echo "check-deb: $p was made anew meanwhile: put $SAVED$p back by hand"
+		fi
 	done
 	if [[ -f "$SAVED/group" ]]; then
 		IFS=: read -r name _ gid members <"$SAVED/group"
@@ -59,7 +69,7 @@ put_back() {
 			{ [[ -z "$members" ]] || gpasswd -M "$members" "$name"; } &&
 			echo "check-deb: put the group $name back (gid $gid)"
 	fi
-	rm -rf "$SAVED"
+	[[ $keep -eq 1 ]] || rm -rf "$SAVED"
 }
 
 # A run that failed half-way leaves its package installed: purge it.

@@ -127,14 +127,26 @@ leftovers() {
 		[[ -d "$p" && ! -L "$p" ]] && continue # shared ones: /usr ...
 		[[ -e "$p" || -L "$p" ]] && echo "$p"
 	done
-	for p in /etc/symbi-exec /var/lib/symbi-exec /usr/libexec/symbi-exec \
+	for p in /etc/symbi-exec /usr/libexec/symbi-exec \
 		/usr/share/doc/symbi-exec; do
 		[[ -e "$p" || -L "$p" ]] && echo "$p"
 	done
+	# On a shared machine a job of another install whose policy keeps
+	# the default working_directory makes the work base anew: only the
+	# directory that was there before the purge counts.
+	if [[ -e "$WORK_BASE" ]]; then
+		if [[ "$(stat -c %i "$WORK_BASE")" == "$base_inode" ]]; then
+			echo "$WORK_BASE"
+		else
+			diag "$WORK_BASE was made anew since the purge, by another helper's job"
+		fi
+	fi
 	dpkg-statoverride --list "$HELPER"
 	dpkg-query -W -f='${db:Status-Status}\n' symbi-exec 2>/dev/null |
 		grep -vx not-installed
 }
+WORK_BASE=/var/lib/symbi-exec
+base_inode=$(stat -c %i "$WORK_BASE")
 apt purge symbi-exec
 is "$rc" 0 "apt-get purge symbi-exec, with a user in the group"
 is "$(leftovers)" "" "... leaves no file, directory or statoverride"
@@ -145,6 +157,7 @@ leave_group
 apt install "$DEB"
 is "$rc" 0 "installed again, the group now empty"
 ok "... postinst takes the group as it is" getent group symbi-exec
+base_inode=$(stat -c %i "$WORK_BASE")
 apt purge symbi-exec
 is "$rc" 0 "apt-get purge symbi-exec"
 is "$(leftovers)" "" "... leaves no file, directory or statoverride"
