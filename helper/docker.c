@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -244,6 +245,10 @@ static int add_fixed_flags(struct docker_job *j)
 	 * State.OOMKilled, which --rm would destroy with the container. */
 	rc |= arg_add(j, "--init");
 	rc |= arg_add(j, "--interactive");
+	/* The container gets a terminal of its own when the job has one
+	 * and its input is that terminal (docker refuses -t -i else). */
+	if (j->tty_fd >= 0 && isatty(STDIN_FILENO))
+		rc |= arg_add(j, "--tty");
 	rc |= arg_add(j, "--name=%s", j->name);
 	rc |= arg_add(j, "--user=%u:%u", (unsigned)j->uid, (unsigned)j->gid);
 	rc |= arg_add(j, "--network=%s", j->net);
@@ -342,6 +347,11 @@ int docker_start(struct docker_job *j, char *err, size_t errlen)
 		 * container with docker_signal. */
 		if (setsid() < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 ||
 		    getppid() != parent)
+			_exit(125);
+		/* The job's terminal, so that its window changes
+		 * (SIGWINCH) reach the docker client, which passes them on;
+		 * arg 0: never steal another session's. */
+		if (j->tty_fd >= 0 && ioctl(j->tty_fd, TIOCSCTTY, 0) == -1)
 			_exit(125);
 		exec_docker(j, j->args);
 	}

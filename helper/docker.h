@@ -61,6 +61,7 @@ struct docker_job {
 	const char *net, *runtime;       /* judged: --network, --runtime
 					    ("" the engine's default) */
 	bool dry_run;                    /* no docker run will follow */
+	int tty_fd;                      /* the job's pty slave, or -1 */
 	const char *image;
 	const char *const *argv;         /* the command, NULL-terminated */
 	const char *const *env;          /* "NAME=VALUE" the policy let pass */

@@ -9,6 +9,7 @@
  *   tier->prepare  what to exec (tier none: exe_resolve)   tier.c exe.c
  *   workdir_make   fresh private work directory            workdir.c
  *   cg_create      the job's own cgroup (v2 or v1+unified) cgroup.c
+ *   pty_check      the job's terminal, if one was passed   pty.c
  *   spawn_job      clone3 into the cgroup, child setup,    spawn.c
  *                  verified exec
  *   supervise      one poll loop until everything is gone  supervise.c
@@ -54,6 +55,12 @@
  *   finish       after the main process is reaped, with its wait status:
  *                may rewrite j->res (docker: the container's status).
  *   cleanup      root, at the end (docker rm, unmount).
+ *   state_fd     job control: a descriptor that turns readable when the
+ *                job's main process may have stopped or continued
+ *                (isolated: the init's reports), and state reads it:
+ *                JOB_STOPPED, JOB_CONTINUED, 0 for neither, -1 once the
+ *                descriptor is spent. NULL: the main process is the
+ *                helper's child, seen through SIGCHLD and waitid.
  * Hooks left NULL are skipped (the core's default applies).
  */
 #ifndef SYMBI_HELPER_H
@@ -129,6 +136,8 @@ struct tier_ops {
 	void (*kill)(struct job *j);
 	void (*finish)(struct job *j, int wstatus);
 	void (*cleanup)(struct job *j);
+	int (*state_fd)(struct job *j);
+	int (*state)(struct job *j);
 };
 
 struct job {
@@ -159,6 +168,8 @@ struct job {
 
 	bool answered;               /* a verdict was sent */
 	bool cleaned;                /* job_cleanup ran */
+	int pty_fd;                  /* the job's terminal (REQ_PTY), -1 */
+
 	pid_t pid;                   /* the job's main process, 0 none */
 	/* Set once it is reaped: its pid, and so its process group's id,
 	 * may then belong to someone else. */
@@ -186,6 +197,12 @@ int priv_fs_enter(const struct creds *c);
 void priv_fs_leave(void);
 int priv_drop(const struct creds *c);
 void priv_exec(int fd, char *const argv[], char *const envp[]);
+
+/* pty.c: the pty slave the client passed. pty_check: 0, or -1 with
+ * j->v filled. pty_take: in the job child after the drop, make it the
+ * controlling terminal and close it (0 without one, or -1 with errno). */
+int pty_check(struct job *j, int fd);
+int pty_take(const struct job *j);
 
 /* tier.c */
 const struct tier_ops *tier_ops_for(int tier);

@@ -33,12 +33,15 @@ static void load_policy(struct job *j)
 				    sizeof(j->pol_error));
 }
 
+/* The request, and the pty slave that comes with it exactly when it
+ * asks for a terminal. */
 static void read_request(struct job *j)
 {
 	static uint8_t buf[PROTO_MAX_MSG];
-	long n = proto_recv(j->sock, buf, sizeof(buf));
+	long n = proto_recv_fd(j->sock, buf, sizeof(buf), &j->pty_fd);
 
-	if (n <= 0 || proto_decode_request(buf, (size_t)n, &j->req) == -1)
+	if (n <= 0 || proto_decode_request(buf, (size_t)n, &j->req) == -1 ||
+	    ((j->req.flags & REQ_PTY) != 0) != (j->pty_fd >= 0))
 		die("malformed request");
 }
 
@@ -113,6 +116,8 @@ static void prepare(struct job *j)
 		set_message(&j->v, 125, "no command given");
 		reply_deny(j);
 	}
+	if (j->pty_fd >= 0 && pty_check(j, j->pty_fd) == -1)
+		reply_deny(j);
 	if (j->ops->prepare && j->ops->prepare(j) == -1)
 		reply_deny(j);
 }
@@ -143,7 +148,7 @@ int main(int argc, char **argv)
 {
 	static struct job j = {
 		.sock = CLIENT_FD, .exe_fd = -1, .base_fd = -1, .work_fd = -1,
-		.pidfd = -1, .cg.fd = -1,
+		.pidfd = -1, .cg.fd = -1, .pty_fd = -1,
 	};
 
 	log_init("symbi-exec-helper");

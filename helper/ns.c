@@ -33,7 +33,13 @@
  * but a stuck file system must not hang the helper forever. */
 #define NS_SETUP_TIMEOUT_MS 30000
 
-enum report_kind { REPORT_READY = 1, REPORT_FAILED = 2, REPORT_EXITED = 3 };
+enum report_kind {
+	REPORT_READY = 1,
+	REPORT_FAILED = 2,
+	REPORT_EXITED = 3,
+	REPORT_STOPPED = 4,   /* job control: the job process stopped */
+	REPORT_CONTINUED = 5, /* ... and was continued */
+};
 
 /* One write each, well under PIPE_BUF, so never torn. */
 struct report {
@@ -49,6 +55,7 @@ static void forwarded_signals(sigset_t *set)
 	sigaddset(set, SIGTERM);
 	sigaddset(set, SIGHUP);
 	sigaddset(set, SIGQUIT);
+	sigaddset(set, SIGCONT);
 }
 
 /* ---- inside: the init ------------------------------------------------ */
@@ -163,14 +170,26 @@ static _Noreturn void job_ended(int rep, int status)
 				: 128 + WTERMSIG(status));
 }
 
-static void reap(int rep, pid_t job)
+/* Reap; for a job with a terminal, also tell the helper when the job
+ * process stops or continues (^Z), as SIGCHLD tells it in tier none.
+ * Only then: the helper reads the reports as they come, so that a job
+ * stopping itself in a loop cannot fill the pipe and block us. */
+static void reap(int rep, pid_t job, bool job_control)
 {
+	int flags = WNOHANG | (job_control ? WUNTRACED | WCONTINUED : 0);
 	pid_t pid;
 	int status;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		if (pid == job)
+	while ((pid = waitpid(-1, &status, flags)) > 0) {
+		if (pid != job)
+			continue;
+		if (WIFSTOPPED(status))
+			send_report(rep, REPORT_STOPPED, status, "");
+		else if (WIFCONTINUED(status))
+			send_report(rep, REPORT_CONTINUED, 0, "");
+		else
 			job_ended(rep, status);
+	}
 }
 
 static void forward(pid_t job, int sig)
@@ -180,7 +199,8 @@ static void forward(pid_t job, int sig)
 		(void)kill(job, sig);
 }
 
-static _Noreturn void init_loop(int sfd, int rep, pid_t job)
+static _Noreturn void init_loop(int sfd, int rep, pid_t job,
+				bool job_control)
 {
 	struct pollfd p[2] = {{.fd = sfd, .events = POLLIN},
 			      {.fd = rep, .events = 0}};
@@ -197,7 +217,7 @@ static _Noreturn void init_loop(int sfd, int rep, pid_t job)
 		    read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 			continue;
 		if (si.ssi_signo == SIGCHLD)
-			reap(rep, job);
+			reap(rep, job, job_control);
 		else
 			forward(job, (int)si.ssi_signo);
 	}
@@ -227,7 +247,7 @@ static _Noreturn void init_main(const struct ns_config *cfg,
 		init_fail(rep, err);
 	}
 	send_report(rep, REPORT_READY, 0, "");
-	init_loop(sfd, rep, job);
+	init_loop(sfd, rep, job, cfg->report_stops);
 }
 
 /* ---- outside: the helper --------------------------------------------- */
@@ -312,6 +332,7 @@ int ns_spawn(const struct ns_config *cfg, int (*child_fn)(void *), void *arg,
 	pid_t pid;
 
 	nj->init_pid = 0;
+	nj->exited = false;
 	nj->pidfd = nj->report_fd = -1;
 	if (mounts_prepare(cfg->mounts, &trees, err, errlen) == -1)
 		return -1;
@@ -334,14 +355,40 @@ int ns_spawn(const struct ns_config *cfg, int (*child_fn)(void *), void *arg,
 	return await_ready(nj, err, errlen);
 }
 
-int ns_job_status(const struct ns_job *nj, int init_status)
+/* One report, kept if it is the job's end. */
+static int next_report(struct ns_job *nj)
 {
 	struct report r;
 
-	if (nj->report_fd != -1 && read_report(nj->report_fd, 0, &r) == 0 &&
-	    r.kind == REPORT_EXITED)
-		return r.status;
-	return init_status;
+	if (nj->report_fd == -1 || read_report(nj->report_fd, 0, &r) == -1)
+		return -1;
+	if (r.kind == REPORT_EXITED) {
+		nj->exited = true;
+		nj->status = r.status;
+	}
+	return r.kind;
+}
+
+int ns_job_state(struct ns_job *nj)
+{
+	switch (next_report(nj)) {
+	case REPORT_STOPPED:
+		return NS_STOPPED;
+	case REPORT_CONTINUED:
+		return NS_CONTINUED;
+	case -1:
+	case REPORT_EXITED:
+		return -1;
+	default:
+		return 0;
+	}
+}
+
+int ns_job_status(struct ns_job *nj, int init_status)
+{
+	while (!nj->exited && next_report(nj) != -1)
+		;
+	return nj->exited ? nj->status : init_status;
 }
 
 void ns_job_close(struct ns_job *nj)

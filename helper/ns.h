@@ -16,8 +16,9 @@
  *      (cfg->drop), and then only reaps and forwards signals.
  * ns_spawn returns once the init reported step 5 done (or failed). Then:
  *   - the supervisor watches ns_job.pidfd (the init) as it would the job;
- *   - SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to the init are forwarded
- *     to the job's process group; every other signal but SIGKILL and
+ *   - SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGCONT sent to the init are
+ *     forwarded to the job's process group, and the init reports when
+ *     the job process stops or continues (job control on its terminal); every other signal but SIGKILL and
  *     SIGSTOP is dropped by the kernel (a pid namespace's init receives
  *     only signals it handles); SIGKILL to the init kills the namespace;
  *   - when the job process ends, the init exits and the kernel kills
@@ -52,6 +53,8 @@ struct clone_args;
 
 struct ns_config {
 	bool share_net;                  /* --network granted: host's net */
+	bool report_stops;               /* the job has a terminal: report
+					    when it stops and continues */
 	/* Makes the init: clone3(2) with ca, as fork (cg_clone, so the
 	 * init is born in the job's cgroup). */
 	pid_t (*clone)(struct clone_args *ca, void *ctx);
@@ -68,7 +71,9 @@ struct ns_config {
 struct ns_job {
 	pid_t init_pid; /* the init, as the host sees it */
 	int pidfd;      /* of the init */
-	int report_fd;  /* the init's reports; read by ns_job_status */
+	int report_fd;  /* the init's reports; read by ns_job_state/status */
+	bool exited;    /* the job's end was reported, with status */
+	int status;
 };
 
 /* Start the namespaces, the init and the job as above. child_fn runs in
@@ -82,7 +87,14 @@ int ns_spawn(const struct ns_config *cfg, int (*child_fn)(void *), void *arg,
 /* Once the init was reaped with wait status init_status: the wait
  * status of the job process itself (exit code or signal). If the init
  * was killed first (timeout, kill guarantee), that is init_status. */
-int ns_job_status(const struct ns_job *nj, int init_status);
+int ns_job_status(struct ns_job *nj, int init_status);
+
+/* While the job runs, when report_fd is readable: NS_STOPPED or
+ * NS_CONTINUED when the job process stopped or was continued (the init
+ * reports it, as SIGCHLD would to a parent), 0 for another report, -1
+ * when the init has no more to say. */
+enum { NS_STOPPED = 1, NS_CONTINUED = 2 };
+int ns_job_state(struct ns_job *nj);
 
 /* Close the descriptors in nj. */
 void ns_job_close(struct ns_job *nj);

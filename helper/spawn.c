@@ -1,8 +1,8 @@
 /*
  * Step 9: start the job. The child sets itself up in a fixed order (new
  * session, cgroup, tier setup, rlimits, signals, umask, descriptors,
- * privilege drop, parent-death signal, work directory, tier seal) and
- * execs the checked file. Any failure travels back through a
+ * privilege drop, parent-death signal, the terminal, work directory, tier
+ * seal) and execs the checked file. Any failure travels back through a
  * close-on-exec pipe as (step, errno); EOF on that pipe means the exec
  * succeeded, and only then does the client hear "allowed".
  */
@@ -32,6 +32,7 @@ enum step {
 	STEP_FDS,
 	STEP_PRIV,
 	STEP_PARENT,
+	STEP_TTY,
 	STEP_CHDIR,
 	STEP_SEAL,
 	STEP_EXEC,
@@ -43,6 +44,7 @@ static const char *const step_names[STEP_COUNT] = {
 	[STEP_TIER] = "tier setup",     [STEP_RLIMIT] = "setting rlimits",
 	[STEP_SIGNALS] = "signals",     [STEP_FDS] = "closing descriptors",
 	[STEP_PRIV] = "privilege drop", [STEP_PARENT] = "parent check",
+	[STEP_TTY] = "controlling terminal",
 	[STEP_CHDIR] = "chdir",         [STEP_SEAL] = "tier seal",
 	[STEP_EXEC] = "exec",
 };
@@ -76,13 +78,15 @@ static int reset_signals(void)
 
 /* Everything above 2 goes but the few the child still needs (small
  * numbers: the helper holds a handful of descriptors). */
-static int close_other_fds(int a, int b, int c)
+static int close_other_fds(const int keep[4])
 {
-	int hi = a > b ? a : b;
+	int hi = 2;
 
-	hi = hi > c ? hi : c;
+	for (int i = 0; i < 4; i++)
+		hi = keep[i] > hi ? keep[i] : hi;
 	for (int fd = 3; fd < hi; fd++)
-		if (fd != a && fd != b && fd != c)
+		if (fd != keep[0] && fd != keep[1] && fd != keep[2] &&
+		    fd != keep[3])
 			(void)close(fd);
 	return close_range((unsigned)hi + 1, ~0u, 0);
 }
@@ -94,6 +98,8 @@ run_child(struct job *j, int st, pid_t helper)
 	 * the cgroup and is our parent, pid 1; the work directory is
 	 * mounted at its host path, and no directory fd came through. */
 	bool in_ns = j->ops->fork != NULL;
+	const int keep[4] = {st, j->exe_fd, in_ns ? -1 : j->work_fd,
+			     j->pty_fd};
 
 	if (setsid() == -1)
 		report(st, STEP_SETSID);
@@ -106,7 +112,7 @@ run_child(struct job *j, int st, pid_t helper)
 	if (reset_signals() == -1)
 		report(st, STEP_SIGNALS);
 	umask(j->inv.umask);
-	if (close_other_fds(st, j->exe_fd, in_ns ? -1 : j->work_fd) == -1)
+	if (close_other_fds(keep) == -1)
 		report(st, STEP_FDS);
 	if (priv_drop(&j->user.c) == -1)
 		report(st, STEP_PRIV);
@@ -116,6 +122,8 @@ run_child(struct job *j, int st, pid_t helper)
 		errno = ESRCH;
 		report(st, STEP_PARENT);
 	}
+	if (pty_take(j) == -1)
+		report(st, STEP_TTY);
 	if (j->req.workdir || in_ns ? chdir(j->v.workdir) : fchdir(j->work_fd))
 		report(st, STEP_CHDIR);
 	if (j->ops->child_seal && j->ops->child_seal(j) == -1)

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -121,10 +122,11 @@ static void signal_job(struct job *j, int sig)
 	signal_children(sig);
 }
 
+/* SIGCONT: the client resumes a job stopped on its terminal (fg). */
 static bool forwardable(int32_t signo)
 {
 	return signo == SIGINT || signo == SIGTERM || signo == SIGHUP ||
-	       signo == SIGQUIT;
+	       signo == SIGQUIT || signo == SIGCONT;
 }
 
 static enum client_event client_message(struct job *j)
@@ -167,7 +169,7 @@ static int arm_timer(uint64_t deadline_ms)
 }
 
 /* What wait_main polls. */
-enum { W_JOB, W_TIMER, W_CLIENT, W_COUNT };
+enum { W_JOB, W_TIMER, W_CLIENT, W_STATE, W_COUNT };
 
 struct watch {
 	struct pollfd pf[W_COUNT];
@@ -215,14 +217,71 @@ static void timer_expired(struct job *j, struct watch *w)
 	end_job(j, w, KILL_TIMEOUT);
 }
 
+/* Job control, only for a job with a terminal: SIGCHLD tells that the
+ * main process (the helper's child) may have stopped or continued. */
+static int state_fd(struct job *j)
+{
+	sigset_t set;
+
+	if (j->pty_fd < 0)
+		return -1;
+	if (j->ops->state_fd)
+		return j->ops->state_fd(j);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* The main process's last change of state, without reaping it. */
+static int main_state(struct job *j, int fd)
+{
+	struct signalfd_siginfo ssi;
+	siginfo_t si;
+	int state = 0;
+
+	while (read(fd, &ssi, sizeof(ssi)) == (ssize_t)sizeof(ssi))
+		;
+	for (;;) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PIDFD, (id_t)j->pidfd, &si,
+			   WSTOPPED | WCONTINUED | WNOHANG) == -1 ||
+		    si.si_pid == 0)
+			return state;
+		state = si.si_code == CLD_CONTINUED ? JOB_CONTINUED
+						   : JOB_STOPPED;
+	}
+}
+
+/* Tell the client, which hands the terminal back to the shell. Never
+ * waiting: a stopped client must not hold the loop (and its timeout)
+ * while a job stops and continues itself over and over. */
+static void state_changed(struct job *j, struct watch *w)
+{
+	uint8_t buf[64];
+	int state = j->ops->state ? j->ops->state(j)
+				  : main_state(j, w->pf[W_STATE].fd);
+	size_t n;
+
+	if (state == -1) {
+		w->pf[W_STATE].fd = -1;
+		return;
+	}
+	if (state != 0 && (n = proto_encode_job_state(state, buf,
+						      sizeof(buf))) > 0)
+		(void)proto_send_nowait(j->sock, buf, n);
+}
+
 /* Until the main process ends. Returns false on a protocol error. */
 static bool wait_main(struct job *j)
 {
-	int tfd = arm_timer(supervise_deadline(j));
+	int tfd = arm_timer(supervise_deadline(j)), sfd = state_fd(j);
 	struct watch w = {.pf = {
 		[W_JOB] = {.fd = j->pidfd, .events = POLLIN},
 		[W_TIMER] = {.fd = tfd, .events = POLLIN},
 		[W_CLIENT] = {.fd = j->sock, .events = POLLIN},
+		[W_STATE] = {.fd = sfd, .events = POLLIN},
 	}};
 	bool ok = true;
 
@@ -239,6 +298,8 @@ static bool wait_main(struct job *j)
 		}
 		if (w.pf[W_TIMER].revents & POLLIN)
 			timer_expired(j, &w);
+		if (w.pf[W_STATE].revents)
+			state_changed(j, &w);
 		if (w.pf[W_CLIENT].revents) {
 			enum client_event ev = client_message(j);
 
@@ -253,6 +314,8 @@ static bool wait_main(struct job *j)
 		}
 	}
 	close(tfd);
+	if (sfd != -1 && !j->ops->state_fd)
+		close(sfd);
 	return ok;
 }
 

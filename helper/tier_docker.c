@@ -47,6 +47,7 @@ static int dk_prepare(struct job *j)
 	dj->net = j->dec.network_mode;
 	dj->runtime = j->dec.runtime;
 	dj->dry_run = j->req.mode == MODE_DRY_RUN;
+	dj->tty_fd = j->pty_fd;
 	dj->image = j->req.image;
 	dj->argv = (const char *const *)j->req.argv;
 	dj->env = (const char *const *)j->req.env;

@@ -107,6 +107,7 @@ static pid_t iso_fork(struct job *j, int (*child)(void *), void *arg)
 	};
 	struct ns_config cfg = {
 		.share_net = j->dec.network,
+		.report_stops = j->pty_fd >= 0,
 		.mounts = &plan,
 		.clone = iso_clone,
 		.enter_cgroup = iso_enter_cgroup,
@@ -145,6 +146,25 @@ static int iso_status(struct job *j, int wstatus)
 	return ns_job_status(&j->isolated->ns, wstatus);
 }
 
+static int iso_state_fd(struct job *j)
+{
+	return j->isolated->ns.report_fd;
+}
+
+static int iso_state(struct job *j)
+{
+	switch (ns_job_state(&j->isolated->ns)) {
+	case NS_STOPPED:
+		return JOB_STOPPED;
+	case NS_CONTINUED:
+		return JOB_CONTINUED;
+	case 0:
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 static void iso_cleanup(struct job *j)
 {
 	struct isolated_job *iso = j->isolated;
@@ -163,4 +183,6 @@ const struct tier_ops tier_isolated_ops = {
 	.child_seal = iso_seal,
 	.status = iso_status,
 	.cleanup = iso_cleanup,
+	.state_fd = iso_state_fd,
+	.state = iso_state,
 };

@@ -30,7 +30,7 @@ size_t wire_end(struct buf_writer *w)
 
 static bool wire_type_known(uint16_t type)
 {
-	return type >= MSG_REQUEST && type <= MSG_LISTING;
+	return type >= MSG_REQUEST && type <= MSG_JOB_STATE;
 }
 
 bool wire_open(struct buf_reader *r, const uint8_t *msg, size_t len, int type)
@@ -260,5 +260,31 @@ int proto_decode_signal(const uint8_t *msg, size_t len, int32_t *signo)
 	if (!buf_reader_done(&r) || !signo_ok((int32_t)v))
 		return -1;
 	*signo = (int32_t)v;
+	return 0;
+}
+
+size_t proto_encode_job_state(int state, uint8_t *out, size_t cap)
+{
+	struct buf_writer w;
+
+	if (state != JOB_STOPPED && state != JOB_CONTINUED)
+		return 0;
+	wire_begin(&w, out, cap, MSG_JOB_STATE);
+	buf_put_u8(&w, (uint8_t)state);
+	return wire_end(&w);
+}
+
+int proto_decode_job_state(const uint8_t *msg, size_t len, int *state)
+{
+	struct buf_reader r;
+	uint8_t v = 0;
+
+	*state = 0;
+	if (!wire_open(&r, msg, len, MSG_JOB_STATE))
+		return -1;
+	buf_get_u8(&r, &v);
+	if (!buf_reader_done(&r) || (v != JOB_STOPPED && v != JOB_CONTINUED))
+		return -1;
+	*state = v;
 	return 0;
 }

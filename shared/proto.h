@@ -9,7 +9,9 @@
  *           NUL is an error; decoded strings are NUL-terminated copies).
  * Every decoder checks every length against the bytes left and the caps
  * below, and rejects trailing bytes, unknown types and unknown flag bits.
- * The helper treats any decode failure as fatal.
+ * The helper treats any decode failure as fatal. The only descriptor that
+ * ever crosses is the job's pty slave, with a REQUEST that has REQ_PTY
+ * (proto_send_fd, proto_recv_fd).
  */
 #ifndef SYMBI_PROTO_H
 #define SYMBI_PROTO_H
@@ -34,6 +36,14 @@ enum msg_type {
 	MSG_RESULT = 3,  /* helper -> client, once, after the job ended */
 	MSG_SIGNAL = 4,  /* client -> helper, while the job runs */
 	MSG_LISTING = 5, /* helper -> client, answers a MODE_LIST REQUEST */
+	MSG_JOB_STATE = 6, /* helper -> client, while the job runs */
+};
+
+/* MSG_JOB_STATE: the job's main process stopped (Ctrl-Z on its terminal)
+ * or was continued, so the client can hand the terminal back. */
+enum job_state {
+	JOB_STOPPED = 1,
+	JOB_CONTINUED = 2,
 };
 
 enum tier {
@@ -76,8 +86,9 @@ enum req_flag {
 	REQ_NETWORK = 1u << 1,      /* --network */
 	REQ_KEEP_WORKDIR = 1u << 2, /* --keep-workdir */
 	REQ_CAPTURE = 1u << 3,      /* --json: client captures output */
+	REQ_PTY = 1u << 4,          /* a pty slave comes with the request */
 };
-#define REQ_ALL_FLAGS 0xfu
+#define REQ_ALL_FLAGS 0x1fu
 
 /* Decoded strings live in arena; the pointers point into it. */
 struct request {
@@ -163,6 +174,7 @@ size_t proto_encode_request(const struct request *r, uint8_t *out, size_t cap);
 size_t proto_encode_verdict(const struct verdict *v, uint8_t *out, size_t cap);
 size_t proto_encode_result(const struct result *r, uint8_t *out, size_t cap);
 size_t proto_encode_signal(int32_t signo, uint8_t *out, size_t cap);
+size_t proto_encode_job_state(int state, uint8_t *out, size_t cap);
 size_t proto_encode_listing(const struct listing *l, uint8_t *out, size_t cap);
 
 /* Returns the message type of a well-formed header whose payload length
@@ -176,6 +188,7 @@ int proto_decode_request(const uint8_t *msg, size_t len, struct request *out);
 int proto_decode_verdict(const uint8_t *msg, size_t len, struct verdict *out);
 int proto_decode_result(const uint8_t *msg, size_t len, struct result *out);
 int proto_decode_signal(const uint8_t *msg, size_t len, int32_t *signo);
+int proto_decode_job_state(const uint8_t *msg, size_t len, int *state);
 int proto_decode_listing(const uint8_t *msg, size_t len, struct listing *out);
 
 /* Builder helpers for the client: append strings into r->arena. Return
@@ -193,6 +206,16 @@ int proto_request_add_volume(struct request *r, const char *s);
  * fds are closed); returns its length, 0 on orderly EOF, -1 on error. */
 int proto_send(int fd, const uint8_t *msg, size_t len);
 long proto_recv(int fd, uint8_t *buf, size_t cap);
+/* proto_send that fails rather than wait for room (a notice the peer may
+ * miss, from a sender that must never block on it). */
+int proto_send_nowait(int fd, const uint8_t *msg, size_t len);
+
+/* The same, with one descriptor passed along (SCM_RIGHTS): the REQUEST
+ * that asks for a terminal carries the pty slave. proto_recv_fd sets
+ * *passed to the one descriptor received (close-on-exec) or -1; more
+ * than one, or any other ancillary data, is an error and closes all. */
+int proto_send_fd(int fd, const uint8_t *msg, size_t len, int passfd);
+long proto_recv_fd(int fd, uint8_t *buf, size_t cap, int *passed);
 
 /* Names. tier_from_name accepts the names and aliases of SPEC, case-
  * insensitive; returns -1 if unknown. */

@@ -232,7 +232,7 @@ static void expect_request_refused(const char *what, void (*mutate)(
 	   "encoder refuses %s", what);
 }
 
-static void m_flags(struct request *r) { r->flags |= 0x10; }
+static void m_flags(struct request *r) { r->flags |= 0x20; }
 static void m_mode(struct request *r) { r->mode = 3; }
 static void m_tier(struct request *r) { r->tier = TIER_COUNT; }
 static void m_tier_unset(struct request *r) { r->flags &= ~REQ_TIER_SET; }
@@ -263,7 +263,7 @@ static int decode_patched(void (*fn)(uint8_t *, size_t *))
 	return proto_decode_request(msg, n, &req);
 }
 
-static void p_flags(uint8_t *m, size_t *n) { m[OFF_FLAGS] |= 0x10; }
+static void p_flags(uint8_t *m, size_t *n) { m[OFF_FLAGS] |= 0x20; }
 static void p_flags_high(uint8_t *m, size_t *n) { m[OFF_FLAGS + 3] = 0x80; }
 static void p_mode(uint8_t *m, size_t *n) { m[OFF_MODE] = 3; }
 static void p_tier(uint8_t *m, size_t *n) { m[OFF_TIER] = TIER_COUNT; }
@@ -319,7 +319,7 @@ static void test_request_refusals(void)
 	expect_request_refused("MODE_RUN with argc 0", m_argc0);
 
 	ok(decode_patched(p_none) == 0, "unpatched sample decodes");
-	ok(decode_patched(p_flags) == -1, "decoder refuses flag 0x10");
+	ok(decode_patched(p_flags) == -1, "decoder refuses flag 0x20");
 	ok(decode_patched(p_flags_high) == -1, "decoder refuses flag 1<<31");
 	ok(decode_patched(p_mode) == -1, "decoder refuses mode 3");
 	ok(decode_patched(p_tier) == -1, "decoder refuses tier 5");
@@ -509,6 +509,30 @@ static void test_result_and_signal(void)
 	   "decoder refuses signal -1");
 }
 
+static void test_job_state(void)
+{
+	uint8_t rec[64];
+	size_t n;
+	int st;
+
+	n = proto_encode_job_state(JOB_STOPPED, rec, sizeof(rec));
+	ok(n && proto_peek_type(rec, n) == MSG_JOB_STATE &&
+		   proto_decode_job_state(rec, n, &st) == 0 && st == JOB_STOPPED,
+	   "job state round trip (stopped)");
+	n = proto_encode_job_state(JOB_CONTINUED, rec, sizeof(rec));
+	ok(n && proto_decode_job_state(rec, n, &st) == 0 &&
+		   st == JOB_CONTINUED,
+	   "job state round trip (continued)");
+	ok(proto_encode_job_state(0, rec, sizeof(rec)) == 0 &&
+		   proto_encode_job_state(3, rec, sizeof(rec)) == 0,
+	   "job states 0 and 3 refused");
+	rec[PROTO_HDR_LEN] = 3;
+	ok(proto_decode_job_state(rec, n, &st) == -1 && st == 0,
+	   "decoder refuses job state 3, output cleared");
+	ok(proto_decode_job_state(rec, n - 1, &st) == -1,
+	   "truncated job state refused");
+}
+
 static void sample_listing(struct listing *l)
 {
 	memset(l, 0, sizeof(*l));
@@ -610,7 +634,7 @@ static void test_socket_io(void)
 {
 	static struct request r;
 	static uint8_t small[100];
-	int sv[2], before;
+	int sv[2], before, pfd = -1;
 	size_t n;
 	long got;
 
@@ -638,6 +662,16 @@ static void test_socket_io(void)
 	   "a record carrying an SCM_RIGHTS fd is refused");
 	ok(before > 0 && count_fds() == before,
 	   "the passed fd was closed (%d fds before and after)", before);
+	ok(proto_send_fd(sv[0], msg, n, 0) == 0 &&
+		   proto_recv_fd(sv[1], msg2, sizeof(msg2), &pfd) == (long)n &&
+		   pfd > 2 && (fcntl(pfd, F_GETFD) & FD_CLOEXEC),
+	   "proto_recv_fd takes the one fd passed, close-on-exec");
+	if (pfd >= 0)
+		close(pfd);
+	ok(proto_send(sv[0], msg, n) == 0 &&
+		   proto_recv_fd(sv[1], msg2, sizeof(msg2), &pfd) == (long)n &&
+		   pfd == -1,
+	   "proto_recv_fd without a passed fd gives -1");
 
 	n = proto_encode_signal(15, msg, sizeof(msg));
 	ok(proto_send(sv[0], msg, n) == 0 &&
@@ -731,18 +765,19 @@ static void test_buf(void)
 
 int main(void)
 {
-	printf("1..100\n");
+	printf("1..107\n");
 	test_request_round_trips();
 	test_request_caps();
 	test_request_refusals();
 	test_truncations_and_mutations();
 	test_verdict();
 	test_result_and_signal();
+	test_job_state();
 	test_listing();
 	test_socket_io();
 	test_names();
 	test_buf();
-	if (test_no != 100)
-		printf("# ran %d tests, planned 100\n", test_no);
-	return failures || test_no != 100;
+	if (test_no != 107)
+		printf("# ran %d tests, planned 107\n", test_no);
+	return failures || test_no != 107;
 }
