@@ -22,6 +22,8 @@ enum {
 	OPT_NETWORK,
 	OPT_IMAGE,
 	OPT_JSON,
+	OPT_PTY,
+	OPT_NO_PTY,
 	OPT_DRY_RUN,
 	OPT_CHECK_POLICY,
 	OPT_VERBOSE,
@@ -51,6 +53,8 @@ static const struct option long_opts[] = {
 	{ "image", required_argument, NULL, OPT_IMAGE },
 	{ "volume", required_argument, NULL, 'v' },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "pty", no_argument, NULL, OPT_PTY },
+	{ "no-pty", no_argument, NULL, OPT_NO_PTY },
 	{ "list", no_argument, NULL, 'l' },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "check-policy", optional_argument, NULL, OPT_CHECK_POLICY },
@@ -229,6 +233,8 @@ static void handle_option(struct opts *o, int c, char **argv)
 		break;
 	case 'v': add_volume(o, optarg); break;
 	case OPT_JSON: o->json = true; break;
+	case OPT_PTY: o->pty_mode = 1; break;
+	case OPT_NO_PTY: o->pty_mode = -1; break;
 	case 'l': set_action(o, ACT_LIST); break;
 	case OPT_DRY_RUN: set_action(o, ACT_DRY_RUN); break;
 	case OPT_CHECK_POLICY:
@@ -292,6 +298,19 @@ static void check_combination(const struct opts *o)
 	}
 	if (o->json && o->action != ACT_RUN)
 		die("--json applies only when running a COMMAND");
+	if (o->json && o->pty_mode > 0)
+		die("--pty and --json exclude each other: --json captures the "
+		    "output");
+}
+
+/* A terminal for the job: asked for, or the caller's stdin or stdout is
+ * one (never for --json, whose output is captured). */
+static bool wants_pty(const struct opts *o)
+{
+	if (o->action != ACT_RUN || o->pty_mode < 0 || o->json)
+		return false;
+	return o->pty_mode > 0 || isatty(STDIN_FILENO) ||
+	       isatty(STDOUT_FILENO);
 }
 
 void opts_parse(int argc, char **argv, struct opts *o)
@@ -308,6 +327,7 @@ void opts_parse(int argc, char **argv, struct opts *o)
 	check_combination(o);
 	if (o->action != ACT_CHECK_POLICY && o->action != ACT_LIST)
 		apply_env_defaults(o);
+	o->pty = wants_pty(o);
 }
 
 static enum req_mode request_mode(enum opts_action a)
@@ -330,7 +350,7 @@ void opts_build_request(const struct opts *o, struct request *r)
 	}
 	r->flags |= (o->network ? REQ_NETWORK : 0) |
 		    (o->keep_workdir ? REQ_KEEP_WORKDIR : 0) |
-		    (o->json ? REQ_CAPTURE : 0);
+		    (o->json ? REQ_CAPTURE : 0) | (o->pty ? REQ_PTY : 0);
 	r->lim = o->lim;
 	if (o->workdir)
 		bad |= proto_request_set_workdir(r, o->workdir);

@@ -20,6 +20,8 @@ enum opts_action {
 struct opts {
 	enum opts_action action;
 	bool json, quiet, verbose, network, keep_workdir;
+	int pty_mode; /* --pty 1, --no-pty -1, else 0 */
+	bool pty;     /* the job gets a pseudo-terminal (client/term.c) */
 	int tier; /* enum tier, or -1: the policy's default */
 	struct limits lim;
 	char *workdir;            /* canonical absolute path, or NULL */

@@ -16,6 +16,7 @@
 #include "client/json.h"
 #include "client/render.h"
 #include "client/spawn.h"
+#include "client/term.h"
 #include "shared/log.h"
 
 /* After the result, how long the job's pipes and the helper may take to
@@ -37,13 +38,16 @@ struct session {
 	int sigfd;
 	sigset_t oldmask;
 	struct capture out, err; /* --json only; out streams to report_stdout */
+	struct term t;           /* the job's terminal; t.master -1 without */
 	struct result res;
 	bool have_result, helper_done;
 };
 
 /* A signal the caller ignores (nohup, a shell's background job) is not
- * forwarded: the job must not die of what the caller chose to ignore. */
-static void forwarded_set(sigset_t *set)
+ * forwarded: the job must not die of what the caller chose to ignore.
+ * With a terminal for the job, the client also handles SIGWINCH (the
+ * size), SIGTSTP and SIGCONT (job control) itself. */
+static void forwarded_set(sigset_t *set, bool term)
 {
 	struct sigaction sa;
 	size_t i;
@@ -53,6 +57,16 @@ static void forwarded_set(sigset_t *set)
 		if (sigaction(forwarded_signals[i], NULL, &sa) == 0 &&
 		    sa.sa_handler != SIG_IGN)
 			sigaddset(set, forwarded_signals[i]);
+	if (term) {
+		sigaddset(set, SIGWINCH);
+		sigaddset(set, SIGTSTP);
+		sigaddset(set, SIGCONT);
+	}
+}
+
+static bool local_signal(int signo)
+{
+	return signo == SIGWINCH || signo == SIGTSTP || signo == SIGCONT;
 }
 
 static void put_stdout(void *arg, const char *p, size_t n)
@@ -68,13 +82,16 @@ static void session_start(struct session *s, const struct opts *o)
 
 	memset(s, 0, sizeof(*s));
 	s->o = o;
-	forwarded_set(&set);
+	s->t.master = s->t.slave = -1;
+	if (o->pty)
+		term_open(&s->t);
+	forwarded_set(&set, o->pty);
 	if (sigprocmask(SIG_BLOCK, &set, &s->oldmask) < 0)
 		die("cannot block signals: %s", strerror(errno));
 	s->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (s->sigfd < 0)
 		die("cannot create a signalfd: %s", strerror(errno));
-	helper_spawn(&s->h, o->json, &s->oldmask);
+	helper_spawn(&s->h, o->json, o->pty ? &s->t : NULL, &s->oldmask);
 	capture_init_sink(&s->out, s->h.out, 0, put_stdout, &report_stdout);
 	capture_init(&s->err, s->h.err, 0);
 	s->helper_done = s->h.pidfd < 0; /* nothing to wait on then */
@@ -84,6 +101,7 @@ static void session_start(struct session *s, const struct opts *o)
  * did (a helper that misbehaves must not hold the client). */
 static void session_end(struct session *s, bool block)
 {
+	term_restore(&s->t);
 	helper_reap(&s->h, block);
 	capture_free(&s->out);
 	capture_free(&s->err);
@@ -97,6 +115,7 @@ static void __attribute__((noreturn)) die_of_signal(struct session *s,
 {
 	sigset_t set;
 
+	term_restore(&s->t);
 	close(s->h.sock);
 	signal(signo, SIG_DFL);
 	sigemptyset(&set);
@@ -152,6 +171,8 @@ static void show_helper_stderr(struct session *s)
 
 static int no_result(struct session *s)
 {
+	term_drain(&s->t);
+	term_restore(&s->t);
 	show_helper_stderr(s);
 	log_warn("the helper ended without a result");
 	session_end(s, true);
@@ -160,6 +181,7 @@ static int no_result(struct session *s)
 
 static int malformed(struct session *s)
 {
+	term_restore(&s->t);
 	log_warn("malformed message from the helper");
 	session_end(s, false);
 	return 125;
@@ -180,8 +202,12 @@ static size_t await_answer(struct session *s)
 	for (;;) {
 		if (poll(p, 3, -1) < 0 && errno != EINTR)
 			die("poll: %s", strerror(errno));
-		if (p[1].revents && (signo = next_signal(s)) != 0)
-			die_of_signal(s, signo);
+		if (p[1].revents && (signo = next_signal(s)) != 0) {
+			if (signo == SIGWINCH)
+				term_winsize(&s->t);
+			else if (!local_signal(signo))
+				die_of_signal(s, signo);
+		}
 		if (p[2].revents && !socket_ready(s->h.sock))
 			return 0;
 		if (p[0].revents || p[2].revents)
@@ -259,7 +285,7 @@ static int end_json(struct session *s)
 }
 
 
-enum { P_SOCK, P_PIDFD, P_SIG, P_OUT, P_ERR, P_COUNT };
+enum { P_SOCK, P_PIDFD, P_SIG, P_OUT, P_ERR, P_KEYS, P_JOBTTY, P_COUNT };
 
 static uint64_t now_ms(void)
 {
@@ -278,26 +304,87 @@ static void fill_pollfds(const struct session *s, struct pollfd *p)
 	p[P_SIG].fd = s->sigfd;
 	p[P_OUT].fd = s->out.fd;
 	p[P_ERR].fd = s->err.fd;
+	p[P_KEYS].fd = term_reading(&s->t) ? s->t.in : -1;
+	p[P_JOBTTY].fd = s->t.master;
 	for (i = 0; i < P_COUNT; i++) {
 		p[i].events = POLLIN;
 		p[i].revents = 0;
 	}
+	if (s->t.len > 0)
+		p[P_JOBTTY].events |= POLLOUT;
 }
 
 static bool run_finished(const struct session *s)
 {
 	return s->have_result && s->helper_done && s->out.fd < 0 &&
-	       s->err.fd < 0;
+	       s->err.fd < 0 && s->t.master < 0;
 }
 
 enum { RUN_OK = 0, RUN_NO_RESULT = -1, RUN_MALFORMED = -2 };
 
+/* Give the terminal back to the shell: stop the client's process group
+ * as the terminal's ^Z would have (SIGTSTP waits in the signalfd's mask:
+ * this one is let through). The SIGCONT of fg or bg resumes it. */
+static void suspend_client(struct session *s)
+{
+	sigset_t tstp;
+
+	term_drain(&s->t);
+	term_restore(&s->t);
+	sigemptyset(&tstp);
+	sigaddset(&tstp, SIGTSTP);
+	sigprocmask(SIG_UNBLOCK, &tstp, NULL);
+	(void)kill(0, SIGTSTP);
+	sigprocmask(SIG_BLOCK, &tstp, NULL);
+}
+
+/* The job stopped on its terminal (^Z): the client stops too, so the
+ * shell gets its prompt back and the keystrokes typed to it go to it,
+ * never to the job. Without a shell that could resume the client, the
+ * job is resumed at once. */
+static void job_stopped(struct session *s)
+{
+	if (s->t.master < 0)
+		return;
+	if (term_can_suspend(&s->t))
+		suspend_client(s);
+	else
+		forward_signal(s, SIGCONT);
+}
+
+/* fg or bg: the terminal again if in the foreground, and the job goes
+ * on. */
+static void client_resumed(struct session *s)
+{
+	term_take(&s->t);
+	if (!s->have_result)
+		forward_signal(s, SIGCONT);
+}
+
+static void local_event(struct session *s, int signo)
+{
+	if (signo == SIGWINCH)
+		term_winsize(&s->t);
+	else if (signo == SIGTSTP)
+		suspend_client(s);
+	else if (signo == SIGCONT)
+		client_resumed(s);
+}
+
 static int read_result(struct session *s)
 {
 	long n = proto_recv(s->h.sock, msg, sizeof(msg));
+	int state;
 
 	if (n <= 0)
 		return RUN_NO_RESULT;
+	if (proto_peek_type(msg, (size_t)n) == MSG_JOB_STATE) {
+		if (proto_decode_job_state(msg, (size_t)n, &state) != 0)
+			return RUN_MALFORMED;
+		if (state == JOB_STOPPED)
+			job_stopped(s);
+		return RUN_OK;
+	}
 	if (proto_peek_type(msg, (size_t)n) != MSG_RESULT ||
 	    proto_decode_result(msg, (size_t)n, &s->res) != 0)
 		return RUN_MALFORMED;
@@ -315,10 +402,20 @@ static int handle_events(struct session *s, const struct pollfd *p)
 {
 	int signo, rc;
 
-	if (p[P_SIG].revents)
-		while ((signo = next_signal(s)) != 0)
-			if (!s->have_result)
+	if (p[P_SIG].revents) {
+		while ((signo = next_signal(s)) != 0) {
+			if (local_signal(signo))
+				local_event(s, signo);
+			else if (!s->have_result)
 				forward_signal(s, signo);
+		}
+	}
+	if (p[P_KEYS].revents)
+		term_from_user(&s->t);
+	if (p[P_JOBTTY].revents & POLLOUT)
+		term_to_job(&s->t);
+	if (p[P_JOBTTY].revents & (POLLIN | POLLHUP | POLLERR))
+		(void)term_from_job(&s->t);
 	if (p[P_OUT].revents)
 		drain(&s->out);
 	if (p[P_ERR].revents)
@@ -403,11 +500,14 @@ static int answer_run(struct session *s, size_t n)
 		return denial_status(verdict.status);
 	}
 	s->out.limit = s->err.limit = verdict.max_output_bytes;
+	term_take(&s->t);
 	if (s->o->verbose)
 		render_summary(stderr, &verdict);
 	if (s->o->json)
 		begin_json();
 	rc = supervise(s);
+	term_drain(&s->t);
+	term_restore(&s->t);
 	/* Without a result the object stays unfinished, never valid JSON,
 	 * so that no consumer takes what was streamed for a result. */
 	if (rc != RUN_OK && s->o->json)
@@ -417,8 +517,10 @@ static int answer_run(struct session *s, size_t n)
 	if (rc == RUN_MALFORMED)
 		return malformed(s);
 	status = exit_status_of(&s->res);
-	if (!s->o->quiet)
+	if (!s->o->quiet && s->res.killed_reason != KILL_NONE) {
+		term_end_line(&s->t);
 		say_why_killed(&s->res);
+	}
 	if (s->o->json && end_json(s) != 0)
 		status = 125;
 	if (s->o->keep_workdir && !s->o->workdir && !s->o->quiet &&
@@ -437,8 +539,15 @@ int run_request(const struct opts *o, const struct request *req)
 		die("cannot encode the request: a value breaks a protocol "
 		    "limit");
 	session_start(&s, o);
-	if (proto_send(s.h.sock, msg, len) != 0)
+	if ((o->pty ? proto_send_fd(s.h.sock, msg, len, s.t.slave)
+		    : proto_send(s.h.sock, msg, len)) != 0)
 		return no_result(&s);
+	/* The job's terminal is the helper's now: the master sees its end
+	 * once the last holder of the slave is gone. */
+	if (s.t.slave >= 0) {
+		close(s.t.slave);
+		s.t.slave = -1;
+	}
 	len = await_answer(&s);
 	if (len == 0)
 		return no_result(&s);

@@ -14,9 +14,11 @@
 
 extern char **environ;
 
-/* Descriptors the child passes on, and where the exec status goes. */
+/* Descriptors the child passes on, and where the exec status goes;
+ * tty replaces the stdio descriptors in tty_mask. */
 struct child_fds {
-	int sock, out, err, status;
+	int sock, out, err, status, tty;
+	unsigned tty_mask;
 };
 
 /* Tell the parent why the helper could not start, then leave. Only
@@ -52,6 +54,13 @@ child_exec(struct child_fds f, bool capture, const sigset_t *mask)
 
 		if (dup2(out, 1) < 0 || dup2(err, 2) < 0)
 			child_fail(status);
+	}
+	if (f.tty >= 0) {
+		int tty = move_high(f.tty, status);
+
+		for (int fd = 0; fd <= 2; fd++)
+			if ((f.tty_mask & (1u << fd)) && dup2(tty, fd) < 0)
+				child_fail(status);
 	}
 	/* dup2 leaves the new descriptors without FD_CLOEXEC; the status
 	 * pipe keeps it, so a successful exec closes it. */
@@ -89,7 +98,8 @@ static void check_exec_status(int status_fd, pid_t pid)
 	die("cannot execute %s: %s", HELPER_PATH, strerror(e));
 }
 
-void helper_spawn(struct helper *h, bool capture, const sigset_t *mask)
+void helper_spawn(struct helper *h, bool capture, const struct term *t,
+		  const sigset_t *mask)
 {
 	int sv[2], out[2] = { -1, -1 }, err[2] = { -1, -1 }, st[2];
 	struct child_fds f;
@@ -101,7 +111,8 @@ void helper_spawn(struct helper *h, bool capture, const sigset_t *mask)
 		make_pipe(err);
 	}
 	make_pipe(st);
-	f = (struct child_fds){ sv[1], out[1], err[1], st[1] };
+	f = (struct child_fds){ sv[1], out[1], err[1], st[1], t ? t->slave : -1,
+				t ? t->mask : 0 };
 	h->pid = fork();
 	if (h->pid < 0)
 		die("cannot fork: %s", strerror(errno));

@@ -1,6 +1,7 @@
 /*
  * Starting symbi-exec-helper: the request socket becomes its fd 3, and
- * with --json its stdout and stderr become pipes the client reads. It
+ * with --json its stdout and stderr become pipes the client reads, with
+ * a terminal for the job the pty slave replaces what was the user's. It
  * inherits the caller's environment unchanged (it reads the policy's
  * env_keep names from it) and no other descriptor.
  */
@@ -11,6 +12,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "client/term.h"
+
 struct helper {
 	pid_t pid;
 	int sock;  /* the client's end of the socketpair */
@@ -20,9 +23,12 @@ struct helper {
 };
 
 /* Fork and exec the helper. The child runs with *mask as its signal
- * mask (the caller's original one). Dies with 125 when the helper cannot
- * be started, naming its path. */
-void helper_spawn(struct helper *h, bool capture, const sigset_t *mask);
+ * mask (the caller's original one). With t, the job's terminal replaces
+ * the stdio descriptors of t->mask, so that neither the helper nor the
+ * job holds the user's own terminal. Dies with 125 when the helper
+ * cannot be started, naming its path. */
+void helper_spawn(struct helper *h, bool capture, const struct term *t,
+		  const sigset_t *mask);
 
 /* Reap the helper (waiting for it when block, else only if it already
  * ended) and close the client's descriptors of h. */

@@ -31,6 +31,7 @@ static const char help_text[] =
 	"      --image=IMAGE         container image (docker tiers)\n"
 	"  -v, --volume=SRC[:DST][:ro|:rw] extra mount (isolated and docker tiers)\n"
 	"      --json                capture the output, print one JSON object\n"
+	"      --pty, --no-pty       force or refuse a terminal for the job\n"
 	"  -l, --list                show what the policy allows you\n"
 	"      --dry-run             show the decision and limits, run nothing\n"
 	"      --check-policy[=FILE] check a policy file and report its errors\n"
