@@ -134,16 +134,28 @@ sess=$(user_dir $A 0755)
 cat >"$sess/sess.sh" <<'EOF'
 #!/bin/bash
 echo "caller $(ps -o sid= -p $$ | tr -d ' ') $(ps -o tty= -p $$ | tr -d ' ')"
-exec "$1" -- bash -c 'echo "job $(ps -o sid= -p $$ | tr -d " ") $(ps -o tty= -p $$ | tr -d " ")"'
+exec "$1" "$2" -- bash -c 'echo "job $(ps -o sid= -p $$ | tr -d " ") $(ps -o tty= -p $$ | tr -d " ")"'
 EOF
 chmod 0755 "$sess/sess.sh"
-out=$(as_user $A script -qec "$sess/sess.sh $C" /dev/null </dev/null | tr -d '\r')
-caller=$(sed -n 's/^caller //p' <<<"$out")
-job=$(sed -n 's/^job //p' <<<"$out")
-like "$caller" '^[0-9]+ pts/[0-9]+$' "the caller has a terminal (test sanity)"
-ok "the job runs in a session of its own (caller $caller, job $job)" \
-	[ -n "$job" -a "${job% *}" != "${caller% *}" ]
-is "${job#* }" "?" "the job has no controlling terminal"
+# At a terminal (script(1) gives one), the job's controlling terminal is
+# a new pseudo-terminal; with --no-pty it has none.
+for pty in --pty --no-pty; do
+	out=$(as_user $A script -qec "$sess/sess.sh $C $pty" /dev/null \
+		</dev/null | tr -d '\r')
+	caller=$(sed -n 's/^caller //p' <<<"$out")
+	# (script(1) may send a control byte at its EOF: the job's terminal
+	# echoes it, ahead of the job's line)
+	job=$(sed -n 's/^.*job //p' <<<"$out")
+	like "$caller" '^[0-9]+ pts/[0-9]+$' "the caller has a terminal (test sanity)"
+	ok "$pty: the job runs in a session of its own (caller $caller, job $job)" \
+		[ -n "$job" -a "${job% *}" != "${caller% *}" ]
+	if [[ $pty == --pty ]]; then
+		like "${job#* }" '^pts/[0-9]+$' "--pty: the job has a terminal ..."
+		ok "... which is not the caller's" [ "${job#* }" != "${caller#* }" ]
+	else
+		is "${job#* }" "?" "--no-pty: the job has no controlling terminal"
+	fi
+done
 
 # --- environment ------------------------------------------------------------
 envd=$(user_dir $A 0755)

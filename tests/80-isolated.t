@@ -184,8 +184,9 @@ ok "the probe without the filter sees $differ entries differ (control)" [ "$diff
 like "$outside" "^setns EBADF$" "... e.g. setns reaches the kernel there"
 like "$outside" "^tiocsti-pty (OK|EIO)$" "... and TIOCSTI on its own pty is not refused by a filter there"
 
-# TIOCSTI on the caller's real terminal: fd 0 a pty, under script(1).
-out=$(as_user $A script -qec "$C -t isolated -- $PROBE syscalls" /dev/null \
+# TIOCSTI on the caller's real terminal: fd 0 a pty, under script(1), and
+# --no-pty so that the job gets that terminal itself.
+out=$(as_user $A script -qec "$C --no-pty -t isolated -- $PROBE syscalls" /dev/null \
 	</dev/null | tr -d '\r')
 like "$out" "^tiocsti-fd0 EPERM$" "TIOCSTI on a real pty as fd 0 is refused"
 like "$out" "^tiocsti-fd0-hi EPERM$" "... also with high bits set in the request"

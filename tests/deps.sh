@@ -9,7 +9,7 @@ packages=(
 	build-essential pkg-config libcap-dev libseccomp-dev
 	clang libclang-rt-14-dev cppcheck clang-tidy shellcheck mandoc
 	python3 jq util-linux bsdutils procps passwd perl binutils
-	docker.io runsc busybox-static
+	docker.io runsc busybox-static tmux
 	dpkg-dev debhelper lintian
 )
 missing=()

@@ -22,6 +22,11 @@
  * a legal request, and it must only end in time without the helper
  * crashing.
  *
+ * -P WHAT asks for a terminal (REQ_PTY) and passes WHAT with the
+ * request: "new" a fresh pty slave (the sound case), "master" a fresh
+ * pty's master, "stdin" the caller's fd 0, "fd:N" an inherited fd,
+ * "none" nothing at all, else a path opened read-write.
+ *
  * One line per helper run on stdout:
  *   run MODE verdict=S|none exit=N|signal=N marker=yes|no -> ok|VIOLATION
  */
@@ -62,13 +67,15 @@ struct opts {
 	uint64_t seed;          /* mutate */
 	int deadline_s;         /* per helper run */
 	int settle_s;           /* wait this long before the marker check */
+	int pty_fd;             /* -P: passed with the request, or -1 */
 	struct request req;
 };
 
 static const char usage_text[] =
 	"usage: rawclient [-q] [-m DIR] [-W SECONDS] [-N COUNT] [-s SEED] [-T SECONDS]\n"
 	"                 [-t TIER] [-l LIMIT=VALUE] [-n] [-w DIR] [-e NAME=VALUE]\n"
-	"                 [-v VOLUME] [-A ARGV0 | -0] HELPER MODE [-- COMMAND...]\n"
+	"                 [-v VOLUME] [-A ARGV0 | -0] [-P new|master|stdin|fd:N|none|PATH]\n"
+	"                 HELPER MODE [-- COMMAND...]\n"
 	"       rawclient probe PID\n"
 	"modes: valid bad-magic bad-version short-header length-mismatch\n"
 	"       truncated truncate-all oversized trailing empty eof repeat\n"
@@ -223,7 +230,10 @@ static struct tk_outcome run_one(const struct opts *o, sender send_fn,
 
 static void s_plain(int sock, uint8_t *buf, size_t len, const struct opts *o)
 {
-	tk_send(sock, buf, len);
+	if (o->pty_fd >= 0)
+		send_with_fd(sock, buf, len, o->pty_fd);
+	else
+		tk_send(sock, buf, len);
 }
 
 static void s_repeat(int sock, uint8_t *buf, size_t len, const struct opts *o)
@@ -509,6 +519,34 @@ static uint64_t number(const char *s, uint64_t max)
 	return v;
 }
 
+/* -P WHAT: the descriptor to pass as the job's terminal. */
+static int pty_to_pass(const char *what)
+{
+	int m, fd;
+
+	if (strcmp(what, "none") == 0)
+		return -1;
+	if (strcmp(what, "stdin") == 0)
+		return 0;
+	if (strncmp(what, "fd:", 3) == 0)
+		return (int)number(what + 3, 1023);
+	if (strcmp(what, "new") != 0 && strcmp(what, "master") != 0) {
+		fd = open(what, O_RDWR | O_NOCTTY);
+		if (fd < 0)
+			tk_fail(what);
+		return fd;
+	}
+	m = posix_openpt(O_RDWR | O_NOCTTY);
+	if (m < 0 || grantpt(m) || unlockpt(m))
+		tk_fail("posix_openpt");
+	if (strcmp(what, "master") == 0)
+		return m;
+	fd = open(ptsname(m), O_RDWR | O_NOCTTY);
+	if (fd < 0)
+		tk_fail("open the pty slave");
+	return fd; /* the master stays open, unread: enough for a test */
+}
+
 static void add_or_die(int rc, const char *what)
 {
 	if (rc < 0)
@@ -520,9 +558,10 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	char **command;
 	int c;
 
-	*o = (struct opts){ .iterations = 100, .seed = 1, .deadline_s = 20 };
+	*o = (struct opts){ .iterations = 100, .seed = 1, .deadline_s = 20,
+			    .pty_fd = -1 };
 	proto_request_init(&o->req);
-	while ((c = getopt(argc, argv, "+qm:W:N:s:T:t:l:nw:e:v:A:0")) != -1) {
+	while ((c = getopt(argc, argv, "+qm:W:N:s:T:t:l:nw:e:v:A:0P:")) != -1) {
 		switch (c) {
 		case 'q': o->quiet = true; break;
 		case 'm': o->marker_dir = optarg; break;
@@ -538,6 +577,10 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'v': add_or_die(proto_request_add_volume(&o->req, optarg), "-v"); break;
 		case 'A': o->argv0 = optarg; break;
 		case '0': o->argc0 = true; break;
+		case 'P':
+			o->req.flags |= REQ_PTY;
+			o->pty_fd = pty_to_pass(optarg);
+			break;
 		default: tk_usage();
 		}
 	}
