@@ -78,7 +78,11 @@ import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(('127.0.0.1', $PORT)); s.listen(); time.sleep(60)" &
 listener=$!
-sleep 0.3
+# Until it listens: python starts slowly on a loaded machine.
+for _ in $(seq 100); do
+	(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+	sleep 0.1
+done
 connect="
 import socket
 try:
