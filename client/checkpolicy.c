@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,6 +37,88 @@ static void print_errors(const char *path, const struct policy_errors *errs)
 		fprintf(stderr, "%s: invalid\n", path);
 }
 
+static void print_warnings(const char *path, const struct policy *pol)
+{
+	static struct policy_errors w;
+	char buf[PROTO_MSG_LEN];
+
+	policy_warnings(pol, &w);
+	for (unsigned i = 0; i < w.count && i < POLICY_MAX_ERRORS; i++) {
+		policy_error_format(&w.e[i], buf, sizeof(buf));
+		fprintf(stderr, "%s:%s\n", path, buf);
+	}
+}
+
+/* What the helper would refuse at run time about the accounts on this
+ * host: a run_as account in a group that grants privilege. */
+static int check_run_as(const char *path, const struct policy_rule *r)
+{
+	gid_t groups[256];
+	int n = 256, bad = 0;
+	struct passwd *pw = getpwnam(r->run_as);
+
+	if (!pw) {
+		fprintf(stderr, "%s:%u:1: run_as %s: no such account on this "
+			"host\n", path, r->line, r->run_as);
+		return 1;
+	}
+	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) == -1)
+		n = 0;
+	for (int i = 0; i < n; i++) {
+		struct group *gr = getgrgid(groups[i]);
+		const char *why = policy_group_privileged(gr ? gr->gr_name : NULL,
+							  groups[i]);
+
+		if (why) {
+			fprintf(stderr, "%s:%u:1: run_as %s is in group %s, "
+				"which %s: refused\n", path, r->line,
+				r->run_as, gr ? gr->gr_name : "?", why);
+			bad = 1;
+		}
+	}
+	return bad;
+}
+
+/* A pool uid with an account or a group is in use: the helper skips it. */
+static void check_pool(const char *path, const struct policy_rule *r)
+{
+	uid_t first, last;
+	struct passwd *pw;
+	struct group *gr;
+
+	if (!policy_pool_range(r->run_as_pool, &first, &last))
+		return;
+	setpwent();
+	while ((pw = getpwent()) != NULL)
+		if (pw->pw_uid >= first && pw->pw_uid <= last)
+			fprintf(stderr, "%s:%u:1: warning: run_as_pool uid %lu "
+				"is account %s: never used\n", path, r->line,
+				(unsigned long)pw->pw_uid, pw->pw_name);
+	endpwent();
+	setgrent();
+	while ((gr = getgrent()) != NULL)
+		if (gr->gr_gid >= first && gr->gr_gid <= last)
+			fprintf(stderr, "%s:%u:1: warning: run_as_pool gid %lu "
+				"is group %s: that uid is never used\n", path,
+				r->line, (unsigned long)gr->gr_gid, gr->gr_name);
+	endgrent();
+}
+
+static int check_accounts(const char *path, const struct policy *pol)
+{
+	int bad = 0;
+
+	for (unsigned i = 0; i < pol->nrules; i++) {
+		const struct policy_rule *r = &pol->rules[i];
+
+		if (r->run_as && r->run_as[0])
+			bad |= check_run_as(path, r);
+		if (r->run_as_pool)
+			check_pool(path, r);
+	}
+	return bad;
+}
+
 int check_policy(const char *file, bool quiet)
 {
 	static struct policy pol;
@@ -57,7 +141,11 @@ int check_policy(const char *file, bool quiet)
 		print_errors(path, &errs);
 		return 1;
 	}
+	print_warnings(path, &pol);
+	rc = check_accounts(path, &pol);
 	policy_free(&pol);
+	if (rc != 0)
+		return 1;
 	if (!quiet)
 		printf("%s: ok\n", path);
 	return 0;

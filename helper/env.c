@@ -61,9 +61,11 @@ static const char *inherited(char **environ, const char *name)
 static int put_base(struct env *env, const struct job *j)
 {
 	const struct account *a = &j->user;
-	/* The isolated view has no /home: HOME is the work directory. */
-	const char *home = j->dec.tier == TIER_ISOLATED ? j->v.workdir
-							: a->home;
+	/* The isolated view has no /home, and a pool uid has no home of
+	 * its own: HOME is the work directory. */
+	const char *home = j->dec.tier == TIER_ISOLATED || j->pool_fd != -1
+				   ? j->v.workdir
+				   : a->home;
 
 	return env_put(env, "PATH", 4, j->pol.native.secure_path) |
 	       env_put(env, "HOME", 4, home) |

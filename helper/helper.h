@@ -4,6 +4,7 @@
  * main.c walks the privileged path, one function per step:
  *   inv_sanitize   invocation hygiene, take full root      invocation.c
  *   id_from_kernel caller identity (getuid, SO_PEERCRED)   identity.c
+ *   choose_account the job's account, or a run_as_pool uid identity.c pool.c
  *   policy, request, judge, --list, verdicts, audit lines  main.c reply.c
  *                                                          message.c
  *   tier->prepare  what to exec (tier none: exe_resolve)   tier.c exe.c
@@ -153,6 +154,7 @@ struct job {
 	const struct tier_ops *ops;
 	struct account user;
 
+	int pool_fd;                 /* run_as_pool: the locked record, -1 */
 	int exe_fd;                  /* O_PATH of the checked file, -1 */
 	char exe_path[PATH_MAX];
 	char *const *argv;           /* argv[0] as the user wrote it */
@@ -214,6 +216,19 @@ int exe_resolve(struct job *j);
 int workdir_make(struct job *j);
 void workdir_describe_dry(struct job *j);
 void workdir_remove(struct job *j);
+/* Remove everything under the directory top (not top itself), with the
+ * calling process's credentials. Returns 0, or -1 if something stayed. */
+int workdir_empty_tree(int top);
+
+/* pool.c: run_as_pool, a uid and gid of the job's own. pool_acquire
+ * takes a free uid of the decision's pool (a flock'd record, so
+ * concurrent helpers never share one; a dead helper's lock is gone with
+ * it), sweeps what an earlier holder left and fills j->user; returns 0,
+ * or -1 with a message in msg. pool_release sweeps again (processes,
+ * files at the top of /tmp, /var/tmp, /dev/shm, /dev/mqueue, System V
+ * IPC), then frees the uid. */
+int pool_acquire(struct job *j, char *msg, size_t cap);
+void pool_release(struct job *j);
 
 /* cgroup.c */
 void cg_create(struct job *j);

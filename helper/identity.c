@@ -92,6 +92,27 @@ static int account_groups(const struct passwd *pw, struct creds *c)
 	return 0;
 }
 
+/* A run_as account in a group that grants privilege would hand it to
+ * every caller of the rule. */
+static bool privileged_group(const struct creds *c, const char *name,
+			     char *msg, size_t cap)
+{
+	for (size_t i = 0; i < c->ngroups; i++) {
+		struct group *gr = getgrgid(c->groups[i]);
+		const char *why = policy_group_privileged(gr ? gr->gr_name
+							     : NULL,
+							  c->groups[i]);
+
+		if (why) {
+			snprintf(msg, cap, "refusing to run a job as %s: it "
+				 "is in group %s, which %s", name,
+				 gr ? gr->gr_name : "0", why);
+			return true;
+		}
+	}
+	return false;
+}
+
 int id_account(const struct invocation *inv, const char *name,
 	       struct account *a, char *msg, size_t cap)
 {
@@ -112,6 +133,8 @@ int id_account(const struct invocation *inv, const char *name,
 		a->c.uid = pw->pw_uid;
 		a->c.gid = pw->pw_gid;
 	}
+	if (name && privileged_group(&a->c, pw->pw_name, msg, cap))
+		return -1;
 	if (a->c.uid == 0 || a->c.gid == 0) {
 		snprintf(msg, cap, "refusing to run a job as %s (uid or gid 0)",
 			 pw->pw_name);

@@ -3,6 +3,7 @@
  * path, one function per step, in the order it must happen; helper.h
  * maps each step to its file.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <syslog.h>
 
@@ -96,14 +97,32 @@ static void judge(struct job *j)
 	}
 }
 
-static void choose_account(struct job *j)
+/* The caller, the rule's run_as account, or a uid of the rule's pool.
+ * Returns 0, or -1 with a message in msg. */
+static int account_for(struct job *j, char *msg, size_t cap)
 {
 	const char *run_as = j->dec.run_as;
+
+	if (j->dec.pool_last == 0)
+		return id_account(&j->inv, run_as && run_as[0] ? run_as : NULL,
+				  &j->user, msg, cap);
+	if (j->req.mode == MODE_RUN)
+		return pool_acquire(j, msg, cap);
+	/* A dry run takes no uid, but resolves as the pool's first one:
+	 * never with root's file access. */
+	j->user.c.uid = j->dec.pool_first;
+	j->user.c.gid = (gid_t)j->dec.pool_first;
+	snprintf(j->user.name, sizeof(j->user.name), "run_as_pool %lu-%lu",
+		 (unsigned long)j->dec.pool_first,
+		 (unsigned long)j->dec.pool_last);
+	return 0;
+}
+
+static void choose_account(struct job *j)
+{
 	char msg[PROTO_MSG_LEN];
 
-	if (run_as && run_as[0] == '\0')
-		run_as = NULL;
-	if (id_account(&j->inv, run_as, &j->user, msg, sizeof(msg)) == -1) {
+	if (account_for(j, msg, sizeof(msg)) == -1) {
 		set_message(&j->v, 125, "%s", msg);
 		reply_deny(j);
 	}
@@ -148,7 +167,7 @@ int main(int argc, char **argv)
 {
 	static struct job j = {
 		.sock = CLIENT_FD, .exe_fd = -1, .base_fd = -1, .work_fd = -1,
-		.pidfd = -1, .cg.fd = -1, .pty_fd = -1,
+		.pidfd = -1, .cg.fd = -1, .pty_fd = -1, .pool_fd = -1,
 	};
 
 	log_init("symbi-exec-helper");

@@ -39,6 +39,14 @@ enum step {
 	STEP_COUNT,
 };
 
+/* The policy's umask (077 unless it says otherwise), or the caller's. */
+static mode_t job_umask(const struct job *j)
+{
+	int m = policy_job_umask(&j->pol);
+
+	return m < 0 ? j->inv.umask : (mode_t)m;
+}
+
 static const char *const step_names[STEP_COUNT] = {
 	[STEP_SETSID] = "setsid",       [STEP_CGROUP] = "joining the cgroup",
 	[STEP_TIER] = "tier setup",     [STEP_RLIMIT] = "setting rlimits",
@@ -111,7 +119,7 @@ run_child(struct job *j, int st, pid_t helper)
 		report(st, STEP_RLIMIT);
 	if (reset_signals() == -1)
 		report(st, STEP_SIGNALS);
-	umask(j->inv.umask);
+	umask(job_umask(j));
 	if (close_other_fds(keep) == -1)
 		report(st, STEP_FDS);
 	if (priv_drop(&j->user.c) == -1)

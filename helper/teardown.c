@@ -23,6 +23,7 @@ void job_cleanup(struct job *j)
 	workdir_remove(j);
 	cg_kill(&j->cg);
 	cg_destroy(&j->cg);
+	pool_release(j);
 	if (j->exe_fd != -1)
 		close(j->exe_fd);
 	j->exe_fd = -1;

@@ -195,7 +195,7 @@ static int climb(int fd, const struct stat *parent)
 
 /* Depth first without recursion: one descriptor for the current
  * directory, a stack of the identities above it. */
-static int empty_tree(int top)
+int workdir_empty_tree(int top)
 {
 	static struct stuck k;
 	struct stat *path = NULL, *grown;
@@ -262,7 +262,7 @@ static void empty_as_user(struct job *j)
 
 	if (pid == 0) {
 		if (setsid() == -1 || priv_fs_enter(&j->user.c) == -1 ||
-		    fchmod(j->work_fd, 0700) || empty_tree(j->work_fd) == -1)
+		    fchmod(j->work_fd, 0700) || workdir_empty_tree(j->work_fd) == -1)
 			_exit(1);
 		_exit(0);
 	}

@@ -451,6 +451,9 @@ void policy_judge(const struct policy *p, const struct identity *id,
 		return;
 	d->run_as = d->rule->run_as && d->rule->run_as[0] ? d->rule->run_as
 							   : NULL;
+	if (d->rule->run_as_pool)
+		(void)policy_pool_range(d->rule->run_as_pool, &d->pool_first,
+					&d->pool_last);
 	d->status = 0;
 }
 
@@ -477,8 +480,12 @@ static void list_tier(const struct policy *p, const struct identity *id,
 		      strcmp(p->docker.network_mode, "none") != 0);
 	t->rule_line = r->line;
 	ceilings(p, tier, r, &t->ceil, &t->max_output_bytes);
-	copy_str(t->run_as, sizeof(t->run_as),
-		 r->run_as && r->run_as[0] ? r->run_as : id->user);
+	if (r->run_as_pool)
+		snprintf(t->run_as, sizeof(t->run_as), "a uid of its own from "
+			 "%s", r->run_as_pool);
+	else
+		copy_str(t->run_as, sizeof(t->run_as),
+			 r->run_as && r->run_as[0] ? r->run_as : id->user);
 }
 
 /* What a job keeps or -e may set: env_keep, then env_allow entries. */

@@ -579,6 +579,7 @@ int policy_parse(const char *text, size_t len, struct policy *p,
 	parse_all(&ps);
 	p->strings_len = ps.lx.out_len;
 	judge_env_hits(&ps);
+	schema_check_accounts(p, errs);
 	schema_finish(p, ps.seen_line, errs);
 	if (errs->count) {
 		policy_free(p);

@@ -54,6 +54,8 @@ struct policy_rule {
 	uint32_t tiers; /* bit (1 << enum tier) */
 	struct policy_limits lim;
 	char *run_as; /* NULL or "": the caller */
+	char *run_as_pool;   /* NULL or "FIRST-LAST": a uid per job */
+	bool run_as_shared;  /* run_as may serve several callers */
 	struct strlist env_allow; /* added to native.env_allow */
 };
 
@@ -71,6 +73,7 @@ struct policy {
 		struct strlist env_keep;
 		struct strlist env_allow;        /* names and PREFIX* for -e */
 		struct strlist env_allow_unsafe; /* exempt from the never-list */
+		char *umask; /* "077" (default), octal, or "caller" */
 	} native;
 
 	struct {
@@ -131,7 +134,8 @@ struct decision {
 	bool network;
 	const char *network_mode; /* docker tiers: --network=, else NULL */
 	const char *runtime;      /* docker tiers: --runtime= ("" none) */
-	const char *run_as; /* NULL: the caller */
+	const char *run_as; /* NULL: the caller (or the pool) */
+	uid_t pool_first, pool_last; /* a pool uid per job; 0 0 none */
 };
 
 /* Parse text[len]. Collects every error (sorted by position) into errs.
@@ -169,6 +173,24 @@ void policy_judge(const struct policy *p, const struct identity *id,
 /* Fill what p grants id, for --list. */
 void policy_listing(const struct policy *p, const struct identity *id,
 		    struct listing *out);
+
+/* What a valid policy allows that the administrator should know about
+ * (a run_as account shared by several callers): one message per finding
+ * into w, as errors are. Pure. */
+void policy_warnings(const struct policy *p, struct policy_errors *w);
+
+/* The reason a supplementary group of a run_as account grants privilege
+ * (root, sudo, disk, docker, shadow, adm...), or NULL. By name, and gid 0
+ * whatever its name. The list is in policy/accounts.c. */
+const char *policy_group_privileged(const char *name, gid_t gid);
+
+/* run_as_pool's "FIRST-LAST" (both 1..2147483646, FIRST <= LAST, at
+ * most 65536 uids): true and the bounds, or false. */
+bool policy_pool_range(const char *s, uid_t *first, uid_t *last);
+
+/* The umask jobs run with: the policy's umask key ("077" by default), or
+ * -1 for "caller" (the caller's own). */
+int policy_job_umask(const struct policy *p);
 
 /* Format "line:col: msg" (or "msg" for line 0) for one error. */
 void policy_error_format(const struct policy_error *e, char *buf, size_t cap);

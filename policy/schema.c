@@ -72,6 +72,28 @@ static bool v_run_as(const char *s)
 	return !s[0] || (valid_account_name(s) && strcmp(s, "root") != 0);
 }
 
+static bool v_pool(const char *s)
+{
+	uid_t first, last;
+
+	return policy_pool_range(s, &first, &last);
+}
+
+/* "caller", or three or four octal digits ("077", "0027"). */
+static bool v_umask(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (strcmp(s, "caller") == 0)
+		return true;
+	if (n < 3 || n > 4 || (n == 4 && s[0] != '0'))
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '7')
+			return false;
+	return true;
+}
+
 static bool v_docker_host(const char *s)
 {
 	return strncmp(s, "unix:///", 8) == 0 && valid_abs_path(s + 7);
@@ -159,6 +181,8 @@ static const struct key_def native_keys[] = {
 	LIST_KEY("env_allow", AT(native.env_allow), v_env_pattern, ENV_PATTERN),
 	LIST_KEY("env_allow_unsafe", AT(native.env_allow_unsafe), v_env_name,
 		 "an environment variable name"),
+	STR_KEY("umask", AT(native.umask), v_umask,
+		"\"caller\" or octal digits such as \"077\""),
 	LIMIT_KEYS(AT(native.lim)),
 };
 
@@ -205,6 +229,9 @@ static const struct key_def rule_keys[] = {
 	{ "tiers", K_TIERLIST, IN_RULE(tiers), NULL, NULL, 0, 0 },
 	STR_KEY("run_as", IN_RULE(run_as), v_run_as,
 		"\"\" or an account name other than root"),
+	STR_KEY("run_as_pool", IN_RULE(run_as_pool), v_pool,
+		"FIRST-LAST, unused uids from 1 to 2147483646, at most 65536"),
+	BOOL_KEY("run_as_shared", IN_RULE(run_as_shared)),
 	LIST_KEY("env_allow", IN_RULE(env_allow), v_env_pattern, ENV_PATTERN),
 	LIMIT_KEYS(IN_RULE(lim)),
 };
@@ -524,6 +551,7 @@ int schema_defaults(struct policy *p, size_t text_len)
 	p->native.enforce_resource_limits = true;
 	default_limits(&p->native.lim);
 	p->native.secure_path = put(p, "/usr/local/bin:/usr/bin:/bin");
+	p->native.umask = put(p, "077");
 	put_list(p, &p->native.env_keep, env_keep, 4);
 	put_list(p, &p->isolated.read_only_binds, binds, 5);
 	p->docker.docker_binary = put(p, "/usr/bin/docker");
@@ -626,4 +654,7 @@ void schema_check_rule(const struct policy_rule *r, unsigned col,
 				 "rule names no users and no groups");
 	if (r->tiers == 0)
 		policy_error_add(errs, r->line, col, "rule names no tiers");
+	if (r->run_as && r->run_as[0] && r->run_as_pool)
+		policy_error_add(errs, r->line, col, "rule gives both run_as "
+				 "and run_as_pool: choose one");
 }

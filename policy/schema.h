@@ -98,6 +98,8 @@ bool schema_env_never(const char *entry);
 void schema_check_env(const struct policy *p, const char *key,
 		      const char *entry, unsigned line, unsigned col,
 		      struct policy_errors *errs);
+/* A fixed run_as serving several callers needs run_as_shared (accounts.c). */
+void schema_check_accounts(const struct policy *p, struct policy_errors *errs);
 /* A rule must name someone and some tier. */
 void schema_check_rule(const struct policy_rule *r, unsigned col,
 		       struct policy_errors *errs);

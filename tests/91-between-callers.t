@@ -81,4 +81,164 @@ is "$rc" 0 "env_allow_unsafe lets one exact name through"
 run $A "$C" -e PYTHONUNBUFFERED=1 -- bash -c 'echo "$PYTHONUNBUFFERED"'
 is "$rc:$out" "0:1" "... and -e may then set it"
 
+# --- run_as: one uid per job, or a shared account said outright -------------
+# Eight uids with no account and no group on this host, then one of them
+# given an account by the test: the helper must skip it.
+pool_first=
+for ((u = 62000; u < 64000; u += 8)); do
+	free=1
+	for ((i = u; i < u + 8; i++)); do
+		getent passwd "$i" >/dev/null || getent group "$i" >/dev/null ||
+			continue
+		free=0
+		break
+	done
+	[[ $free -eq 1 ]] && { pool_first=$u; break; }
+done
+[[ -n $pool_first ]] || bail "no 8 free uids between 62000 and 64000"
+pool_last=$((pool_first + 7))
+RUNAS=symbi-runas
+TAKEN=symbi-pool-taken
+PRIVACCT=symbi-runas-adm
+at_exit "userdel -r $RUNAS 2>/dev/null; userdel $TAKEN 2>/dev/null; userdel $PRIVACCT 2>/dev/null"
+useradd -m -s /bin/bash "$RUNAS" || bail "useradd $RUNAS"
+useradd -M -u "$pool_first" -s /usr/sbin/nologin "$TAKEN" || bail "useradd $TAKEN"
+useradd -M -G adm -s /usr/sbin/nologin "$PRIVACCT" || bail "useradd $PRIVACCT"
+
+# RULE-BODY: a rule for alice and bob put before the test policy's rules.
+rule_policy() {
+	test_policy | sed -e '/^env_keep = /a env_allow = ["OPENAI_API_KEY", "AGENT_*"]' |
+		awk -v rule="$1" '/^\[\[rule\]\]/ && !done { print "[[rule]]"; print rule; print ""; done = 1 } { print }'
+}
+pool_rule=$(printf 'users = ["%s", "%s"]\ntiers = ["none", "isolated"]\nrun_as_pool = "%s-%s"' \
+	$A $B "$pool_first" "$pool_last")
+shared_rule=$(printf 'users = ["%s", "%s"]\ntiers = ["none", "isolated"]\nrun_as = "%s"' \
+	$A $B $RUNAS)
+
+# A fixed run_as for two callers is refused unless the rule says so.
+write_policy "$(rule_policy "$shared_rule")"
+run $A "$C" --check-policy
+like "$err" "run_as $RUNAS serves several callers" "a run_as shared by two users fails --check-policy"
+run $A "$C" -- bash -c 'echo ran'
+is "$rc:$out" "125:" "... and runs nothing"
+
+# The issue's attack, first where the callers share the account (the
+# control: the harness reaches the other job), then with the pool.
+# alice's isolated job keeps a secret in its private /tmp; bob's tier
+# none job reads and rewrites it through /proc/PID/root, signals it,
+# and plants usercustomize.py in its HOME for alice's next python job.
+victim='echo alice-secret >/tmp/secret; echo ready; exec sleep 30'
+attack='pid=$1
+cat /proc/$pid/root/tmp/secret 2>/dev/null && echo READ
+echo bob-was-here 2>/dev/null >>/proc/$pid/root/tmp/secret && echo WROTE
+kill -0 "$pid" 2>/dev/null && echo SIGNAL
+site=$(python3 -m site --user-site)
+mkdir -p "$site" && echo "print(\"PLANTED\")" >"$site/usercustomize.py" && echo DROPPED
+umask; touch "$HOME/f" && stat -c %a "$HOME/f"'
+attack_round() { # LABEL: prints what bob's job achieved, one word a line
+	local bg pid i
+	as_user $A "$C" -t isolated -- bash -c "$victim" </dev/null \
+		>"$T_SCRATCH/victim.out" 2>&1 &
+	bg=$!
+	for ((i = 0; i < 100; i++)); do
+		grep -q ready "$T_SCRATCH/victim.out" 2>/dev/null && break
+		sleep 0.1
+	done
+	pid=$(pgrep -f "^sleep 30$" | head -n 1)
+	run $B "$C" -- bash -c "$attack" attack "$pid"
+	attack_out=$out
+	run $A "$C" -- python3 -c 'print("alice-python")'
+	python_out=$out
+	kill "$(pgrep -u $A -x symbi-exec)" 2>/dev/null
+	wait "$bg" 2>/dev/null
+}
+
+write_policy "$(rule_policy "$shared_rule
+run_as_shared = true")"
+run $A "$C" --check-policy
+like "$err" "warning: run_as $RUNAS is shared" "run_as_shared = true passes --check-policy, with a warning"
+attack_round
+like "$attack_out" "^READ$" "shared account (control): bob's job reads alice's isolated job's /tmp"
+like "$attack_out" "^WROTE$" "... and rewrites it"
+like "$attack_out" "^SIGNAL$" "... and may signal it"
+like "$python_out" "^PLANTED$" "... and alice's next python job runs bob's usercustomize.py"
+rm -rf "$(home_of $RUNAS)/.local"
+
+write_policy "$(rule_policy "$pool_rule")"
+run $A "$C" --check-policy
+is "$rc" 0 "a run_as_pool rule passes --check-policy"
+like "$err" "uid $pool_first is account $TAKEN" "... which warns about a pool uid that has an account"
+attack_round
+is "$(grep -E '^(READ|WROTE|SIGNAL)$' <<<"$attack_out" | xargs)" "" \
+	"run_as_pool: bob's job can neither read, write nor signal alice's job"
+like "$attack_out" "^DROPPED$" "... it did write its usercustomize.py, in a HOME of its own"
+is "$python_out" "alice-python" "... which alice's next python job never runs"
+like "$attack_out" "^0077$" "jobs run with umask 077"
+like "$attack_out" "^600$" "... so what they create is theirs alone"
+
+# Several callers at once: each job its own uid, none of them an account.
+# (Waiting for these alone: a bare wait would wait for the syslog listener.)
+jobs_bg=()
+for n in 1 2 3; do
+	as_user $A "$C" -- bash -c 'id -u; id -G; echo "$HOME"; sleep 1' \
+		</dev/null >"$T_SCRATCH/a$n" 2>&1 &
+	jobs_bg+=($!)
+	as_user $B "$C" -t isolated -- bash -c 'id -u; id -G; echo "$HOME"; sleep 1' \
+		</dev/null >"$T_SCRATCH/b$n" 2>&1 &
+	jobs_bg+=($!)
+done
+wait "${jobs_bg[@]}"
+uids=$(cat "$T_SCRATCH"/[ab][123] | sed -n '1~3p' | sort -u)
+is "$(wc -l <<<"$uids")" 6 "six jobs of two callers at once: six uids ($(xargs <<<"$uids"))"
+ok "... all from the pool, past the uid that has an account" \
+	awk -v f="$((pool_first + 1))" -v l="$pool_last" '$1 < f || $1 > l { exit 1 }' <<<"$uids"
+is "$(cat "$T_SCRATCH"/[ab][123] | sed -n '2~3p' | sort -u | xargs)" "$(xargs <<<"$uids")" \
+	"... each with its own gid and no other group"
+homes=$(cat "$T_SCRATCH"/[ab][123] | sed -n '3~3p' | sort -u)
+is "$(wc -l <<<"$homes")" 6 "... and a HOME of its own (the job's work directory)"
+
+# What a pool job leaves behind goes with it: files in the shared
+# temporary directories, System V IPC, processes.
+run $A "$C" -- bash -c 'id -u; touch /tmp/symbi-left-$$ /dev/shm/symbi-left-$$;
+	mkdir -p /var/tmp/symbi-left-$$/d; chmod 000 /var/tmp/symbi-left-$$/d;
+	python3 -c "
+import ctypes; libc = ctypes.CDLL(None)
+print(libc.shmget(0, 4096, 0o1600) >= 0)"'
+u=$(head -n 1 <<<"$out")
+like "$out" "^True$" "a pool job made a SysV shared memory segment (control)"
+is "$(find /tmp /var/tmp /dev/shm -maxdepth 1 -uid "$u" | wc -l)" 0 \
+	"... its files in /tmp, /var/tmp and /dev/shm are gone"
+is "$(awk -v u="$u" '$8 == u || $10 == u' /proc/sysvipc/shm | wc -l)" 0 \
+	"... and its SysV segment"
+is "$(pgrep -u "$u" | wc -l)" 0 "... and it has no process left"
+
+# A stale record: the helper of a pool job killed outright leaves its
+# uid locked by no one; the next job takes it and sweeps first.
+as_user $A "$C" -- bash -c 'id -u; touch /tmp/symbi-stale-$$; echo ready; exec sleep 30' \
+	</dev/null >"$T_SCRATCH/stale.out" 2>&1 &
+bg=$!
+for ((i = 0; i < 100; i++)); do
+	grep -q ready "$T_SCRATCH/stale.out" 2>/dev/null && break
+	sleep 0.1
+done
+u=$(head -n 1 "$T_SCRATCH/stale.out")
+kill -KILL "$(pgrep -x symbi-exec-help -u 0 -P "$(pgrep -u $A -x symbi-exec)")"
+wait "$bg" 2>/dev/null
+run $A "$C" -- id -u
+is "$out" "$u" "after a helper is killed, its pool uid is taken again"
+is "$(find /tmp -maxdepth 1 -uid "$u" | wc -l)" 0 "... swept of what the dead job left first"
+
+# A run_as account in a group that grants privilege is refused.
+priv_rule=$(printf 'users = ["%s"]\ntiers = ["none"]\nrun_as = "%s"' symbi-mallory $PRIVACCT)
+write_policy "$(rule_policy "$priv_rule")"
+run symbi-mallory "$C" -- id -u
+is "$rc:$out" "125:" "a run_as account in group adm is refused"
+like "$err" "group adm" "... naming the group"
+run symbi-mallory "$C" --check-policy
+like "$err" "run_as $PRIVACCT is in group adm" "... and --check-policy says so"
+priv_rule=$(printf 'users = ["%s"]\ntiers = ["none"]\nrun_as = "%s"' symbi-mallory $RUNAS)
+write_policy "$(rule_policy "$priv_rule")"
+run symbi-mallory "$C" -- id -un
+is "$rc:$out" "0:$RUNAS" "an unprivileged run_as account runs (control)"
+
 done_testing

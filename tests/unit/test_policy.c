@@ -295,10 +295,11 @@ static const char judge_policy[] =
 	"\"firecracker\"]\n"                                         /* 17 */
 	"max_memory_mb = 3072\n"                                     /* 18 */
 	"run_as = \"symbi-job\"\n"                                   /* 19 */
-	"[[rule]]\n"                                                 /* 20 */
-	"users = [\"alice\"]\n"                                      /* 21 */
-	"tiers = [\"isolated\"]\n"                                   /* 22 */
-	"max_processes = 10\n";                                      /* 23 */
+	"run_as_shared = true\n"                                     /* 20 */
+	"[[rule]]\n"                                                 /* 21 */
+	"users = [\"alice\"]\n"                                      /* 22 */
+	"tiers = [\"isolated\"]\n"                                   /* 23 */
+	"max_processes = 10\n";                                      /* 24 */
 
 static const char docker_policy[] =
 	"[security]\n"
@@ -412,7 +413,7 @@ static void test_judge_rules(const struct policy *p)
 
 	who(&id, "alice", NULL);
 	policy_judge(p, &id, &r, &d);
-	is_num(d.rule ? d.rule->line : 0, 20, "alice: her own isolated rule");
+	is_num(d.rule ? d.rule->line : 0, 21, "alice: her own isolated rule");
 	is_num(d.lim.v[LIM_MEMORY_MB], 1024, "isolated table ceiling");
 	is_num(d.lim.v[LIM_PROCESSES], 10, "rule process ceiling");
 
@@ -612,10 +613,10 @@ static void test_listing(const struct policy *p)
 		   l.tiers[0].ceil.v[LIM_CPU_MILLICORES] == 2500 &&
 		   l.tiers[0].network == 1,
 	   "tier none through rule 11, 2.5 cores, network");
-	ok(l.tiers[1].tier == TIER_ISOLATED && l.tiers[1].rule_line == 20 &&
+	ok(l.tiers[1].tier == TIER_ISOLATED && l.tiers[1].rule_line == 21 &&
 		   l.tiers[1].ceil.v[LIM_PROCESSES] == 10 &&
 		   l.tiers[1].ceil.set == LIM_ALL_MASK && !l.tiers[1].network,
-	   "tier isolated through rule 20, 10 processes, no network");
+	   "tier isolated through rule 21, 10 processes, no network");
 	is_str(l.tiers[1].run_as, "alice", "runs as herself");
 	ok(l.nexe == 3 && !strcmp(l.exe[2], "bash"), "executables listed");
 	ok(l.nenv == 2 && !strcmp(l.env[1], "TZ"), "env_keep listed");
@@ -724,6 +725,62 @@ static void test_judge_env(void)
 	policy_free(&p);
 }
 
+static const char pool_policy[] =
+	"[native_execution]\n"
+	"enabled = true\n"
+	"allowed_executables = [\"bash\"]\n"
+	"umask = \"027\"\n"
+	"[[rule]]\n"
+	"groups = [\"agents\"]\n"
+	"tiers = [\"none\"]\n"
+	"run_as_pool = \"61184-61439\"\n"
+	"[[rule]]\n"
+	"users = [\"u1\", \"u2\"]\n"
+	"tiers = [\"none\"]\n"
+	"run_as = \"agent\"\n"
+	"run_as_shared = true\n";
+
+static void test_accounts(void)
+{
+	static struct policy p;
+	static struct policy_errors e;
+	static struct request r;
+	static struct decision d;
+	struct identity id;
+	uid_t f, l;
+
+	ok(policy_pool_range("1-1", &f, &l) && f == 1 && l == 1, "pool 1-1");
+	ok(policy_pool_range("61184-65519", &f, &l) && f == 61184 &&
+	   l == 65519, "pool 61184-65519");
+	ok(!policy_pool_range("0-5", &f, &l) && !policy_pool_range("5-4", &f, &l) &&
+	   !policy_pool_range("1-65537", &f, &l) &&
+	   !policy_pool_range("01-5", &f, &l) &&
+	   !policy_pool_range("1-2147483647", &f, &l) &&
+	   !policy_pool_range("1 -5", &f, &l) && !policy_pool_range("1-5x", &f, &l),
+	   "bad pool ranges refused");
+	ok(policy_group_privileged("docker", 999) != NULL &&
+	   policy_group_privileged("adm", 4) != NULL &&
+	   policy_group_privileged("anything", 0) != NULL &&
+	   policy_group_privileged("users", 100) == NULL,
+	   "privileged groups: docker, adm, gid 0; not users");
+	ok(parse_str(pool_policy, &p, &e) == 0, "pool policy parses");
+	is_num((unsigned)policy_job_umask(&p), 027, "umask 027");
+	who(&id, "carol", "agents");
+	ask(&r, TIER_NONE, "bash");
+	policy_judge(&p, &id, &r, &d);
+	ok(d.status == 0 && d.pool_first == 61184 && d.pool_last == 61439 &&
+	   d.run_as == NULL, "the pool rule's decision carries the range");
+	policy_warnings(&p, &e);
+	ok(e.count == 1 && e.e[0].line == 9, "one warning, at the shared rule");
+	policy_free(&p);
+	ok(parse_str("[native_execution]\nenabled = true\n", &p, &e) == 0 &&
+	   policy_job_umask(&p) == 077, "umask defaults to 077");
+	policy_free(&p);
+	ok(parse_str("[native_execution]\numask = \"caller\"\n", &p, &e) == 0 &&
+	   policy_job_umask(&p) == -1, "umask caller");
+	policy_free(&p);
+}
+
 static void test_judge(void)
 {
 	static struct policy p;
@@ -738,6 +795,7 @@ static void test_judge(void)
 	policy_free(&p);
 	test_judge_docker();
 	test_judge_env();
+	test_accounts();
 	test_default_policy();
 }
 

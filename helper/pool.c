@@ -1,0 +1,340 @@
+/*
+ * run_as_pool: every running job of the rule gets a uid and gid that no
+ * other live job has (as systemd's DynamicUser), so no job of any caller
+ * can see, signal, trace or plant code for another's: the same uid is
+ * what /proc/PID/root, kill(2), ptrace(2) and a shared home all allow.
+ *
+ * A uid is held by a flock(2) on its record /run/symbi-exec/pool/UID,
+ * in root's 0700 directories: concurrent helpers never take the same
+ * one, and the lock of a helper that died goes with it. A uid that has
+ * an account or a group on this host is in use by something else and
+ * never taken.
+ *
+ * Before the job and after it, a sweeper that became the uid (and
+ * nothing else: no groups, no capabilities) kills every process the uid
+ * has (kill(-1) reaches exactly them), removes the files and directories
+ * it owns at the top of /tmp, /var/tmp, /dev/shm and /dev/mqueue, and
+ * the System V IPC objects it created or owns. Working as the uid, it
+ * can remove nothing else, whatever the job planted meanwhile. The sweep
+ * before the job clears what a killed helper left.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../shared/log.h"
+#include "../shared/util.h"
+#include "helper.h"
+
+#define RECORDS_PARENT "/run"
+#define KILL_ROUNDS 500 /* of 2 ms: a fork loop is outrun long before */
+
+static const char *const SWEPT_DIRS[] = { "/tmp", "/var/tmp", "/dev/shm",
+					  "/dev/mqueue" };
+
+/* name in parent, created if missing: a directory of root's that no one
+ * else may enter. */
+static int private_dir(int parent, const char *name)
+{
+	int fd;
+	struct stat st;
+
+	if (mkdirat(parent, name, 0700) == -1 && errno != EEXIST)
+		return -1;
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+				  O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || st.st_uid != 0 || (st.st_mode & 077)) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
+}
+
+static int open_records(void)
+{
+	int run = open(RECORDS_PARENT, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					       O_CLOEXEC);
+	int top = run == -1 ? -1 : private_dir(run, "symbi-exec");
+	int pool = top == -1 ? -1 : private_dir(top, "pool");
+
+	if (run != -1)
+		close(run);
+	if (top != -1)
+		close(top);
+	return pool;
+}
+
+/* ---- the sweeper, running as the pool uid alone ---------------------- */
+
+/* A process of uid (real, effective or saved) other than this one that
+ * is not yet a zombie, from /proc/PID/status. */
+static bool live_process_of(uid_t uid)
+{
+	char self[24];
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	bool found = false;
+
+	if (d == NULL)
+		return true;
+	snprintf(self, sizeof(self), "%ld", (long)getpid());
+	while (!found && (e = readdir(d)) != NULL) {
+		char path[64], line[256], state = '?';
+		unsigned long id[3] = { 0, 0, 0 };
+		FILE *f;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
+		    strcmp(e->d_name, self) == 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.20s/status", e->d_name);
+		f = fopen(path, "re");
+		if (f == NULL)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			char *p = line + strcspn(line, ":") + 1;
+
+			p += strspn(p, " \t");
+			if (strncmp(line, "State:", 6) == 0)
+				state = *p;
+			else if (strncmp(line, "Uid:", 4) == 0)
+				for (int k = 0; k < 3; k++)
+					id[k] = strtoul(p, &p, 10);
+		}
+		fclose(f);
+		found = state != 'Z' && state != '?' &&
+			(id[0] == uid || id[1] == uid || id[2] == uid);
+	}
+	closedir(d);
+	return found;
+}
+
+static void kill_all_of_uid(uid_t uid)
+{
+	struct timespec ts = { 0, 2000000 };
+
+	/* kill(-1) as an unprivileged uid reaches every process whose real
+	 * or saved uid is ours, in every pid namespace below ours; it
+	 * answers 0 whenever any other process exists, so /proc says
+	 * when none of ours is left. */
+	for (int i = 0; i < KILL_ROUNDS; i++) {
+		(void)kill(-1, SIGKILL);
+		if (!live_process_of(uid))
+			return;
+		nanosleep(&ts, NULL);
+	}
+	_exit(2);
+}
+
+static void remove_entry(int dfd, const char *name, const struct stat *st)
+{
+	int fd;
+
+	if (!S_ISDIR(st->st_mode)) {
+		(void)unlinkat(dfd, name, 0);
+		return;
+	}
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+				       O_CLOEXEC);
+	if (fd == -1)
+		return;
+	if (fchmod(fd, 0700) == 0)
+		(void)workdir_empty_tree(fd);
+	close(fd);
+	(void)unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
+static void remove_files_of(uid_t uid, const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd == -1 ? NULL : fdopendir(fd);
+	struct dirent *e;
+	struct stat st;
+
+	if (d == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    st.st_uid == uid)
+			remove_entry(fd, e->d_name, &st);
+	}
+	closedir(d);
+}
+
+/* *_STAT_ANY (Linux 4.17) lists every object whatever its mode. */
+static void remove_ipc_of(uid_t uid)
+{
+	struct shmid_ds shm;
+	struct semid_ds sem;
+	struct msqid_ds msq;
+	struct shm_info si;
+	struct seminfo mi;
+	struct msginfo qi;
+	int max, id;
+
+	max = shmctl(0, SHM_INFO, (struct shmid_ds *)(void *)&si);
+	for (int i = 0; i <= max; i++)
+		if ((id = shmctl(i, SHM_STAT_ANY, &shm)) != -1 &&
+		    (shm.shm_perm.uid == uid || shm.shm_perm.cuid == uid))
+			(void)shmctl(id, IPC_RMID, NULL);
+	max = semctl(0, 0, SEM_INFO, &mi);
+	for (int i = 0; i <= max; i++)
+		if ((id = semctl(i, 0, SEM_STAT_ANY, &sem)) != -1 &&
+		    (sem.sem_perm.uid == uid || sem.sem_perm.cuid == uid))
+			(void)semctl(id, 0, IPC_RMID);
+	max = msgctl(0, MSG_INFO, (struct msqid_ds *)(void *)&qi);
+	for (int i = 0; i <= max; i++)
+		if ((id = msgctl(i, MSG_STAT_ANY, &msq)) != -1 &&
+		    (msq.msg_perm.uid == uid || msq.msg_perm.cuid == uid))
+			(void)msgctl(id, IPC_RMID, NULL);
+}
+
+static void sweeper(uid_t uid)
+{
+	struct creds c = { .uid = uid, .gid = (gid_t)uid, .ngroups = 0 };
+
+	/* Nothing of the helper's (the client's socket, the record) stays
+	 * open in a process the uid's leftovers could reach. */
+	closefrom(0);
+	if (setsid() == -1 || priv_drop(&c) == -1)
+		_exit(1);
+	kill_all_of_uid(uid);
+	for (size_t i = 0; i < sizeof(SWEPT_DIRS) / sizeof(SWEPT_DIRS[0]); i++)
+		remove_files_of(uid, SWEPT_DIRS[i]);
+	remove_ipc_of(uid);
+	_exit(0);
+}
+
+/* Returns 0 once the sweeper finished its whole round. */
+static int sweep_uid(uid_t uid)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0)
+		sweeper(uid);
+	if (pid == -1 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* ---- taking and giving back a uid --------------------------------------- */
+
+static bool uid_has_owner(uid_t uid)
+{
+	return getpwuid(uid) != NULL || getgrgid((gid_t)uid) != NULL;
+}
+
+/* The record of uid, locked: its fd, or -1 when another helper holds it. */
+static int lock_record(int dir, uid_t uid)
+{
+	char name[16];
+	struct stat st;
+	int fd;
+
+	snprintf(name, sizeof(name), "%lu", (unsigned long)uid);
+	fd = openat(dir, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		    0600);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void note_holder(int fd, const struct job *j)
+{
+	char line[160];
+	int n = snprintf(line, sizeof(line), "pid=%ld user=%s\n",
+			 (long)getpid(), j->id.user);
+
+	/* For the administrator only: the lock is what counts. */
+	if (ftruncate(fd, 0) == 0 && n > 0 &&
+	    pwrite(fd, line, (size_t)n, 0) != n)
+		log_audit(LOG_WARNING, "cannot note the holder of a pool uid");
+}
+
+static void fill_account(struct job *j, uid_t uid)
+{
+	struct account *a = &j->user;
+
+	memset(a, 0, sizeof(*a));
+	a->c.uid = uid;
+	a->c.gid = (gid_t)uid;
+	a->c.ngroups = 0;
+	snprintf(a->name, sizeof(a->name), "symbi-pool-%lu",
+		 (unsigned long)uid);
+	/* HOME is the job's work directory (env.c): nothing is shared. */
+	(void)copy_str(a->shell, sizeof(a->shell), "/bin/sh");
+}
+
+int pool_acquire(struct job *j, char *msg, size_t cap)
+{
+	uid_t first = j->dec.pool_first, last = j->dec.pool_last, uid;
+	int dir = open_records(), fd = -1;
+
+	if (dir == -1) {
+		snprintf(msg, cap, "cannot use the run_as_pool records under "
+			 "%s/symbi-exec: %s", RECORDS_PARENT, strerror(errno));
+		return -1;
+	}
+	for (uid = first; fd == -1 && uid >= first && uid <= last; uid++)
+		if (!uid_has_owner(uid))
+			fd = lock_record(dir, uid);
+	close(dir);
+	if (fd == -1) {
+		snprintf(msg, cap, "every uid of run_as_pool %lu-%lu is in use",
+			 (unsigned long)first, (unsigned long)last);
+		return -1;
+	}
+	uid--;
+	if (sweep_uid(uid) == -1) {
+		close(fd);
+		snprintf(msg, cap, "cannot clear pool uid %lu of what an "
+			 "earlier job left", (unsigned long)uid);
+		return -1;
+	}
+	j->pool_fd = fd;
+	note_holder(fd, j);
+	fill_account(j, uid);
+	return 0;
+}
+
+void pool_release(struct job *j)
+{
+	if (j->pool_fd == -1)
+		return;
+	/* A uid the sweep could not clear stays locked until this helper
+	 * exits; the next holder sweeps again first. */
+	if (sweep_uid(j->user.c.uid) == -1)
+		log_audit(LOG_WARNING, "job=%s: pool uid %lu: the sweep did "
+			  "not finish", j->job_id,
+			  (unsigned long)j->user.c.uid);
+	close(j->pool_fd);
+	j->pool_fd = -1;
+}
