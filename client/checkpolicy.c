@@ -11,6 +11,7 @@
 
 #include "paths.h"
 #include "policy/policy.h"
+#include "shared/enginesock.h"
 #include "shared/log.h"
 
 static void print_errors(const char *path, const struct policy_errors *errs)
@@ -104,6 +105,31 @@ static void check_pool(const char *path, const struct policy_rule *r)
 	endgrent();
 }
 
+/* The engine socket, as the helper will check it at connect time. One
+ * that does not exist yet is only a warning: the engine may start later. */
+static int check_engine(const char *path, const struct policy *pol)
+{
+	const char *host = pol->docker.docker_host;
+	char why[160];
+	int fd;
+
+	if (!pol->docker.enabled && !pol->gvisor.enabled)
+		return 0;
+	fd = engine_socket_open(host, why, sizeof(why));
+	if (fd != -1) {
+		close(fd);
+		return 0;
+	}
+	if (errno == ENOENT) {
+		fprintf(stderr, "%s: warning: docker_host %s: no engine listens "
+			"there\n", path, host);
+		return 0;
+	}
+	fprintf(stderr, "%s: docker_host %s: %s (the engine socket must be "
+		"root's, reached through root's directories)\n", path, host, why);
+	return 1;
+}
+
 static int check_accounts(const char *path, const struct policy *pol)
 {
 	int bad = 0;
@@ -142,7 +168,7 @@ int check_policy(const char *file, bool quiet)
 		return 1;
 	}
 	print_warnings(path, &pol);
-	rc = check_accounts(path, &pol);
+	rc = check_accounts(path, &pol) | check_engine(path, &pol);
 	policy_free(&pol);
 	if (rc != 0)
 		return 1;

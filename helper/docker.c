@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "helper/engine.h"
+#include "shared/enginesock.h"
 #include "shared/trust.h"
 #include "shared/util.h"
 
@@ -86,6 +87,24 @@ static int check_binary(const char *path, char *err, size_t errlen)
 		close(fd);
 		fmt_msg(err, errlen, "docker_binary %s: not an executable file",
 			path);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* The engine receives the helper's requests as root, other callers' -e
+ * values and work directories included: its socket is trusted like the
+ * policy. The docker client connects by path, which only root can
+ * change once every directory on it is root's alone. */
+static int check_engine(const struct docker_job *j, char *err, size_t errlen)
+{
+	char why[160];
+	int fd = engine_socket_open(docker_host(j), why, sizeof(why));
+
+	if (fd == -1) {
+		fmt_msg(err, errlen, "docker_host %.200s: %s", docker_host(j),
+			errno == ENOENT ? "no engine listens there" : why);
 		return -1;
 	}
 	close(fd);
@@ -321,6 +340,8 @@ int docker_prepare(struct docker_job *j, char *err, size_t errlen)
 	}
 	if (check_identity(j, err, errlen) ||
 	    check_binary(j->pol->docker.docker_binary, err, errlen))
+		return 125;
+	if (check_engine(j, err, errlen))
 		return 125;
 	/* A run learns of a missing runtime from docker run's failure
 	 * (docker_finish): asking first would cost every job a slow /info. */

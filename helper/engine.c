@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "shared/enginesock.h"
+
 /* An inspect answer carries the job's argv and environment twice, JSON
  * escaped (up to 6 bytes a byte): a full request fits with room. */
 #define ENGINE_MAX_REPLY (2u << 20)
@@ -29,29 +31,27 @@ static int ms_left(const struct timespec *deadline)
 }
 
 /* A blocking connect and send bounded by SO_SNDTIMEO: on a unix socket
- * a full backlog waits at most that long. */
+ * a full backlog waits at most that long. The socket is trusted like the
+ * policy (enginesock.h) and reached through its checked descriptor. */
 static int engine_connect(const char *host, int timeout_ms)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = timeout_ms / 1000,
 			      .tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000 };
-	const char *path = host + strlen("unix://");
-	int fd;
+	char why[160];
+	int checked = engine_socket_open(host, why, sizeof(why)), fd = -1;
 
-	if (strncmp(host, "unix:///", 8) != 0 ||
-	    strlen(path) >= sizeof(sa.sun_path)) {
-		errno = EINVAL;
+	if (checked == -1)
 		return -1;
-	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d", checked);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0 ||
-	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+	if (fd != -1 &&
+	    (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0 ||
+	     connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)) {
 		close(fd);
-		return -1;
+		fd = -1;
 	}
+	close(checked);
 	return fd;
 }
 

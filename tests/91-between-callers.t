@@ -241,4 +241,69 @@ write_policy "$(rule_policy "$priv_rule")"
 run symbi-mallory "$C" -- id -un
 is "$rc:$out" "0:$RUNAS" "an unprivileged run_as account runs (control)"
 
+# --- the engine socket is trusted like the policy ---------------------------
+# A fake engine that logs every connection: mallory's, in a directory of
+# hers; then root's, in /run (the control: the same request reaches it).
+fake_engine() { # SOCKET LOG: listen on SOCKET, log each request's first line
+	python3 -c '
+import os, socket, sys
+path, log = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX)
+s.bind(path)
+os.chmod(path, 0o660)
+s.listen(16)
+with open(log + ".ready", "w") as f:
+    f.write("%d\n" % os.getpid())
+while True:
+    c, _ = s.accept()
+    data = c.recv(4096)
+    with open(log, "a") as f:
+        f.write("request %r\n" % data.split(b"\r\n")[0])
+    c.close()' "$1" "$2"
+}
+wait_ready() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[[ -e $1.ready ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+engine_policy() { # DOCKER_HOST
+	test_policy | sed -e "s|^docker_binary = .*|&\ndocker_host = \"$1\"|"
+}
+M=symbi-mallory
+mdir=$(user_dir $M 0755)
+as_user $M bash -c "$(declare -f fake_engine); fake_engine $mdir/engine.sock $mdir/log" &
+wait_ready "$mdir/log" || diag "mallory's fake engine did not start"
+at_exit "kill $(cat "$mdir/log.ready" 2>/dev/null) 2>/dev/null"
+write_policy "$(engine_policy "unix://$mdir/engine.sock")"
+run $A "$C" -t docker --image=python:3.12-slim -e OPENAI_API_KEY=sk-for-docker -- true
+is "$rc" 125 "docker_host in a directory a user owns: the docker tier is refused"
+like "$err" "docker_host unix://$mdir/engine.sock: .*$mdir" "... naming the socket and the directory"
+ok "... and her fake engine never heard of the request" absent "$mdir/log"
+[[ -e $mdir/log ]] && diag "$(cat "$mdir/log")"
+run $A "$C" --check-policy
+like "$err" "docker_host unix://$mdir/engine.sock: " "... and --check-policy refuses it"
+
+rsock=/run/symbi-test-fake-engine.sock
+rlog=$T_SCRATCH/root-engine.log
+rm -f "$rsock"
+T_CLEAN+=("$rsock")
+fake_engine "$rsock" "$rlog" &
+wait_ready "$rlog" || diag "root's fake engine did not start"
+at_exit "kill $(cat "$rlog.ready" 2>/dev/null) 2>/dev/null"
+write_policy "$(engine_policy "unix://$rsock")"
+run $A "$C" --check-policy
+is "$rc" 0 "a root-owned socket in /run passes --check-policy (control)"
+run $A "$C" -t docker --image=python:3.12-slim -- true
+like "$(cat "$rlog" 2>/dev/null)" "^request" "... and the same request reaches that engine"
+chown $M "$rsock"
+run $A "$C" -t docker --image=python:3.12-slim -- true
+like "$err" "socket is not owned by root" "a socket not owned by root is refused"
+chown root "$rsock"
+chmod 0666 "$rsock"
+run $A "$C" -t docker --image=python:3.12-slim -- true
+like "$err" "socket is writable by others" "a socket others may write is refused"
+
 done_testing
