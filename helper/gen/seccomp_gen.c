@@ -255,10 +255,10 @@ static scmp_filter_ctx build(bool network)
 			strerror(-rc));
 		goto fail;
 	}
-	rc = add_rows(ctx, DENY, sizeof DENY / sizeof DENY[0]);
+	rc = add_rows(ctx, DENY, sizeof(DENY) / sizeof(DENY[0]));
 	if (rc == 0 && !network)
 		rc = add_rows(ctx, DENY_OFFLINE,
-			      sizeof DENY_OFFLINE / sizeof DENY_OFFLINE[0]);
+			      sizeof(DENY_OFFLINE) / sizeof(DENY_OFFLINE[0]));
 	if (rc < 0)
 		goto fail;
 	return ctx;
