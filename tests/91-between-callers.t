@@ -224,21 +224,21 @@ done
 u=$(head -n 1 "$T_SCRATCH/stale.out")
 kill -KILL "$(pgrep -x symbi-exec-help -u 0 -P "$(pgrep -u $A -x symbi-exec)")"
 wait "$bg" 2>/dev/null
-run $A "$C" -- id -u
+run $A "$C" -- bash -c 'id -u'
 is "$out" "$u" "after a helper is killed, its pool uid is taken again"
 is "$(find /tmp -maxdepth 1 -uid "$u" | wc -l)" 0 "... swept of what the dead job left first"
 
 # A run_as account in a group that grants privilege is refused.
 priv_rule=$(printf 'users = ["%s"]\ntiers = ["none"]\nrun_as = "%s"' symbi-mallory $PRIVACCT)
 write_policy "$(rule_policy "$priv_rule")"
-run symbi-mallory "$C" -- id -u
+run symbi-mallory "$C" -- bash -c 'id -u'
 is "$rc:$out" "125:" "a run_as account in group adm is refused"
 like "$err" "group adm" "... naming the group"
 run symbi-mallory "$C" --check-policy
 like "$err" "run_as $PRIVACCT is in group adm" "... and --check-policy says so"
 priv_rule=$(printf 'users = ["%s"]\ntiers = ["none"]\nrun_as = "%s"' symbi-mallory $RUNAS)
 write_policy "$(rule_policy "$priv_rule")"
-run symbi-mallory "$C" -- id -un
+run symbi-mallory "$C" -- bash -c 'id -un'
 is "$rc:$out" "0:$RUNAS" "an unprivileged run_as account runs (control)"
 
 # --- the engine socket is trusted like the policy ---------------------------
@@ -270,7 +270,7 @@ wait_ready() {
 	return 1
 }
 engine_policy() { # DOCKER_HOST
-	test_policy | sed -e "s|^docker_binary = .*|&\ndocker_host = \"$1\"|"
+	env_policy | sed -e "s|^docker_binary = .*|&\ndocker_host = \"$1\"|"
 }
 M=symbi-mallory
 mdir=$(user_dir $M 0755)
