@@ -106,6 +106,9 @@ build/tests/%: tests/unit/%.c $(COMMON_OBJ) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(COMMON_OBJ) $(PKG_LIBS)
 
+# test_cgroup_proc includes helper/cgroup_proc.c: the parser, no I/O.
+build/tests/test_cgroup_proc: helper/cgroup_proc.c helper/helper.h
+
 build/tools/%: tests/tools/%.c $(TOOL_LIB_OBJ) $(COMMON_OBJ) $(TOOL_LIB_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter-out %.h,$^) $(PKG_LIBS)

@@ -1,17 +1,20 @@
 /*
  * Step 8: the job's own cgroup, so that memory (swap included), process
  * count and CPU share bound the job alone, every descendant is accounted,
- * and the whole job can be killed at once.
+ * and the whole job can be killed at once. Where it goes is decided by
+ * cg_choose_parent (cgroup_parent.c): below the caller's own cgroup.
  *
  * Detected at run time:
  *  - pure cgroup v2 (/sys/fs/cgroup/cgroup.controllers): one directory
- *    /sys/fs/cgroup/symbi-exec/job-ID with memory.max, memory.swap.max,
- *    pids.max, cpu.max; killed through cgroup.kill.
- *  - hybrid or v1: symbi-exec/job-ID in each of the memory, pids and
- *    cpu hierarchies, plus the controller-less cgroup2 at
+ *    with memory.max, memory.swap.max, pids.max, cpu.max where its parent
+ *    passes those controllers down; killed through cgroup.kill. Below the
+ *    caller's own cgroup (a leaf holding the caller: no-internal-process
+ *    rule) it has none, and the limits fall back.
+ *  - hybrid or v1: a directory in each of the memory, pids and cpu
+ *    hierarchies, plus one in the controller-less cgroup2 at
  *    /sys/fs/cgroup/unified when present, for its cgroup.kill and
- *    cpu.stat; without it (or them), the freezer hierarchy to kill and
- *    cpuacct to count CPU time.
+ *    cpu.stat; without it, the job is killed pid by pid (pids.max bounds
+ *    a fork loop) and its CPU time comes from wait4.
  * A limit that no cgroup carries falls back to an rlimit (limits.c).
  * The paths are all under /sys/fs/cgroup, writable by root alone.
  */
@@ -32,18 +35,12 @@
 #include "../shared/log.h"
 #include "helper.h"
 
-#define CG_ROOT "/sys/fs/cgroup"
 #define CPU_PERIOD_US 100000
-
-static const char *const v1_names[CGD_COUNT] = {
-	[CGD_UNIFIED] = "unified", [CGD_MEMORY] = "memory",
-	[CGD_PIDS] = "pids",       [CGD_CPU] = "cpu",
-	[CGD_CPUACCT] = "cpuacct", [CGD_FREEZER] = "freezer",
-};
+#define CG_FILE (CG_PATH + 32)
 
 static int cg_write(const char *dir, const char *file, const char *val)
 {
-	char path[256];
+	char path[CG_FILE];
 	int fd, rc = 0;
 	size_t len = strlen(val);
 
@@ -67,7 +64,7 @@ static int cg_write_u64(const char *dir, const char *file, uint64_t v)
 
 static bool has_file(const char *dir, const char *file)
 {
-	char path[256];
+	char path[CG_FILE];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	return access(path, F_OK) == 0;
@@ -77,7 +74,7 @@ static bool has_file(const char *dir, const char *file)
 static int cg_read_u64(const char *dir, const char *file, const char *key,
 		       uint64_t *out)
 {
-	char path[256], line[256];
+	char path[CG_FILE], line[256];
 	size_t klen = key ? strlen(key) : 0;
 	FILE *f;
 	int rc = -1;
@@ -95,24 +92,21 @@ static int cg_read_u64(const char *dir, const char *file, const char *key,
 	return rc;
 }
 
-static int make_dir(struct cgroup *cg, int d, const char *root,
-		    const char *name)
+static int cg_read_line(const char *dir, const char *file, char *buf,
+			size_t cap)
 {
-	char parent[96];
+	char path[CG_FILE];
+	FILE *f;
+	int rc = -1;
 
-	/* 0755 despite the helper's umask: the job may read its limits. */
-	snprintf(parent, sizeof(parent), "%s/symbi-exec", root);
-	if ((mkdir(parent, 0755) == -1 && errno != EEXIST) ||
-	    chmod(parent, 0755) == -1)
-		return -1;
-	snprintf(cg->dir[d], sizeof(cg->dir[d]), "%s/%s", parent, name);
-	/* EEXIST for a fresh random name: co-mounted hierarchies (cpu and
-	 * cpuacct) share the directory. */
-	if (mkdir(cg->dir[d], 0755) == -1 && errno != EEXIST) {
-		cg->dir[d][0] = '\0';
-		return -1;
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	buf[0] = '\0';
+	if ((f = fopen(path, "re")) != NULL) {
+		if (fgets(buf, (int)cap, f) != NULL)
+			rc = 0;
+		fclose(f);
 	}
-	return chmod(cg->dir[d], 0755);
+	return rc;
 }
 
 /* Whether the space-separated list holds word. */
@@ -127,27 +121,56 @@ static bool has_word(const char *list, const char *word)
 	return false;
 }
 
+/* Pass memory, pids and cpu down from dir, one of ours, when it has
+ * them and does not yet: a write, even a no-op one, makes the kernel
+ * drain the subtree's dying cgroups first. One at a time: an unavailable
+ * controller must not stop the others; its limit then falls back. */
 static void enable_v2_controllers(const char *dir)
 {
 	static const char *const ctl[] = {"memory", "pids", "cpu"};
-	char path[256], on[256] = "", plus[16];
-	FILE *f;
+	char have[256], on[256], plus[16];
 
-	/* Only what is missing: a write, even a no-op one, makes the kernel
-	 * drain the subtree's dying cgroups first. */
-	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", dir);
-	if ((f = fopen(path, "re")) != NULL) {
-		if (fgets(on, sizeof(on), f) == NULL)
-			on[0] = '\0';
-		fclose(f);
-	}
-	/* One at a time: an unavailable controller must not stop the
-	 * others; its limit then falls back. */
+	(void)cg_read_line(dir, "cgroup.controllers", have, sizeof(have));
+	(void)cg_read_line(dir, "cgroup.subtree_control", on, sizeof(on));
 	for (size_t i = 0; i < sizeof(ctl) / sizeof(*ctl); i++) {
-		if (has_word(on, ctl[i]))
+		if (!has_word(have, ctl[i]) || has_word(on, ctl[i]))
 			continue;
 		snprintf(plus, sizeof(plus), "+%s", ctl[i]);
 		(void)cg_write(dir, "cgroup.subtree_control", plus);
+	}
+}
+
+/* 0755 despite the helper's umask: the job may read its limits. */
+static int make_dir(const char *dir)
+{
+	if (mkdir(dir, 0755) == -1)
+		return errno == EEXIST ? 0 : -1;
+	return chmod(dir, 0755);
+}
+
+/* A parent of ours: every missing level below the hierarchy's mount
+ * made, controllers passed down on v2 from its top level on (never from
+ * the mount, the root cgroup, whose subtree_control is not ours). */
+static int make_parent(const struct cgroup *cg, int d)
+{
+	char path[CG_PATH], *p = path + strlen(CG_ROOT), c;
+
+	snprintf(path, sizeof(path), "%s", cg->parent[d]);
+	/* Past the mount: CG_ROOT on v2, CG_ROOT/NAME otherwise. */
+	if (!cg->v2 && (p = strchr(p + 1, '/')) == NULL)
+		return -1;
+	for (p++;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		c = *p;
+		*p = '\0';
+		if (make_dir(path) == -1)
+			return -1;
+		if (cg->v2)
+			enable_v2_controllers(path);
+		if (c == '\0')
+			return 0;
+		*p = c;
 	}
 }
 
@@ -159,7 +182,7 @@ static void write_v2_limits(struct cgroup *cg, const struct limits *lim)
 	cg->mem = cg_write_u64(d, "memory.max",
 			       lim->v[LIM_MEMORY_MB] << 20) == 0;
 	/* Absent without swap accounting: then there is no swap to use. */
-	if (has_file(d, "memory.swap.max") &&
+	if (cg->mem && has_file(d, "memory.swap.max") &&
 	    cg_write(d, "memory.swap.max", "0") == -1)
 		cg->mem = false;
 	cg->pids = cg_write_u64(d, "pids.max", lim->v[LIM_PROCESSES]) == 0;
@@ -189,70 +212,114 @@ static void write_v1_limits(struct cgroup *cg, const struct limits *lim)
 				       (CPU_PERIOD_US / 1000)) == 0;
 }
 
-static void create_v2(struct cgroup *cg, const char *name)
+/* On the caller's per-user parent (an admin's cgroup_parent): the
+ * totals of all the caller's jobs together. */
+static void write_user_totals(const struct cgroup *cg, int d,
+			      const struct policy *pol)
 {
-	enable_v2_controllers(CG_ROOT);
-	if (mkdir(CG_ROOT "/symbi-exec", 0755) == 0 || errno == EEXIST)
-		enable_v2_controllers(CG_ROOT "/symbi-exec");
-	if (make_dir(cg, CGD_UNIFIED, CG_ROOT, name) == -1)
-		log_audit(LOG_WARNING, "cannot create cgroup %s/symbi-exec/%s:"
-			  " %s", CG_ROOT, name, strerror(errno));
+	uint64_t mem = pol->native.user_max_memory_mb << 20;
+	uint64_t procs = pol->native.user_max_processes;
+	const char *p = cg->parent[d];
+	bool v2 = d == CGD_UNIFIED && cg->v2;
+
+	if (mem && (v2 || d == CGD_MEMORY) &&
+	    cg_write_u64(p, v2 ? "memory.max" : "memory.limit_in_bytes",
+			 mem) == -1)
+		log_audit(LOG_WARNING, "cannot set the user's memory total "
+			  "on %s: %s", p, strerror(errno));
+	if (mem && d == CGD_MEMORY &&
+	    has_file(p, "memory.memsw.limit_in_bytes"))
+		(void)cg_write_u64(p, "memory.memsw.limit_in_bytes", mem);
+	if (procs && (v2 || d == CGD_PIDS) &&
+	    cg_write_u64(p, "pids.max", procs) == -1)
+		log_audit(LOG_WARNING, "cannot set the user's process total "
+			  "on %s: %s", p, strerror(errno));
 }
 
-/* The controller-less cgroup2 of a hybrid host kills (cgroup.kill) and
- * counts CPU time (cpu.stat) by itself: then the freezer and cpuacct
- * hierarchies are two fewer to create, join and remove per job. */
-static bool unified_covers(const struct cgroup *cg, int d)
+/* The job's directory in hierarchy d, symbi-exec-job-ID, named for
+ * whoever looks at the caller's cgroup. */
+static void make_job_dir(struct cgroup *cg, int d, const struct job *j)
 {
-	const char *u = cg->dir[CGD_UNIFIED];
+	char *dir = cg->dir[d];
+	int n;
 
-	if (u[0] == '\0')
-		return false;
-	return (d == CGD_FREEZER && has_file(u, "cgroup.kill")) ||
-	       (d == CGD_CPUACCT && has_file(u, "cpu.stat"));
-}
-
-static void create_v1(struct cgroup *cg, const char *name)
-{
-	for (int d = 0; d < CGD_COUNT; d++) {
-		char root[64];
-
-		if (unified_covers(cg, d))
-			continue;
-		snprintf(root, sizeof(root), CG_ROOT "/%s", v1_names[d]);
-		if (has_file(root, "cgroup.procs") &&
-		    make_dir(cg, d, root, name) == -1)
-			log_audit(LOG_WARNING, "cannot create cgroup %s/%s: %s",
-				  root, name, strerror(errno));
+	if (cg->ours[d] && make_parent(cg, d) == -1) {
+		log_audit(LOG_WARNING, "cannot create cgroup %s: %s",
+			  cg->parent[d], strerror(errno));
+		return;
 	}
+	if (cg->per_user)
+		write_user_totals(cg, d, &j->pol);
+	n = snprintf(dir, CG_PATH, "%s/symbi-exec-%s", cg->parent[d],
+		     j->work_name);
+	if (n < 0 || n >= CG_PATH || mkdir(dir, 0755) == -1) {
+		log_audit(LOG_WARNING, "cannot create cgroup %s: %s", dir,
+			  n >= CG_PATH ? "path too long" : strerror(errno));
+		dir[0] = '\0';
+	} else if (chmod(dir, 0755) == -1) {
+		(void)rmdir(dir);
+		dir[0] = '\0';
+	}
+}
+
+/* Where the job's cgroup has no memory controller (below a caller's
+ * leaf on v2), the nearest enclosing cgroup's OOM kill count, to tell
+ * afterwards whether the job's end was one. */
+static void note_enclosing_oom(struct cgroup *cg)
+{
+	char dir[CG_PATH], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", cg->dir[CGD_UNIFIED]);
+	while ((slash = strrchr(dir, '/')) != NULL &&
+	       (size_t)(slash - dir) > strlen(CG_ROOT)) {
+		*slash = '\0';
+		if (cg_read_u64(dir, "memory.events", "oom_kill",
+				&cg->oom_base) == 0) {
+			snprintf(cg->oom_dir, sizeof(cg->oom_dir), "%s", dir);
+			return;
+		}
+	}
+}
+
+static void log_fallback(const struct job *j)
+{
+	const struct cgroup *cg = &j->cg;
+
+	if (cg->v2 && !cg->ours[CGD_UNIFIED] && cg->dir[CGD_UNIFIED][0])
+		log_audit(LOG_NOTICE, "job=%s: the caller's cgroup %s holds "
+			  "processes, so its child %s gets no controllers "
+			  "(no-internal-process rule); the enclosing limits "
+			  "hold, the job's own fall back", j->job_id,
+			  cg->parent[CGD_UNIFIED], cg->dir[CGD_UNIFIED]);
+	log_audit(LOG_NOTICE, "job=%s: no cgroup for%s%s%s; fallback "
+		  "in use", j->job_id, cg->mem ? "" : " memory "
+		  "(RLIMIT_AS)", cg->pids ? "" : " processes "
+		  "(RLIMIT_NPROC)", cg->cpu ? "" : " cpu cores (none)");
 }
 
 void cg_create(struct job *j)
 {
 	struct cgroup *cg = &j->cg;
 	const struct limits *lim = &j->dec.lim;
-	bool enforce = j->pol.native.enforce_resource_limits;
 
-	cg->v2 = has_file(CG_ROOT, "cgroup.controllers");
-	if (cg->v2)
-		create_v2(cg, j->work_name);
-	else
-		create_v1(cg, j->work_name);
+	for (int d = 0; d < CGD_COUNT; d++)
+		if (cg->parent[d][0])
+			make_job_dir(cg, d, j);
 	cg->fd = -1;
 	if (cg->dir[CGD_UNIFIED][0])
 		cg->fd = open(cg->dir[CGD_UNIFIED],
 			      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (!enforce)
+	if (cg->v2 && cg->dir[CGD_UNIFIED][0] &&
+	    !has_file(cg->dir[CGD_UNIFIED], "memory.events"))
+		note_enclosing_oom(cg);
+	if (!j->pol.native.enforce_resource_limits)
 		return;
 	if (cg->v2 && cg->dir[CGD_UNIFIED][0])
 		write_v2_limits(cg, lim);
 	else if (!cg->v2)
 		write_v1_limits(cg, lim);
 	if (!cg->mem || !cg->pids || !cg->cpu)
-		log_audit(LOG_NOTICE, "job=%s: no cgroup for%s%s%s; fallback "
-			  "in use", j->job_id, cg->mem ? "" : " memory "
-			  "(RLIMIT_AS)", cg->pids ? "" : " processes "
-			  "(RLIMIT_NPROC)", cg->cpu ? "" : " cpu cores (none)");
+		log_fallback(j);
 }
 
 /* In the job child, as root, before the drop. A v1 hierarchy is joined
@@ -298,7 +365,7 @@ pid_t cg_clone(struct cgroup *cg, struct clone_args *ca)
 /* Send sig to every pid listed; returns how many were listed. */
 static int signal_listed(const char *dir, int sig)
 {
-	char path[256], line[32];
+	char path[CG_FILE], line[32];
 	FILE *f;
 	int n = 0;
 
@@ -324,42 +391,19 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Without cgroup.kill a fork loop could outrun one pass over the pids:
- * freeze first, kill, thaw (the kills land on thaw). */
-static void kill_frozen(const char *dir)
-{
-	char state[16] = "", path[256];
-	FILE *f;
-
-	if (cg_write(dir, "freezer.state", "FROZEN") == -1)
-		return;
-	snprintf(path, sizeof(path), "%s/freezer.state", dir);
-	for (int i = 0; i < 100 && strncmp(state, "FROZEN", 6) != 0; i++) {
-		if ((f = fopen(path, "re")) == NULL)
-			break;
-		if (fgets(state, sizeof(state), f) == NULL)
-			state[0] = '\0';
-		fclose(f);
-		if (strncmp(state, "FROZEN", 6) != 0)
-			sleep_ms(1);
-	}
-	(void)signal_listed(dir, SIGKILL);
-	(void)cg_write(dir, "freezer.state", "THAWED");
-}
-
+/* Without cgroup.kill, pid by pid until the cgroups are empty: pids.max
+ * keeps a fork loop from outrunning the passes. */
 void cg_kill(const struct cgroup *cg)
 {
 	const char *u = cg->dir[CGD_UNIFIED];
 
 	if (u[0] && cg_write(u, "cgroup.kill", "1") == 0)
 		return;
-	if (cg->dir[CGD_FREEZER][0])
-		kill_frozen(cg->dir[CGD_FREEZER]);
 	for (int d = 0; d < CGD_COUNT; d++) {
 		if (!cg->dir[d][0])
 			continue;
-		for (int i = 0; i < 100 && signal_listed(cg->dir[d], SIGKILL) > 0;
-		     i++)
+		for (int i = 0;
+		     i < 100 && signal_listed(cg->dir[d], SIGKILL) > 0; i++)
 			sleep_ms(1);
 	}
 }
@@ -381,6 +425,9 @@ bool cg_oom_killed(const struct cgroup *cg)
 {
 	uint64_t n = 0;
 
+	if (cg->oom_dir[0])
+		return cg_read_u64(cg->oom_dir, "memory.events", "oom_kill",
+				   &n) == 0 && n > cg->oom_base;
 	if (cg->v2)
 		(void)cg_read_u64(cg->dir[CGD_UNIFIED], "memory.events",
 				  "oom_kill", &n);
@@ -394,16 +441,10 @@ int cg_cpu_ms(const struct cgroup *cg, uint64_t *ms)
 {
 	uint64_t v;
 
-	if (cg->v2 || cg->dir[CGD_CPUACCT][0] == '\0') {
-		if (cg_read_u64(cg->dir[CGD_UNIFIED], "cpu.stat", "usage_usec",
-				&v) == -1)
-			return -1;
-		*ms = v / 1000;
-		return 0;
-	}
-	if (cg_read_u64(cg->dir[CGD_CPUACCT], "cpuacct.usage", NULL, &v))
+	if (cg_read_u64(cg->dir[CGD_UNIFIED], "cpu.stat", "usage_usec",
+			&v) == -1)
 		return -1;
-	*ms = v / 1000000;
+	*ms = v / 1000;
 	return 0;
 }
 

@@ -9,6 +9,9 @@
  *                                                          message.c
  *   tier->prepare  what to exec (tier none: exe_resolve)   tier.c exe.c
  *   workdir_make   fresh private work directory            workdir.c
+ *   userjobs_claim one of the caller's concurrent jobs    userjobs.c
+ *   cg_choose_parent  where the job's cgroup goes      cgroup_parent.c
+ *                  (below the caller's own, in every hierarchy)
  *   cg_create      the job's own cgroup (v2 or v1+unified) cgroup.c
  *   pty_check      the job's terminal, if one was passed   pty.c
  *   spawn_job      clone3 into the cgroup, child setup,    spawn.c
@@ -104,20 +107,50 @@ struct account {
 	char shell[PATH_MAX];
 };
 
+#define CG_ROOT "/sys/fs/cgroup"
+#define CG_PATH 512 /* longest cgroup directory handled; longer is refused */
+
+/* The hierarchies a job uses. Freezer, cpuacct, cpuset and devices on v1
+ * are never touched: the job stays wherever the caller is there (so a
+ * Slurm step's freezer still holds it). */
 enum cg_dir {
 	CGD_UNIFIED, /* v2 (everything), or the controller-less v2 of hybrid */
-	CGD_MEMORY,  /* v1 controllers, hybrid hosts only */
+	CGD_MEMORY,  /* v1 controllers, hybrid or v1 hosts only */
 	CGD_PIDS,
 	CGD_CPU,
-	CGD_CPUACCT,
-	CGD_FREEZER,
 	CGD_COUNT,
 };
 
+/*
+ * THE PARENT SEAM. cg_choose_parent (cgroup_parent.c) is the one place
+ * that decides where the job's cgroups go: it fills parent[d], the
+ * directory below which cg_create makes the job's cgroup in hierarchy d
+ * ("" = hierarchy not used), and ours[d]: true for a directory
+ * symbi-exec manages (made by it, or delegated to it), in which cg_create
+ * may create missing levels and enable controllers for the job; false
+ * for the caller's own cgroup, which is left exactly as it is (on v2 the
+ * job's cgroup then has no controllers: no-internal-process rule).
+ * "inherit" (the default): the caller's own cgroup, as both /proc/PPID/
+ * cgroup and the helper's /proc/self/cgroup say (the helper starts in
+ * its caller's cgroups), or CG_ROOT/.../symbi-exec when the caller is
+ * at a hierarchy's root. An admin path (cgroup_parent = "/P"): P/user-UID
+ * in every hierarchy, the user's jobs together under one parent.
+ * A systemd-specific way to a delegated parent (a transient scope with
+ * Delegate=yes in the caller's slice) plugs in as one function in its
+ * own file, called from cg_choose_parent for "inherit" on pure v2; it
+ * fills parent[CGD_UNIFIED] and sets ours[CGD_UNIFIED].
+ */
 struct cgroup {
-	bool v2;                    /* pure cgroup v2 host */
-	char dir[CGD_COUNT][128];   /* job directories made; "" none */
-	bool mem, pids, cpu;        /* limit written through the cgroup */
+	bool v2;                        /* pure cgroup v2 host */
+	char parent[CGD_COUNT][CG_PATH]; /* see THE PARENT SEAM */
+	bool ours[CGD_COUNT];
+	bool per_user;                  /* parent[] are the caller's own
+					 * per-user parents: totals go there */
+	char dir[CGD_COUNT][CG_PATH];   /* job directories made; "" none */
+	bool mem, pids, cpu;            /* limit written through the cgroup */
+	char oom_dir[CG_PATH];  /* nearest cgroup counting the job's OOM kills,
+				 * when its own cannot; "" none */
+	uint64_t oom_base;      /* oom_kill there when the job started */
 	int fd;                     /* dir[CGD_UNIFIED] open, for clone3; -1 */
 	bool cloned_in;             /* in a child: cg_clone put it there */
 };
@@ -229,6 +262,22 @@ int workdir_empty_tree(int top);
  * IPC), then frees the uid. */
 int pool_acquire(struct job *j, char *msg, size_t cap);
 void pool_release(struct job *j);
+
+/* cgroup_parent.c: returns 0, or -1 with j->v filled (job refused). */
+int cg_choose_parent(struct job *j);
+
+/* cgroup_proc.c: parse /proc/PID/cgroup text into the path of each
+ * hierarchy the job uses ("" when absent). Pure; returns 0, or -1 for
+ * text that does not parse, a hierarchy listed twice, or a path that is
+ * not a sane absolute one. cg_hierarchy_name: a v1 hierarchy's
+ * controller (its directory under CG_ROOT); NULL for CGD_UNIFIED. */
+int cg_parse_proc(const char *text, size_t len,
+		  char rel[CGD_COUNT][CG_PATH]);
+const char *cg_hierarchy_name(int d);
+
+/* userjobs.c: take one of the caller's max_concurrent_jobs slots for
+ * the helper's lifetime; returns 0, or -1 with j->v filled (refused). */
+int userjobs_claim(struct job *j);
 
 /* cgroup.c */
 void cg_create(struct job *j);

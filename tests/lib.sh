@@ -270,14 +270,10 @@ EOF
 
 # ---- leftovers ---------------------------------------------------------
 
-# Job cgroups still present (cgroup v1 controllers, or v2 at the root or
-# at /sys/fs/cgroup/unified).
+# Job cgroups still present, wherever they nest (symbi-exec-job-ID).
 leftover_cgroups() {
-	local d
-	for d in /sys/fs/cgroup/symbi-exec/job-* \
-		/sys/fs/cgroup/*/symbi-exec/job-*; do
-		[[ -d "$d" ]] && echo "$d"
-	done
+	find /sys/fs/cgroup -mindepth 2 -type d -name 'symbi-exec-job-*' \
+		-prune -print 2>/dev/null
 	return 0
 }
 

@@ -1,0 +1,110 @@
+/*
+ * Where the job's cgroups go: THE PARENT SEAM of helper.h.
+ *
+ * Nest, never escape: in every hierarchy the job uses, its cgroup is made
+ * below the cgroup its caller runs in, so every limit around the caller
+ * (an admin's cgroup, a systemd slice, a Slurm job's --mem) still holds
+ * and symbi-exec's own limits can only tighten it. The caller's cgroups
+ * are read from the kernel, never from the request: /proc/self/cgroup of
+ * the helper (a child of the client, started in its cgroups, and which
+ * the client can no longer move once it is root), checked against the
+ * client's /proc/PPID/cgroup.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helper.h"
+
+static int read_proc(const char *file, char rel[CGD_COUNT][CG_PATH])
+{
+	/* Room for a line per hierarchy with its longest path. */
+	static char text[16 * (CG_PATH + 64)];
+	size_t len;
+	FILE *f = fopen(file, "re");
+
+	if (!f)
+		return -1;
+	len = fread(text, 1, sizeof(text), f);
+	fclose(f);
+	if (len == 0 || len == sizeof(text))
+		return -1;
+	return cg_parse_proc(text, len, rel);
+}
+
+/* The hierarchy's mount point, or NULL where this host has none. */
+static const char *mount_of(const struct cgroup *cg, int d, char *buf,
+			    size_t cap)
+{
+	char procs[96];
+
+	if (d == CGD_UNIFIED)
+		snprintf(buf, cap, cg->v2 ? CG_ROOT : CG_ROOT "/unified");
+	else if (cg->v2)
+		return NULL;
+	else
+		snprintf(buf, cap, CG_ROOT "/%s", cg_hierarchy_name(d));
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", buf);
+	return access(procs, F_OK) == 0 ? buf : NULL;
+}
+
+/* "inherit": the caller's own cgroup; at a hierarchy's root (where
+ * nothing encloses the caller), a symbi-exec directory there. */
+static int inherit(struct cgroup *cg, int d, const char *mnt, const char *rel)
+{
+	bool at_root = strcmp(rel, "/") == 0;
+	int n = snprintf(cg->parent[d], sizeof(cg->parent[d]), "%s%s", mnt,
+			 at_root ? "/symbi-exec" : rel);
+
+	cg->ours[d] = at_root;
+	return n > 0 && (size_t)n < sizeof(cg->parent[d]) ? 0 : -1;
+}
+
+/* An admin's path: the caller's own parent below it, holding all of
+ * the caller's jobs and their totals. */
+static int admin_path(struct cgroup *cg, int d, const char *mnt,
+		      const char *path, uid_t uid)
+{
+	int n = snprintf(cg->parent[d], sizeof(cg->parent[d]),
+			 "%s%s/user-%u", mnt, path, (unsigned)uid);
+
+	cg->ours[d] = true;
+	return n > 0 && (size_t)n < sizeof(cg->parent[d]) ? 0 : -1;
+}
+
+int cg_choose_parent(struct job *j)
+{
+	static char mine[CGD_COUNT][CG_PATH], theirs[CGD_COUNT][CG_PATH];
+	struct cgroup *cg = &j->cg;
+	const char *admin = j->pol.native.cgroup_parent;
+	char file[64], mnt[64];
+
+	cg->v2 = access(CG_ROOT "/cgroup.controllers", F_OK) == 0;
+	snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)j->inv.ppid);
+	if (read_proc("/proc/self/cgroup", mine) == -1 ||
+	    read_proc(file, theirs) == -1) {
+		set_message(&j->v, 125, "cannot read the caller's cgroups");
+		return -1;
+	}
+	if (memcmp(mine, theirs, sizeof(mine)) != 0) {
+		set_message(&j->v, 125, "the caller's cgroups changed while "
+			    "the helper started");
+		return -1;
+	}
+	if (admin && strcmp(admin, "inherit") == 0)
+		admin = NULL;
+	cg->per_user = admin != NULL;
+	for (int d = 0; d < CGD_COUNT; d++) {
+		cg->parent[d][0] = '\0';
+		if (!mine[d][0] || !mount_of(cg, d, mnt, sizeof(mnt)))
+			continue;
+		if (admin ? admin_path(cg, d, mnt, admin, j->id.uid) == -1
+			  : inherit(cg, d, mnt, mine[d]) == -1) {
+			set_message(&j->v, 125, "the job's cgroup path is too "
+				    "long");
+			return -1;
+		}
+	}
+	return 0;
+}
