@@ -18,7 +18,7 @@ goal() { printf 'GOAL\t%s\t%s\t%s\n' "$1" "$2" "$3"; }
 # install (other installs' helpers, e.g. the test suite's, do not count).
 leftovers() {
 	local cg wd procs helpers p
-	cg=$(find /sys/fs/cgroup -maxdepth 3 -path '*/symbi-exec/*' -type d \
+	cg=$(find /sys/fs/cgroup -name 'symbi-exec-job-*' -type d -prune \
 		2>/dev/null | sort)
 	wd=$(find "$WORKBASE" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
 	procs=$(pgrep -u "$(

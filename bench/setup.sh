@@ -170,6 +170,7 @@ max_processes = 1024
 max_file_size_mb = 4096
 max_open_files = 4096
 max_output_bytes = 1073741824
+max_concurrent_jobs = 1024
 allowed_executables = ["true", "python3", "sleep", "sh", "busybox", "/bin/busybox", "$TOOLS/cpu", "$TOOLS/syscalls", "$TOOLS/emit"]
 secure_path = "/usr/bin:/bin"
 env_keep = ["LANG"]

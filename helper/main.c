@@ -153,7 +153,8 @@ static void answer_dry_run(struct job *j)
 static void start(struct job *j)
 {
 	/* The work directory first: it is HOME in tier isolated. */
-	if (workdir_make(j) == -1 || env_build(j) == -1)
+	if (userjobs_claim(j) == -1 || cg_choose_parent(j) == -1 ||
+	    workdir_make(j) == -1 || env_build(j) == -1)
 		reply_deny(j);
 	cg_create(j);
 	supervise_prepare(j);

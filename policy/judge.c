@@ -175,6 +175,20 @@ static void ceilings(const struct policy *p, int tier,
 	lim->set = LIM_ALL_MASK;
 }
 
+/* max_concurrent_jobs: native, then the tier's table, then the rule. */
+static uint64_t concurrent_jobs(const struct policy *p, int tier,
+				const struct policy_rule *r)
+{
+	const struct policy_limits *layer[3] = { &p->native.lim,
+						 tier_limits(p, tier), &r->lim };
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < 3; i++)
+		if (layer[i] && layer[i]->jobs_set)
+			n = layer[i]->max_concurrent_jobs;
+	return n;
+}
+
 /* ---- the request's parts ------------------------------------------------ */
 
 /* Cores print as "2.5", "0.125", "4"; the rest as integers. */
@@ -443,6 +457,7 @@ void policy_judge(const struct policy *p, const struct identity *id,
 	}
 	ceilings(p, tier, d->rule, &d->lim, &d->max_output_bytes);
 	d->runtime = tier_runtime(p, tier);
+	d->max_concurrent_jobs = concurrent_jobs(p, tier, d->rule);
 	if (!check_limits(req, tier_name(tier), d) ||
 	    !check_container_cpu(d) || !check_network(p, req, d) || !check_env(p, req, d) ||
 	    !check_image(p, req, d) || !check_volumes(p, req, d) ||

@@ -45,6 +45,8 @@ struct policy_limits {
 	struct limits lim;
 	uint64_t max_output_bytes;
 	bool output_set;
+	uint64_t max_concurrent_jobs; /* per caller, all their jobs at once */
+	bool jobs_set;
 };
 
 struct policy_rule {
@@ -74,6 +76,12 @@ struct policy {
 		struct strlist env_allow;        /* names and PREFIX* for -e */
 		struct strlist env_allow_unsafe; /* exempt from the never-list */
 		char *umask; /* "077" (default), octal, or "caller" */
+		/* "inherit": below the caller's own cgroup; else an absolute
+		 * cgroup path, the same in every hierarchy. */
+		char *cgroup_parent;
+		/* Totals of one user's jobs together, on the per-user parent
+		 * of an admin's cgroup_parent; 0 unset. */
+		uint64_t user_max_memory_mb, user_max_processes;
 	} native;
 
 	struct {
@@ -136,6 +144,7 @@ struct decision {
 	const char *runtime;      /* docker tiers: --runtime= ("" none) */
 	const char *run_as; /* NULL: the caller (or the pool) */
 	uid_t pool_first, pool_last; /* a pool uid per job; 0 0 none */
+	uint64_t max_concurrent_jobs;
 };
 
 /* Parse text[len]. Collects every error (sorted by position) into errs.

@@ -62,6 +62,15 @@ static bool v_env_pattern(const char *s)
 	return env_valid_pattern(s);
 }
 
+/* Where jobs' cgroups go: "inherit", or a cgroup below the root (never
+ * the root itself: jobs go there only when their caller is there). */
+static bool v_cgroup_parent(const char *s)
+{
+	return strcmp(s, "inherit") == 0 ||
+	       (valid_abs_path(s) && strcmp(s, "/") != 0 && strlen(s) < 200 &&
+		s[strlen(s) - 1] != '/' && only_chars(s, "/._@:-"));
+}
+
 static bool v_account(const char *s)
 {
 	return valid_account_name(s);
@@ -152,7 +161,8 @@ static bool v_runtime(const char *s)
 	  1048576 },                                                         \
 	{ "kill_grace_seconds", K_LIMIT, off, NULL, NULL, LIM_KILL_GRACE_S,  \
 	  3600 },                                                            \
-	{ "max_output_bytes", K_OUTPUT, off, NULL, NULL, 0, 1073741824 }
+	{ "max_output_bytes", K_OUTPUT, off, NULL, NULL, 0, 1073741824 },     \
+	{ "max_concurrent_jobs", K_JOBS, off, NULL, NULL, 0, 65536 }
 
 #define ABS "an absolute path"
 #define RUNTIME "\"\" or a runtime name of [A-Za-z0-9._-], not starting " \
@@ -183,6 +193,13 @@ static const struct key_def native_keys[] = {
 		 "an environment variable name"),
 	STR_KEY("umask", AT(native.umask), v_umask,
 		"\"caller\" or octal digits such as \"077\""),
+	STR_KEY("cgroup_parent", AT(native.cgroup_parent), v_cgroup_parent,
+		"\"inherit\" or an absolute cgroup path of [A-Za-z0-9._@:-/] "
+		"other than /"),
+	{ "user_max_memory_mb", K_U64, AT(native.user_max_memory_mb), NULL,
+	  NULL, 0, 67108864 },
+	{ "user_max_processes", K_U64, AT(native.user_max_processes), NULL,
+	  NULL, 0, 4194304 },
 	LIMIT_KEYS(AT(native.lim)),
 };
 
@@ -451,9 +468,14 @@ static void apply_number(void *base, const struct key_def *k,
 				 (unsigned long long)k->max);
 		return;
 	}
-	if (k->type == K_OUTPUT) {
+	if (k->type == K_U64) {
+		*(uint64_t *)((char *)base + k->off) = n;
+	} else if (k->type == K_OUTPUT) {
 		pl->max_output_bytes = n;
 		pl->output_set = true;
+	} else if (k->type == K_JOBS) {
+		pl->max_concurrent_jobs = n;
+		pl->jobs_set = true;
 	} else {
 		pl->lim.v[k->lim] = n;
 		pl->lim.set |= 1u << k->lim;
@@ -530,6 +552,8 @@ static void default_limits(struct policy_limits *pl)
 	pl->lim.set = LIM_ALL_MASK;
 	pl->max_output_bytes = 10485760;
 	pl->output_set = true;
+	pl->max_concurrent_jobs = 64;
+	pl->jobs_set = true;
 }
 
 int schema_defaults(struct policy *p, size_t text_len)
@@ -552,6 +576,7 @@ int schema_defaults(struct policy *p, size_t text_len)
 	default_limits(&p->native.lim);
 	p->native.secure_path = put(p, "/usr/local/bin:/usr/bin:/bin");
 	p->native.umask = put(p, "077");
+	p->native.cgroup_parent = put(p, "inherit");
 	put_list(p, &p->native.env_keep, env_keep, 4);
 	put_list(p, &p->isolated.read_only_binds, binds, 5);
 	p->docker.docker_binary = put(p, "/usr/bin/docker");

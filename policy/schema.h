@@ -43,6 +43,8 @@ enum key_type {
 	K_LIMIT,    /* integer 1..max into policy_limits.lim.v[lim] */
 	K_CORES,    /* number > 0, <= max, 3 decimals, as millicores */
 	K_OUTPUT,   /* integer 1..max into policy_limits.max_output_bytes */
+	K_JOBS,     /* integer 1..max into policy_limits.max_concurrent_jobs */
+	K_U64,      /* integer 1..max into a uint64_t */
 };
 
 struct key_def {

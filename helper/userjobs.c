@@ -1,0 +1,96 @@
+/*
+ * max_concurrent_jobs: how many jobs one caller may run at once, counted
+ * race-free across helpers. One root-only file per caller,
+ * /run/symbi-exec/users/UID; a running job holds an open-file-description
+ * write lock on one byte of it, its slot. A job takes the first free
+ * slot below the limit with F_OFD_SETLK, which the kernel grants to one
+ * helper only; the lock goes when the helper's descriptor closes, at its
+ * exit or its death, so a killed helper's slot is free at once, with
+ * nothing to sweep. No free slot: refused at once, nothing queued.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "helper.h"
+
+#define USERJOBS_DIR "/run/symbi-exec"
+#define USERJOBS_USERS USERJOBS_DIR "/users"
+
+/* A directory of root's alone, made if missing; a symlink or a
+ * directory anyone else could write is refused. */
+static int root_dir(const char *path)
+{
+	struct stat st;
+
+	if (mkdir(path, 0700) == -1 && errno != EEXIST)
+		return -1;
+	if (lstat(path, &st) == -1)
+		return -1;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+static int open_user_file(uid_t uid)
+{
+	char path[64];
+	struct stat st;
+	int fd;
+
+	if (root_dir(USERJOBS_DIR) == -1 || root_dir(USERJOBS_USERS) == -1)
+		return -1;
+	snprintf(path, sizeof(path), USERJOBS_USERS "/%u", (unsigned)uid);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_uid != 0) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
+}
+
+/* Open, holding the job's slot, until the helper exits. */
+static int held_fd = -1;
+
+int userjobs_claim(struct job *j)
+{
+	uint64_t max = j->dec.max_concurrent_jobs;
+	int fd;
+
+	if (max == 0)
+		return 0;
+	if ((fd = open_user_file(j->id.uid)) == -1) {
+		set_message(&j->v, 125, "cannot count the caller's jobs "
+			    "(%s/%u): %m", USERJOBS_USERS, (unsigned)j->id.uid);
+		return -1;
+	}
+	for (uint64_t slot = 0; slot < max; slot++) {
+		struct flock fl = {
+			.l_type = F_WRLCK, .l_whence = SEEK_SET,
+			.l_start = (off_t)slot, .l_len = 1,
+		};
+
+		if (fcntl(fd, F_OFD_SETLK, &fl) == 0) {
+			held_fd = fd;
+			return 0;
+		}
+		if (errno != EAGAIN && errno != EACCES) {
+			set_message(&j->v, 125, "cannot count the caller's "
+				    "jobs: %m");
+			close(fd);
+			return -1;
+		}
+	}
+	close(fd);
+	set_message(&j->v, 125, "max_concurrent_jobs: user %s already runs "
+		    "%llu jobs, the policy's limit", j->id.user,
+		    (unsigned long long)max);
+	return -1;
+}

@@ -1,0 +1,136 @@
+#!/bin/bash
+# Per-user totals, several test users at once: max_concurrent_jobs
+# (table default, rule override) refuses a caller's job over the count at
+# once, counted race-free by the helpers, a dead helper's slot free at
+# once; with an admin's cgroup_parent path, a user's jobs share a parent
+# cgroup carrying user_max_memory_mb and user_max_processes.
+# Single quotes are meant: the job's shell expands them.
+# shellcheck disable=SC2016
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+t_setup
+
+A=symbi-alice
+B=symbi-bob
+C=$T_CLIENT
+PARENT=/symbi-test-parent-$$
+
+# totals_policy EXTRA-NATIVE-LINES: the test policy, a rule letting bob
+# run 3 jobs at once first, the native table given EXTRA.
+totals_policy() {
+	test_policy | awk -v extra="$1" '
+		/^\[\[rule\]\]/ && !done {
+			print "[[rule]]"; print "users = [\"symbi-bob\"]"
+			print "tiers = [\"none\", \"isolated\"]"
+			print "max_concurrent_jobs = 3"; print ""; done = 1
+		}
+		{ print }
+		/^env_keep/ { print extra }'
+}
+
+# wait_jobs USER N: until USER has N jobs (sleep processes) running.
+wait_jobs() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[[ $(pgrep -c -u "$1" -x sleep) -ge $2 ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# --- max_concurrent_jobs ------------------------------------------------------
+write_policy "$(totals_policy 'max_concurrent_jobs = 2')"
+for i in 1 2; do
+	as_user $A "$C" -- sh -c 'sleep 3' </dev/null >/dev/null 2>&1 &
+done
+for i in 1 2 3; do
+	as_user $B "$C" -- sh -c 'sleep 3' </dev/null >/dev/null 2>&1 &
+done
+ok "alice runs 2 jobs at once (the table's max_concurrent_jobs = 2)" \
+	wait_jobs $A 2
+ok "... and bob, at the same time, 3 (his rule's override)" wait_jobs $B 3
+run $A "$C" -- sh -c true
+is "$rc" 125 "alice's third job is refused at once"
+like "$err" "max_concurrent_jobs.*2" "... naming the limit and its value"
+ok "... with a syslog line" logged 'deny.*max_concurrent_jobs'
+run $B "$C" -- sh -c true
+is "$rc" 125 "bob's fourth job is refused"
+wait
+run $A "$C" -- sh -c 'echo again'
+is "$rc:$out" "0:again" "once alice's jobs ended, she runs again (control)"
+
+# A helper killed outright: its slot is free at once, nothing to sweep.
+as_user $A "$C" -- sh -c 'sleep 5' </dev/null >/dev/null 2>&1 &
+first=$!
+as_user $A "$C" -- sh -c 'sleep 5' </dev/null >/dev/null 2>&1 &
+wait_jobs $A 2
+for h in $(pgrep -f symbi-exec-helper); do
+	[[ "$(ps -o user= -p "$(ps -o ppid= -p "$h")")" == "$A" ]] &&
+		helper=$h && break
+done
+kill -9 "$helper"
+wait $first 2>/dev/null
+run $A "$C" -- sh -c 'echo slot'
+is "$rc:$out" "0:slot" "a dead helper's job does not count"
+wait
+# SIGKILL left that helper no time to remove its job's cgroup and work
+# directory: that is what the kill is for, not a leak under test.
+kill_leftovers
+rm -rf "${T_WORKBASE:?}"/*
+ok_clean "max_concurrent_jobs"
+
+# --- per-user parents, with totals -------------------------------------------
+write_policy "$(totals_policy "cgroup_parent = \"$PARENT\"
+user_max_memory_mb = 300
+user_max_processes = 40")"
+for h in memory pids cpu unified; do
+	[[ -d /sys/fs/cgroup/$h ]] &&
+		at_exit "rmdir /sys/fs/cgroup/$h$PARENT/user-* /sys/fs/cgroup/$h$PARENT 2>/dev/null"
+done
+uid_a=$(id -u $A)
+uid_b=$(id -u $B)
+run $A "$C" -- sh -c 'cat /proc/self/cgroup'
+like "$(awk -F: '$2 == "memory" { print $3 }' <<<"$out")" \
+	"^$PARENT/user-$uid_a/symbi-exec-job-[0-9a-f]+\$" \
+	"cgroup_parent: alice's job lies in her own parent below the admin's path"
+run $B "$C" -- sh -c 'cat /proc/self/cgroup'
+like "$(awk -F: '$2 == "pids" { print $3 }' <<<"$out")" \
+	"^$PARENT/user-$uid_b/symbi-exec-job-[0-9a-f]+\$" \
+	"... bob's in his"
+if [[ -e /sys/fs/cgroup/cgroup.controllers ]]; then
+	mem=$(cat "/sys/fs/cgroup$PARENT/user-$uid_a/memory.max")
+	pids=$(cat "/sys/fs/cgroup$PARENT/user-$uid_a/pids.max")
+else
+	mem=$(cat "/sys/fs/cgroup/memory$PARENT/user-$uid_a/memory.limit_in_bytes")
+	pids=$(cat "/sys/fs/cgroup/pids$PARENT/user-$uid_a/pids.max")
+fi
+is "$mem:$pids" "$((300 << 20)):40" \
+	"the per-user parent carries user_max_memory_mb and user_max_processes"
+hog='b = b"x" * (200 << 20); import time; time.sleep(2); print("allocated")'
+as_user $A "$C" --max-memory=1000 -- python3 -c "$hog" \
+	</dev/null >"$T_SCRATCH/a1.out" 2>&1 &
+p1=$!
+as_user $A "$C" --max-memory=1000 -- python3 -c "$hog" \
+	</dev/null >"$T_SCRATCH/a2.out" 2>&1 &
+p2=$!
+run $B "$C" --max-memory=1000 -- python3 -c "$hog"
+is "$rc:$out" "0:allocated" "bob's 200 MB job runs beside alice's (his own total)"
+wait $p1
+r1=$?
+wait $p2
+r2=$?
+is "$(printf '%s\n' $r1 $r2 | sort | tr '\n' ' ')" "0 137 " \
+	"alice's two 200 MB jobs together exceed her 300 MB total: one is OOM-killed"
+ok_clean "per-user parents"
+
+# --- the judge --------------------------------------------------------------
+for bad in 'cgroup_parent = "relative"' 'cgroup_parent = "/"' \
+	'cgroup_parent = "/a/../b"' 'max_concurrent_jobs = 0'; do
+	write_policy "$(totals_policy "$bad")"
+	run $A "$C" -- sh -c true
+	is "$rc" 125 "a policy with $bad denies every request"
+	like "$err" "${bad%% *}" "... naming the key"
+done
+write_policy "$(test_policy)"
+
+done_testing
