@@ -39,12 +39,17 @@ wait_jobs() {
 }
 
 # --- max_concurrent_jobs ------------------------------------------------------
+# Background jobs are waited for by PID: a bare wait would wait for the
+# syslog listener too.
+jobs_bg=()
 write_policy "$(totals_policy 'max_concurrent_jobs = 2')"
 for i in 1 2; do
 	as_user $A "$C" -- sh -c 'sleep 3' </dev/null >/dev/null 2>&1 &
+	jobs_bg+=($!)
 done
 for i in 1 2 3; do
 	as_user $B "$C" -- sh -c 'sleep 3' </dev/null >/dev/null 2>&1 &
+	jobs_bg+=($!)
 done
 ok "alice runs 2 jobs at once (the table's max_concurrent_jobs = 2)" \
 	wait_jobs $A 2
@@ -55,7 +60,7 @@ like "$err" "max_concurrent_jobs.*2" "... naming the limit and its value"
 ok "... with a syslog line" logged 'deny.*max_concurrent_jobs'
 run $B "$C" -- sh -c true
 is "$rc" 125 "bob's fourth job is refused"
-wait
+wait "${jobs_bg[@]}"
 run $A "$C" -- sh -c 'echo again'
 is "$rc:$out" "0:again" "once alice's jobs ended, she runs again (control)"
 
@@ -63,6 +68,7 @@ is "$rc:$out" "0:again" "once alice's jobs ended, she runs again (control)"
 as_user $A "$C" -- sh -c 'sleep 5' </dev/null >/dev/null 2>&1 &
 first=$!
 as_user $A "$C" -- sh -c 'sleep 5' </dev/null >/dev/null 2>&1 &
+second=$!
 wait_jobs $A 2
 for h in $(pgrep -f symbi-exec-helper); do
 	[[ "$(ps -o user= -p "$(ps -o ppid= -p "$h")")" == "$A" ]] &&
@@ -72,7 +78,7 @@ kill -9 "$helper"
 wait $first 2>/dev/null
 run $A "$C" -- sh -c 'echo slot'
 is "$rc:$out" "0:slot" "a dead helper's job does not count"
-wait
+wait $second
 # SIGKILL left that helper no time to remove its job's cgroup and work
 # directory: that is what the kill is for, not a leak under test.
 kill_leftovers
