@@ -11,6 +11,7 @@ packages=(
 	python3 jq util-linux bsdutils procps passwd perl binutils
 	docker.io runsc busybox-static tmux
 	dpkg-dev debhelper lintian
+	qemu-system-x86 mmdebstrap e2fsprogs xz-utils
 )
 missing=()
 for p in "${packages[@]}"; do
