@@ -118,6 +118,8 @@ $(TOOL_LIB_OBJ): $(TOOL_LIB_HDR)
 
 # test_json includes client/json.c: it tests the client's encoder alone.
 build/tests/test_json: client/json.c client/json.h
+# test_units includes client/units.c: the client's sizes and times.
+build/tests/test_units: client/units.c client/units.h
 
 # The whole suite, as root: missing packages installed, unit tests, then
 # integration tests that install into a temporary prefix and run the

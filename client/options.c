@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "client/units.h"
 #include "client/usage.h"
 #include "policy/volume.h"
 #include "paths.h"
@@ -81,23 +82,62 @@ static const uint64_t limit_max[LIM_COUNT] = {
 	[LIM_KILL_GRACE_S] = UINT64_C(3600),
 };
 
+enum limit_kind { KIND_COUNT, KIND_CORES, KIND_SIZE, KIND_TIME };
+
+static enum limit_kind limit_kind(int id)
+{
+	switch (id) {
+	case LIM_CPU_MILLICORES: return KIND_CORES;
+	case LIM_MEMORY_MB: case LIM_FILE_SIZE_MB: return KIND_SIZE;
+	case LIM_CPU_SECONDS: case LIM_TIMEOUT_S: return KIND_TIME;
+	default: return KIND_COUNT;
+	}
+}
+
+static void __attribute__((noreturn))
+bad_limit(int id, const char *what, const char *val, int rc)
+{
+	uint64_t max = limit_max[id];
+
+	switch (limit_kind(id)) {
+	case KIND_CORES:
+		die("%s: invalid value '%s' (expected a number of cores from "
+		    "0.001 to %" PRIu64 ", at most 3 decimals)",
+		    what, val, max / 1000);
+	case KIND_SIZE:
+		if (rc == UNITS_FRACTION)
+			die("%s: %s is not a whole number of MiB", what, val);
+		die("%s: invalid value '%s' (expected a size from 1 to %" PRIu64
+		    " MiB: a plain number of MiB, or a whole number with K, M "
+		    "or G, as 512M or 2G)",
+		    what, val, max);
+	case KIND_TIME:
+		die("%s: invalid value '%s' (expected a time from 1 to %" PRIu64
+		    " s: a plain number of seconds, or a whole number with s, m "
+		    "or h, as 90s, 10m or 2h)",
+		    what, val, max);
+	default:
+		die("%s: invalid value '%s' (expected a whole number from 1 "
+		    "to %" PRIu64 ")",
+		    what, val, max);
+	}
+}
+
 /* what: the option or variable the value came from, for messages. */
 static void set_limit(struct opts *o, int id, const char *what,
 		      const char *val)
 {
 	uint64_t v;
+	int rc;
 
-	if (id == LIM_CPU_MILLICORES) {
-		if (parse_cores(val, limit_max[id], &v) != 0)
-			die("%s: invalid value '%s' (expected a number of "
-			    "cores from 0.001 to %" PRIu64
-			    ", at most 3 decimals)",
-			    what, val, limit_max[id] / 1000);
-	} else if (parse_u64(val, limit_max[id], &v) != 0) {
-		die("%s: invalid value '%s' (expected a whole number from 1 "
-		    "to %" PRIu64 ")",
-		    what, val, limit_max[id]);
+	switch (limit_kind(id)) {
+	case KIND_CORES: rc = parse_cores(val, limit_max[id], &v); break;
+	case KIND_SIZE: rc = units_size_mib(val, limit_max[id], &v); break;
+	case KIND_TIME: rc = units_seconds(val, limit_max[id], &v); break;
+	default: rc = parse_u64(val, limit_max[id], &v); break;
 	}
+	if (rc != 0)
+		bad_limit(id, what, val, rc);
 	o->lim.v[id] = v;
 	o->lim.set |= 1u << id;
 }

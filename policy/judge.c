@@ -225,9 +225,12 @@ static bool check_limits(const struct request *req, const char *tier,
 			return false;
 		}
 		if (req->lim.v[i] > d->lim.v[i]) {
+			/* The unit on both: a request given as 4G or 10m
+			 * reads back in the policy's units. */
 			unit = limit_unit(i);
-			deny(d, 125, "%s=%s exceeds the policy ceiling of "
-			     "%s%s%s for tier %s", limit_option(i), want,
+			deny(d, 125, "%s=%s%s%s exceeds the policy ceiling "
+			     "of %s%s%s for tier %s", limit_option(i), want,
+			     unit[0] ? " " : "", unit,
 			     limit_text(i, d->lim.v[i], ceil, sizeof(ceil)),
 			     unit[0] ? " " : "", unit, tier);
 			return false;

@@ -53,7 +53,7 @@ like "$err" "may not use tier none" "... with a message saying so"
 is "$out" "" "... and nothing ran"
 run $A "$C" --max-memory=4096 -- bash -c 'echo ran'
 is "$rc" 125 "a limit above the ceiling is refused"
-like "$err" "^symbi-exec: --max-memory=4096 exceeds the policy ceiling of 2048 MB for tier none$" \
+like "$err" "^symbi-exec: --max-memory=4096 MB exceeds the policy ceiling of 2048 MB for tier none$" \
 	"... naming the limit, both values and the tier"
 run $A "$C" --sandbox-tier=bogus -- bash -c 'echo ran'
 is "$rc:$out" "125:" "an unknown tier is refused"

@@ -38,7 +38,7 @@ like "$deny" "tier=none" "... naming the tier"
 like "$deny" 'reason="[^"]*may not use tier none' "... and the reason"
 
 run $A "$C" --max-memory=4096 -- bash -c 'echo ran'
-like "$(logged "deny user=$A ")" 'reason="--max-memory=4096 exceeds' \
+like "$(logged "deny user=$A ")" 'reason="--max-memory=4096 MB exceeds' \
 	"a denial by ceiling is logged with its reason"
 
 run $A "$C" --timeout=1 -- bash -c 'sleep 30'

@@ -435,12 +435,12 @@ static void test_judge_denials(const struct policy *p)
 	ask(&r, TIER_NONE, "bash");
 	r.lim.v[LIM_MEMORY_MB] = 4096;
 	r.lim.set = 1u << LIM_MEMORY_MB;
-	want_deny(p, &id, &r, 125, "--max-memory=4096 exceeds the policy "
+	want_deny(p, &id, &r, 125, "--max-memory=4096 MB exceeds the policy "
 		  "ceiling of 2048 MB for tier none");
 	r.lim.v[LIM_CPU_MILLICORES] = 3000;
 	r.lim.set = 1u << LIM_CPU_MILLICORES;
-	want_deny(p, &id, &r, 125, "--max-cpu=3 exceeds the policy ceiling "
-		  "of 2.5 cores for tier none");
+	want_deny(p, &id, &r, 125, "--max-cpu=3 cores exceeds the policy "
+		  "ceiling of 2.5 cores for tier none");
 	r.lim.v[LIM_PROCESSES] = 257;
 	r.lim.set = 1u << LIM_PROCESSES;
 	want_deny(p, &id, &r, 125, "--max-processes=257 exceeds the policy "

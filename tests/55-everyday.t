@@ -1,0 +1,43 @@
+#!/bin/bash
+# The everyday command line (issue 13), as a new user tries it: units on
+# limits, --json that always parses, where a job starts, kept work
+# directories, no COMMAND and #! scripts, the seeds' policy form, and
+# the finishing touches (--list, "did you mean", completion).
+# Single quotes are meant: the job's shell expands them.
+# shellcheck disable=SC2016
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+t_setup
+
+A=symbi-alice
+C=$T_CLIENT
+
+# --- units --------------------------------------------------------------
+run $A "$C" --max-memory=1G --timeout=2m --max-cpu-seconds=1h \
+	--max-file-size=512K --dry-run -- bash -c :
+is "$rc" 125 "--max-file-size=512K: not a whole number of MiB, refused"
+is "$err" "symbi-exec: --max-file-size: 512K is not a whole number of MiB" \
+	"... saying so"
+run $A "$C" --max-memory=1G --timeout=2m --max-cpu-seconds=1h \
+	--max-file-size=2048K -- bash -c :
+is "$rc" 125 "--max-cpu-seconds=1h: above the ceiling of 60 s"
+is "$err" "symbi-exec: --max-cpu-seconds=3600 s exceeds the policy ceiling of 60 s for tier none" \
+	"... the message prints the normalized value"
+run $A "$C" --max-memory=1G --timeout=1m --max-cpu-seconds=30s \
+	--max-file-size=2048K --dry-run -- bash -c :
+is "$rc" 0 "K, M, G and s, m, h are accepted"
+like "$out" "^max_memory_mb=1024$" "... 1G is 1024 MiB"
+like "$out" "^max_execution_time_seconds=60$" "... 1m is 60 s"
+like "$out" "^max_cpu_seconds=30$" "... 30s is 30 s"
+like "$out" "^max_file_size_mb=2$" "... 2048K is 2 MiB"
+run $A "$C" --max-memory=512 --timeout=5 --dry-run -- bash -c :
+like "$out" "^max_memory_mb=512$" "a plain number keeps its unit: MiB"
+like "$out" "^max_execution_time_seconds=5$" "... and seconds"
+run $A "$C" --timeout=10M -- true
+is "$rc:$out" "125:" "--timeout=10M (a size letter) is refused"
+like "$err" "expected a time .* s, m or h" "... naming the time units"
+run $A "$C" --max-memory=2T -- true
+like "$rc:$err" "^125:.*expected a size .* K, M or G" \
+	"--max-memory=2T is refused, naming the size units"
+
+done_testing
