@@ -431,5 +431,9 @@ void json_report_end(struct json_text *stdout_text, const struct json_report *r)
 	put_u64(o, "max_rss_kb", res->max_rss_kb);
 	put_name_or_null(o, "killed_reason",
 			 kill_reason_name(res->killed_reason));
+	if (r->workdir)
+		put_name_or_null(o, "workdir", r->workdir);
+	if (r->error)
+		put_name_or_null(o, "error", r->error);
 	out_str(o, "}\n");
 }

@@ -48,8 +48,10 @@ struct json_stream {
 struct json_report {
 	struct json_stream out; /* data and len unused: stdout was streamed */
 	struct json_stream err;
-	const char *tier; /* canonical name */
+	const char *tier; /* canonical name, or NULL */
 	const struct result *res;
+	const char *workdir; /* the kept work directory, or NULL */
+	const char *error;   /* why symbi-exec refused or failed, or NULL */
 };
 
 void json_out_init(struct json_out *o, int fd);
@@ -77,7 +79,8 @@ void json_write_stream(struct json_out *o, const struct json_stream *s);
 void json_report_begin(struct json_out *o, struct json_text *stdout_text);
 
 /* Closes the stdout string (its marker when r->out.truncated) and writes
- * the other members and a newline. Does not flush. */
+ * the other members and a newline; "workdir" and "error" only when set.
+ * Does not flush. */
 void json_report_end(struct json_text *stdout_text,
 		     const struct json_report *r);
 

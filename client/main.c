@@ -47,6 +47,8 @@ int main(int argc, char **argv)
 
 	ensure_std_fds();
 	log_init("symbi-exec");
+	if (opts_want_json(argc, argv))
+		run_report_errors_as_json();
 	refuse_privileges();
 	opts_parse(argc, argv, &o);
 	if (o.action == ACT_CHECK_POLICY) {

@@ -353,6 +353,18 @@ static bool wants_pty(const struct opts *o)
 	       isatty(STDOUT_FILENO);
 }
 
+bool opts_want_json(int argc, char **argv)
+{
+	bool json = false;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1)
+		json |= c == OPT_JSON;
+	optind = 0; /* glibc: the next getopt_long starts afresh */
+	return json;
+}
+
 void opts_parse(int argc, char **argv, struct opts *o)
 {
 	int c;

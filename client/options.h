@@ -35,6 +35,10 @@ struct opts {
 	char **cmd_argv;
 };
 
+/* Whether --json is among the options, read before anything else so that
+ * an error in any other option can be reported as a JSON object too. */
+bool opts_want_json(int argc, char **argv);
+
 /* Parse argv (stopping at the first non-option or "--"), then fill what
  * the command line left unset from the SYMBIONT_* variables. Prints and
  * exits for --help and --version. */

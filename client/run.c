@@ -27,10 +27,15 @@ static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 
 static uint8_t msg[PROTO_MAX_MSG];
 static struct verdict verdict;
+static bool have_verdict;
 static struct listing listing;
 /* --json: the object goes out as the job's stdout comes in. */
 static struct json_out report_out;
 static struct json_text report_stdout;
+static bool report_begun, report_ended;
+
+struct session;
+static struct session *current; /* for a die() while it runs */
 
 struct session {
 	const struct opts *o;
@@ -91,6 +96,7 @@ static void session_start(struct session *s, const struct opts *o)
 	s->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (s->sigfd < 0)
 		die("cannot create a signalfd: %s", strerror(errno));
+	current = s;
 	helper_spawn(&s->h, o->json, o->pty ? &s->t : NULL, &s->oldmask);
 	capture_init_sink(&s->out, s->h.out, 0, put_stdout, &report_stdout);
 	capture_init(&s->err, s->h.err, 0);
@@ -169,20 +175,28 @@ static void show_helper_stderr(struct session *s)
 		(void)!write(2, s->err.buf, s->err.len);
 }
 
+static void fail_json(struct session *s, int status, const char *why);
+
 static int no_result(struct session *s)
 {
+	static const char why[] = "the helper ended without a result";
+
 	term_drain(&s->t);
 	term_restore(&s->t);
 	show_helper_stderr(s);
-	log_warn("the helper ended without a result");
+	log_warn("%s", why);
+	fail_json(s, 125, why);
 	session_end(s, true);
 	return 125;
 }
 
 static int malformed(struct session *s)
 {
+	static const char why[] = "malformed message from the helper";
+
 	term_restore(&s->t);
-	log_warn("malformed message from the helper");
+	log_warn("%s", why);
+	fail_json(s, 125, why);
 	session_end(s, false);
 	return 125;
 }
@@ -228,6 +242,7 @@ static int answer_list(struct session *s, size_t n)
 
 	if (type == MSG_VERDICT && proto_decode_verdict(msg, n, &verdict) == 0 &&
 	    verdict.status != 0) {
+		have_verdict = true;
 		log_warn("%s", verdict.message);
 		session_end(s, true);
 		return denial_status(verdict.status);
@@ -264,24 +279,57 @@ static void begin_json(void)
 {
 	json_out_init(&report_out, STDOUT_FILENO);
 	json_report_begin(&report_out, &report_stdout);
+	report_begun = true;
 }
 
-static int end_json(struct session *s)
+/* The one object, whatever happened: a result, or (error set) why there
+ * is none. s is NULL before the helper started. */
+static int end_json(const struct session *s, const struct result *res,
+		    const char *workdir, const char *error)
 {
 	struct json_report r = {
-		.out = { NULL, 0, s->out.truncated, verdict.max_output_bytes },
-		.err = { s->err.buf, s->err.len, s->err.truncated,
+		.out = { NULL, 0, s && s->out.truncated,
 			 verdict.max_output_bytes },
-		.tier = tier_name(verdict.tier),
-		.res = &s->res,
+		.err = { s ? s->err.buf : NULL, s ? s->err.len : 0,
+			 s && s->err.truncated, verdict.max_output_bytes },
+		.tier = have_verdict ? tier_name(verdict.tier) : NULL,
+		.res = res,
+		.workdir = workdir,
+		.error = error,
 	};
 
+	if (report_ended)
+		return 0;
+	if (!report_begun)
+		begin_json();
+	report_ended = true;
 	json_report_end(&report_stdout, &r);
 	if (json_out_flush(&report_out) != 0) {
 		log_warn("cannot write the JSON result: %s", strerror(errno));
 		return 125;
 	}
 	return 0;
+}
+
+/* A refusal or failure as an object, so stdout parses (--json only). */
+static void fail_json(struct session *s, int status, const char *why)
+{
+	struct result res = { .exit_code = status };
+
+	if (s->o->json)
+		(void)end_json(s, &res, NULL, why);
+}
+
+static void json_on_die(const char *text)
+{
+	struct result res = { .exit_code = 125 };
+
+	(void)end_json(current, &res, NULL, text);
+}
+
+void run_report_errors_as_json(void)
+{
+	log_set_die_hook(json_on_die);
 }
 
 
@@ -489,13 +537,16 @@ static void say_why_killed(const struct result *r)
 
 static int answer_run(struct session *s, size_t n)
 {
+	const char *kept;
 	int rc, status;
 
 	if (proto_peek_type(msg, n) != MSG_VERDICT ||
 	    proto_decode_verdict(msg, n, &verdict) != 0)
 		return malformed(s);
+	have_verdict = true;
 	if (verdict.status != 0) {
 		log_warn("%s", verdict.message);
+		fail_json(s, denial_status(verdict.status), verdict.message);
 		session_end(s, true);
 		return denial_status(verdict.status);
 	}
@@ -508,10 +559,8 @@ static int answer_run(struct session *s, size_t n)
 	rc = supervise(s);
 	term_drain(&s->t);
 	term_restore(&s->t);
-	/* Without a result the object stays unfinished, never valid JSON,
-	 * so that no consumer takes what was streamed for a result. */
-	if (rc != RUN_OK && s->o->json)
-		(void)json_out_flush(&report_out);
+	/* Without a result the object ends with exit_code 125 and the
+	 * error, so that no consumer takes what was streamed for a result. */
 	if (rc == RUN_NO_RESULT)
 		return no_result(s);
 	if (rc == RUN_MALFORMED)
@@ -521,11 +570,13 @@ static int answer_run(struct session *s, size_t n)
 		term_end_line(&s->t);
 		say_why_killed(&s->res);
 	}
-	if (s->o->json && end_json(s) != 0)
+	kept = s->o->keep_workdir && !s->o->workdir && verdict.workdir[0]
+		       ? verdict.workdir : NULL;
+	if (s->o->json && end_json(s, &s->res, kept, NULL) != 0)
 		status = 125;
-	if (s->o->keep_workdir && !s->o->workdir && !s->o->quiet &&
-	    verdict.workdir[0])
-		log_warn("work directory kept: %s", verdict.workdir);
+	/* Even with -q: the user must learn what to clean up. */
+	if (kept)
+		log_warn("work directory kept: %s", kept);
 	session_end(s, s->helper_done);
 	return status;
 }

@@ -8,6 +8,10 @@
 
 #include "client/options.h"
 
+/* From here on, a die() also prints the --json object of the failure
+ * (exit_code 125 and its "error"), so stdout always parses. */
+void run_report_errors_as_json(void);
+
 /* Returns the client's exit status (SPEC "Exit status"). */
 int run_request(const struct opts *o, const struct request *req);
 

@@ -23,6 +23,7 @@ static const char *log_prog = "symbi-exec";
 static struct sockaddr_un log_addr = { .sun_family = AF_UNIX,
 				       .sun_path = "/dev/log" };
 static int log_fd = -1;
+static void (*log_die_hook)(const char *text);
 static dev_t log_dev;
 static ino_t log_ino;
 
@@ -180,8 +181,14 @@ void log_audit(int prio, const char *fmt, ...)
 	va_end(ap);
 }
 
+void log_set_die_hook(void (*hook)(const char *text))
+{
+	log_die_hook = hook;
+}
+
 void die(const char *fmt, ...)
 {
+	void (*hook)(const char *text);
 	char text[LOG_LINE_MAX];
 	va_list ap;
 
@@ -190,5 +197,9 @@ void die(const char *fmt, ...)
 	va_end(ap);
 	log_warn("%s", text);
 	log_audit(LOG_WARNING, "%s", text);
+	hook = log_die_hook;
+	log_die_hook = NULL; /* a die() inside the hook must not loop */
+	if (hook)
+		hook(text);
 	_exit(125);
 }

@@ -25,6 +25,11 @@ void log_audit(int prio, const char *fmt, ...)
  * For errors before any job exists: nothing left behind by construction. */
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
+/* A function die() calls with its text after the stderr and syslog lines
+ * and before it exits (the client's --json: the refusal as an object on
+ * stdout). NULL: none, the default. */
+void log_set_die_hook(void (*hook)(const char *text));
+
 /* Set the socket path (tests of the log module only). */
 void log_set_socket_path(const char *path);
 

@@ -189,11 +189,34 @@ sys.exit(d["stdout"] != ("y" * 1023 + "\n") * 64 * 3200 or
 	d["stdout_truncated"] or d["stderr"] != "")' "$big/out"
 rm -f "$big/out"
 
-# Nothing is printed when the job never ran.
+# When the job never ran, the object says why: stdout always parses.
+# refused RC ERE DESC: the last run printed one object with exit_code RC,
+# success false and an error matching ERE, and said the same on stderr.
+refused() {
+	is "$rc" "$1" "$3: exit $1"
+	ok "... one JSON object, exit_code $1, success false, the error" \
+		python3 -c '
+import json, re, sys
+d = json.loads(sys.argv[1])
+sys.exit(d["exit_code"] != int(sys.argv[2]) or d["success"] or
+	not re.search(sys.argv[3], d["error"]) or d["stdout"] != "")' \
+		"$out" "$1" "$2"
+	like "$err" "$2" "... and stderr says it too"
+}
 run $A "$C" --json -- symbi-no-such-command
-is "$rc:$out" "127:" "a command not found: 127 and no JSON at all"
+refused 127 "symbi-no-such-command" "a command not found"
 run $A "$C" --json --max-memory=999999 -- true
-is "$rc:$out" "125:" "a denied request: 125 and no JSON at all"
+refused 125 "exceeds the policy ceiling" "a denied request"
+run $A "$C" --json --max-memroy=1 -- true
+refused 125 "unknown option '--max-memroy=1'" "a mistyped option"
+run $A "$C" --max-memory=x --json -- true
+refused 125 "--max-memory: invalid value 'x'" \
+	"a bad value given before --json"
+run symbi-mallory "$C" --json -- bash -c 'echo ran'
+refused 125 "may not use tier none" "a caller no rule names"
+run $A "$C" --json --list
+refused 125 "--json applies only when running a COMMAND" \
+	"--json with --list"
 
 # A reader that goes away: the client dies of SIGPIPE as any writer of a
 # pipeline does, and the job with it (nothing left: ok_clean below). env
@@ -205,8 +228,9 @@ for _ in range(200):
 time.sleep(30)' </dev/null 2>/dev/null | head -c 100 >/dev/null
 is "${PIPESTATUS[0]}" 141 "stdout closed by its reader: the client ends (SIGPIPE)"
 
-# The helper dies after the job started: exit 125, and what was streamed
-# is an unfinished object, never valid JSON.
+# The helper dies after the job started: exit 125, and the streamed
+# object ends with exit_code 125 and the error, so no consumer takes it
+# for a result.
 as_user $A "$C" --json -- bash -c 'echo started; exec sleep 30' \
 	>"$T_SCRATCH/dead.out" 2>"$T_SCRATCH/dead.err" </dev/null &
 bg=$!
@@ -221,10 +245,13 @@ ok "the helper of a running --json job is found (test sanity)" \
 wait "$bg"
 is "$?" 125 "the helper killed mid-run: 125"
 out=$(cat "$T_SCRATCH/dead.out")
-is "$out" '{"stdout":"started\n' "... stdout holds the object's start, unfinished"
-not_ok "... which python3's json refuses" python3 -c \
-	'import json, sys; json.loads(sys.argv[1])' "$out" 2>/dev/null
-not_ok "... and jq too" jq -e . "$T_SCRATCH/dead.out" 2>/dev/null
+ok "... stdout is one object: what was streamed, exit_code 125, the error" \
+	python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+sys.exit(d["stdout"] != "started\n" or d["exit_code"] != 125 or
+	d["success"] or "without a result" not in d["error"])' "$out"
+ok "... jq reads it too" jq -e .error "$T_SCRATCH/dead.out"
 like "$(cat "$T_SCRATCH/dead.err")" 'helper ended without a result' \
 	"... and stderr says why"
 # SIGKILL left the helper no time to remove the job's cgroup and work
