@@ -20,7 +20,7 @@ struct parser {
 	bool ignore;               /* keys under a header that was refused */
 	void *base;                /* where sec's keys are stored */
 	uint64_t seen_keys;        /* bit per key index of sec */
-	unsigned seen_line[SEC_COUNT];
+	struct schema_seen seen;
 	struct policy_rule *rule;
 	unsigned rule_col, rule_errs;
 	/* env_keep/env_allow entries on the never-list, judged at the end,
@@ -331,6 +331,27 @@ static bool check_name(struct parser *ps, const struct tok *t,
 	return false;
 }
 
+/* A key of a plain table and its alias in another (the seeds' form) set
+ * one field: both written is a duplicate. Reports it; true if not. */
+static bool set_once(struct parser *ps, const struct key_def *k,
+		     const struct tok *t)
+{
+	const struct schema_set *first;
+	char a[48], b[48];
+
+	if (ps->sec->is_array)
+		return true;
+	first = schema_set_once(&ps->seen, ps->sec, k, t->line);
+	if (!first)
+		return true;
+	policy_error_add(ps->errs, t->line, t->col,
+			 "'%s' in %s sets what '%s' in %s set at line %u: "
+			 "keep one", k->name, section_label(ps->sec, a, sizeof(a)),
+			 first->k->name,
+			 section_label(first->sec, b, sizeof(b)), first->line);
+	return false;
+}
+
 /* The key's definition, or NULL (reported unless the table was). */
 static const struct key_def *resolve_key(struct parser *ps,
 					 const struct tok *t, bool *reported)
@@ -363,6 +384,8 @@ static const struct key_def *resolve_key(struct parser *ps,
 				 "duplicate key '%.*s' in %s",
 				 shown_len(t->len), t->p,
 				 section_label(ps->sec, label, sizeof(label)));
+	else if (!set_once(ps, k, t))
+		return NULL;
 	else {
 		ps->seen_keys |= 1ull << idx;
 		*reported = false;
@@ -442,8 +465,18 @@ static void end_section(struct parser *ps)
 	ps->seen_keys = 0;
 }
 
+/* For a table known by two names: either may be the duplicate. */
+static const char *alias_note(const struct section *sec)
+{
+	static char note[96];
+
+	snprintf(note, sizeof(note), "; [%s] is another name for it",
+		 sec->alias);
+	return note;
+}
+
 static bool section_refused(struct parser *ps, const struct section *sec,
-			    const struct tok *name, bool doubled)
+			    const struct tok *name, bool doubled, bool alias)
 {
 	struct policy_errors *e = ps->errs;
 	unsigned l = name->line, c = name->col;
@@ -462,9 +495,11 @@ static bool section_refused(struct parser *ps, const struct section *sec,
 	else if (sec->is_array && ps->p->nrules == POLICY_MAX_RULES)
 		policy_error_add(e, l, c, "too many rules (at most %d)",
 				 POLICY_MAX_RULES);
-	else if (!sec->is_array && ps->seen_line[sec->id])
+	else if (!sec->is_array && ps->seen.line[sec->id])
 		policy_error_add(e, l, c, "duplicate table [%s] (first at "
-				 "line %u)", sec->name, ps->seen_line[sec->id]);
+				 "line %u%s)", sec->name, ps->seen.line[sec->id],
+				 alias || ps->seen.native_alias ? alias_note(sec)
+								 : "");
 	else
 		return false;
 	return true;
@@ -475,8 +510,8 @@ static void open_section(struct parser *ps, const struct section *sec,
 {
 	ps->sec = sec;
 	ps->ignore = false;
-	if (!ps->seen_line[sec->id])
-		ps->seen_line[sec->id] = open->line;
+	if (!ps->seen.line[sec->id])
+		ps->seen.line[sec->id] = open->line;
 	if (!sec->is_array) {
 		ps->base = ps->p;
 		return;
@@ -491,7 +526,7 @@ static void open_section(struct parser *ps, const struct section *sec,
 static bool parse_header(struct parser *ps)
 {
 	struct tok open = ps->cur, name;
-	bool doubled = open.type == T_LBRACK2;
+	bool doubled = open.type == T_LBRACK2, alias = false;
 	const struct section *sec;
 
 	end_section(ps);
@@ -503,7 +538,10 @@ static bool parse_header(struct parser *ps)
 					 "expected a table name");
 		return false;
 	}
-	if (!check_name(ps, &name, "table name"))
+	/* A seeds' dotted name is known; any other is refused. */
+	sec = name.type == T_WORD
+		      ? schema_section(name.p, name.len, &alias) : NULL;
+	if (!sec && !check_name(ps, &name, "table name"))
 		return false;
 	next(ps);
 	if (ps->cur.type != (doubled ? T_RBRACK2 : T_RBRACK)) {
@@ -514,9 +552,9 @@ static bool parse_header(struct parser *ps)
 		return false;
 	}
 	next(ps);
-	sec = schema_section(name.p, name.len);
-	if (section_refused(ps, sec, &name, doubled))
+	if (section_refused(ps, sec, &name, doubled, alias) || !sec)
 		return false;
+	ps->seen.native_alias |= alias;
 	open_section(ps, sec, &open);
 	return expect_eol(ps, "the table header");
 }
@@ -580,7 +618,7 @@ int policy_parse(const char *text, size_t len, struct policy *p,
 	p->strings_len = ps.lx.out_len;
 	judge_env_hits(&ps);
 	schema_check_accounts(p, errs);
-	schema_finish(p, ps.seen_line, errs);
+	schema_finish(p, &ps.seen, errs);
 	if (errs->count) {
 		policy_free(p);
 		return -1;

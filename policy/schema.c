@@ -172,6 +172,8 @@ static bool v_runtime(const char *s)
 
 static const struct key_def security_keys[] = {
 	{ "default_sandbox_tier", K_TIER, AT(default_tier), NULL, NULL, 0, 0 },
+	/* The seeds' switch for tier none: [native_execution] enabled. */
+	BOOL_KEY("allow_native_execution", AT(native.enabled)),
 };
 
 static const struct key_def native_keys[] = {
@@ -256,13 +258,14 @@ static const struct key_def rule_keys[] = {
 #define KEYS(t) (t), sizeof(t) / sizeof((t)[0])
 
 static const struct section sections[SEC_COUNT] = {
-	{ "security", SEC_SECURITY, false, KEYS(security_keys) },
-	{ "native_execution", SEC_NATIVE, false, KEYS(native_keys) },
-	{ "isolated", SEC_ISOLATED, false, KEYS(isolated_keys) },
-	{ "docker", SEC_DOCKER, false, KEYS(docker_keys) },
-	{ "gvisor", SEC_GVISOR, false, KEYS(gvisor_keys) },
-	{ "firecracker", SEC_FIRECRACKER, false, KEYS(firecracker_keys) },
-	{ "rule", SEC_RULE, true, KEYS(rule_keys) },
+	{ "security", SEC_SECURITY, false, KEYS(security_keys), NULL },
+	{ "native_execution", SEC_NATIVE, false, KEYS(native_keys),
+	  "security.native_execution" },
+	{ "isolated", SEC_ISOLATED, false, KEYS(isolated_keys), NULL },
+	{ "docker", SEC_DOCKER, false, KEYS(docker_keys), NULL },
+	{ "gvisor", SEC_GVISOR, false, KEYS(gvisor_keys), NULL },
+	{ "firecracker", SEC_FIRECRACKER, false, KEYS(firecracker_keys), NULL },
+	{ "rule", SEC_RULE, true, KEYS(rule_keys), NULL },
 };
 
 static bool same_name(const char *name, const char *s, size_t len)
@@ -278,13 +281,32 @@ static bool in_strlist(const struct strlist *l, const char *s)
 	return false;
 }
 
-const struct section *schema_section(const char *name, size_t len)
+const struct section *schema_section(const char *name, size_t len,
+				     bool *alias)
 {
 	unsigned i;
 
-	for (i = 0; i < SEC_COUNT; i++)
-		if (same_name(sections[i].name, name, len))
+	for (i = 0; i < SEC_COUNT; i++) {
+		*alias = sections[i].alias &&
+			 same_name(sections[i].alias, name, len);
+		if (*alias || same_name(sections[i].name, name, len))
 			return &sections[i];
+	}
+	return NULL;
+}
+
+const struct schema_set *schema_set_once(struct schema_seen *seen,
+					 const struct section *sec,
+					 const struct key_def *k,
+					 unsigned line)
+{
+	unsigned i;
+
+	for (i = 0; i < seen->nset; i++)
+		if (seen->set[i].k->off == k->off && seen->set[i].sec != sec)
+			return &seen->set[i];
+	if (seen->nset < SCHEMA_MAX_SET)
+		seen->set[seen->nset++] = (struct schema_set){ k, sec, line };
 	return NULL;
 }
 
@@ -617,14 +639,26 @@ static void check_tables(const struct policy *p,
 				 "least docker accepts");
 }
 
-void schema_finish(struct policy *p, const unsigned seen_line[SEC_COUNT],
+static bool key_was_set(const struct schema_seen *seen, size_t off)
+{
+	unsigned i;
+
+	for (i = 0; i < seen->nset; i++)
+		if (seen->set[i].k->off == off)
+			return true;
+	return false;
+}
+
+void schema_finish(struct policy *p, const struct schema_seen *seen,
 		   struct policy_errors *errs)
 {
 	/* Native execution is opt-in: a policy that never mentions it
-	 * grants no tier none. */
-	if (!seen_line[SEC_NATIVE])
+	 * grants no tier none, and in the seeds' form it takes
+	 * allow_native_execution = true (their default is false). */
+	if (!key_was_set(seen, AT(native.enabled)) &&
+	    (!seen->line[SEC_NATIVE] || seen->native_alias))
 		p->native.enabled = false;
-	check_tables(p, seen_line, errs);
+	check_tables(p, seen->line, errs);
 }
 
 bool schema_env_checked(const struct key_def *k)

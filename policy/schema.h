@@ -74,9 +74,28 @@ struct section {
 	bool is_array; /* [[name]] */
 	const struct key_def *keys;
 	unsigned nkeys;
+	const char *alias; /* the seeds' name for the table, or NULL */
 };
 
-const struct section *schema_section(const char *name, size_t len);
+/* Room for every key of every plain table: each is set once at most. */
+#define SCHEMA_MAX_SET 128
+
+/* What the parser saw of the plain tables (not [[rule]]), for the checks
+ * and defaults that span tables. */
+struct schema_seen {
+	unsigned line[SEC_COUNT]; /* first header of each table, 0 none */
+	bool native_alias;        /* written [security.native_execution] */
+	unsigned nset;
+	struct schema_set {
+		const struct key_def *k;
+		const struct section *sec;
+		unsigned line;
+	} set[SCHEMA_MAX_SET];
+};
+
+/* The section of a table name, or of its seeds' alias (*alias set). */
+const struct section *schema_section(const char *name, size_t len,
+				     bool *alias);
 /* Returns the key and its index in the section, or NULL. */
 const struct key_def *schema_key(const struct section *sec, const char *name,
 				 size_t len, unsigned *index);
@@ -87,9 +106,16 @@ void schema_apply(void *base, const struct key_def *k, const struct value *v,
 /* Zero p, allocate its string store (room for every string of a text of
  * text_len bytes) and fill the defaults. Returns 0 or -1 (no memory). */
 int schema_defaults(struct policy *p, size_t text_len);
-/* Defaults that depend on which tables were written, then what the
- * tables say together that would fail every job of a tier. */
-void schema_finish(struct policy *p, const unsigned seen_line[SEC_COUNT],
+/* k of sec, about to be set at line: the key of another table that set
+ * the same field already (an alias and its original), or NULL; recorded
+ * for the next call either way. */
+const struct schema_set *schema_set_once(struct schema_seen *seen,
+					 const struct section *sec,
+					 const struct key_def *k,
+					 unsigned line);
+/* Defaults that depend on which tables and keys were written, then what
+ * the tables say together that would fail every job of a tier. */
+void schema_finish(struct policy *p, const struct schema_seen *seen,
 		   struct policy_errors *errs);
 /* The never-list (envnames.h) for env_keep and env_allow: k is such a
  * key; schema_env_never says whether entry may not pass.

@@ -40,4 +40,42 @@ run $A "$C" --max-memory=2T -- true
 like "$rc:$err" "^125:.*expected a size .* K, M or G" \
 	"--max-memory=2T is refused, naming the size units"
 
+# --- the seeds' config form ------------------------------------------------
+seeds_policy() {
+	cat <<EOF2
+[security]
+allow_native_execution = $1
+default_sandbox_tier = "None"
+
+[security.native_execution]
+enforce_resource_limits = true
+max_memory_mb = 1024
+working_directory = "$T_WORKBASE"
+allowed_executables = ["python3", "node", "bash"]
+secure_path = "$T_SECURE_PATH"
+
+[[rule]]
+groups = ["symbi-agents"]
+tiers = ["None", "Tier1"]
+EOF2
+}
+write_policy "$(seeds_policy true)"
+run $A "$C" -- bash -c 'echo ran'
+is "$rc:$out" "0:ran" "the seeds' form (allow_native_execution, None, [security.native_execution]) runs a job"
+run $A "$C" --dry-run -- bash -c :
+like "$out" "^max_memory_mb=1024$" "... with the limits of [security.native_execution]"
+run $A "$C" --check-policy="$T_POLICY"
+is "$rc" 0 "... and --check-policy accepts it"
+write_policy "$(seeds_policy false)"
+run $A "$C" -- bash -c 'echo ran'
+is "$rc:$out" "125:" "allow_native_execution = false: tier none is off"
+write_policy "$(seeds_policy true)
+[security.docker]
+enabled = true"
+run $A "$C" -- bash -c 'echo ran'
+is "$rc:$out" "125:" "another dotted table name: the policy is invalid, nothing runs"
+like "$err" "dotted table names are not supported: 'security.docker'" \
+	"... naming it"
+write_policy "$(test_policy)"
+
 done_testing

@@ -220,6 +220,42 @@ static void test_defaults(void)
 	policy_free(&p);
 }
 
+/* The seeds' config form: what enables tier none, and the tier names. */
+static void test_seeds_form(void)
+{
+	static struct policy p;
+	static struct policy_errors e;
+
+	ok(parse_str("[security]\nallow_native_execution = true\n"
+		     "default_sandbox_tier = \"Tier1\"\n", &p, &e) == 0 &&
+		   p.native.enabled && p.default_tier == TIER_DOCKER,
+	   "allow_native_execution = true alone enables tier none; Tier1 "
+	   "is docker");
+	policy_free(&p);
+	ok(parse_str("[security]\ndefault_sandbox_tier = \"NONE\"\n"
+		     "[security.native_execution]\nmax_memory_mb = 64\n",
+		     &p, &e) == 0 && !p.native.enabled &&
+		   p.default_tier == TIER_NONE &&
+		   p.native.lim.lim.v[LIM_MEMORY_MB] == 64,
+	   "[security.native_execution] is [native_execution], off without "
+	   "allow_native_execution (the seeds' default)");
+	policy_free(&p);
+	ok(parse_str("[security.native_execution]\n[security]\n"
+		     "allow_native_execution = true\n", &p, &e) == 0 &&
+		   p.native.enabled,
+	   "... on with it, in any order");
+	policy_free(&p);
+	ok(parse_str("[security]\nallow_native_execution = false\n"
+		     "[native_execution]\nmax_processes = 9\n", &p, &e) == 0 &&
+		   !p.native.enabled,
+	   "allow_native_execution = false with [native_execution]: off");
+	policy_free(&p);
+	ok(parse_str("[security]\nallow_native_execution = true\n"
+		     "[native_execution]\nenabled = true\n", &p, &e) == -1 &&
+		   e.count == 1 && e.e[0].line == 4,
+	   "the switch written twice, in both forms: an error");
+}
+
 static void test_values(void)
 {
 	static struct policy p;
@@ -1022,6 +1058,7 @@ int main(void)
 	ok(nok >= 12 && nbad >= 30, "corpus: %u good files, %u bad files",
 	   nok, nbad);
 	test_defaults();
+	test_seeds_form();
 	test_values();
 	test_error_cap();
 	test_judge();
