@@ -411,7 +411,7 @@ start_syslog() {
 	T_SYSLOG=$T_SCRATCH/syslog.log
 	: >"$T_SYSLOG"
 	python3 "$T_TOP/tests/syslog-listener.py" "$T_SYSLOG_SOCK" \
-		"$T_SYSLOG" 2>"$T_SCRATCH/syslog.err" &
+		"$T_SYSLOG" 2>"$T_SCRATCH/syslog.err" {T_LOCK_FD}>&- &
 	T_SYSLOG_PID=$!
 	for ((i = 0; i < 50; i++)); do
 		[[ -e "$T_SYSLOG.ready" ]] && break
@@ -463,6 +463,7 @@ t_cleanup() {
 	kill_leftovers
 	rm -rf "$T_WORKBASE" "${T_CLEAN[@]}"
 	[[ -n "$T_SCRATCH" ]] && rm -rf "$T_SCRATCH"
+	release_machine_lock
 	exit "$rc"
 }
 
@@ -483,6 +484,16 @@ take_machine_lock() {
 	exec {T_LOCK_FD}>"$lock"
 	flock -w 1800 "$T_LOCK_FD" ||
 		bail "another test run held the machine lock for 30 minutes"
+	T_LOCK_OWN=1
+}
+
+# A flock belongs to the open file, which every process started since
+# shares (a daemon, a job that outlived its test): unlock it explicitly,
+# so nothing left running can hold the next script's turn. A lock passed
+# down is the caller's to release.
+release_machine_lock() {
+	[[ "${T_LOCK_OWN:-}" == 1 ]] && flock -u "$T_LOCK_FD"
+	T_LOCK_OWN=
 }
 
 t_setup() {
