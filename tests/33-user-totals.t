@@ -70,9 +70,10 @@ first=$!
 as_user $A "$C" -- sh -c 'sleep 5' </dev/null >/dev/null 2>&1 &
 second=$!
 wait_jobs $A 2
+helper=
 for h in $(pgrep -f symbi-exec-helper); do
-	[[ "$(ps -o user= -p "$(ps -o ppid= -p "$h")")" == "$A" ]] &&
-		helper=$h && break
+	parent=$(ps -o ppid= -p "$h" | tr -d ' ')
+	[[ "$(ps -o user= -p "$parent")" == "$A" ]] && helper=$h && break
 done
 kill -9 "$helper"
 wait $first 2>/dev/null
