@@ -240,7 +240,7 @@ static void write_user_totals(const struct cgroup *cg, int d,
  * whoever looks at the caller's cgroup. */
 static void make_job_dir(struct cgroup *cg, int d, const struct job *j)
 {
-	char *dir = cg->dir[d];
+	char *dir = cg->dir[d], name[CG_PATH];
 	int n;
 
 	if (cg->ours[d] && make_parent(cg, d) == -1) {
@@ -250,8 +250,12 @@ static void make_job_dir(struct cgroup *cg, int d, const struct job *j)
 	}
 	if (cg->per_user)
 		write_user_totals(cg, d, &j->pol);
-	n = snprintf(dir, CG_PATH, "%s/symbi-exec-%s", cg->parent[d],
+	/* Built apart: cg lies inside *j, and gcc cannot tell that dir and
+	 * j->work_name do not overlap (-Werror=restrict at -O1). */
+	n = snprintf(name, sizeof(name), "%s/symbi-exec-%s", cg->parent[d],
 		     j->work_name);
+	if (n >= 0 && n < CG_PATH)
+		memcpy(dir, name, (size_t)n + 1);
 	if (n < 0 || n >= CG_PATH || mkdir(dir, 0755) == -1) {
 		log_audit(LOG_WARNING, "cannot create cgroup %s: %s", dir,
 			  n >= CG_PATH ? "path too long" : strerror(errno));

@@ -93,6 +93,8 @@ static bool run_as_shared(const struct policy *p, const struct policy_rule *r)
 {
 	if (r->groups.n > 0 || r->users.n > 1)
 		return true;
+	if (r->users.n == 0) /* a rule naming no one: refused elsewhere */
+		return false;
 	for (unsigned i = 0; i < p->nrules; i++) {
 		const struct policy_rule *o = &p->rules[i];
 

@@ -118,7 +118,7 @@ is "$(json_field "$out" killed_reason)" "timeout" \
 	"... JSON killed_reason is timeout"
 run $A "$C" --kill-after=6 -- sh -c :
 is "$rc" 125 "--kill-after above kill_grace_seconds (default 5) is refused"
-like "$err" "--kill-after=6 exceeds the policy ceiling of 5 s" \
+like "$err" "--kill-after=6 s exceeds the policy ceiling of 5 s" \
 	"... naming the option and both values"
 run $A "$C" --kill-after=5 -- sh -c :
 is "$rc" 0 "--kill-after=5 runs (control)"

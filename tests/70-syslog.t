@@ -43,8 +43,9 @@ like "$(logged "deny user=$A ")" 'reason="--max-memory=4096 MB exceeds' \
 
 run $A "$C" --timeout=1 -- bash -c 'sleep 30'
 is "$rc" 124 "a job that times out: 124"
-like "$(logged "end user=$A .*killed=timeout")" "status=signal:9" \
-	"its end line says signal 9, killed=timeout"
+# The grace rule: SIGTERM first, which sleep does not survive.
+like "$(logged "end user=$A .*killed=timeout")" "status=signal:15" \
+	"its end line says signal 15 (SIGTERM first), killed=timeout"
 
 # --- a listener that stopped reading: its queue fills ---------------------
 kill -STOP "$T_SYSLOG_PID"
