@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -126,9 +127,47 @@ static int check_identity(const struct docker_job *j, char *err,
 	return 0;
 }
 
+/* The -e values go to docker run in a memfd read as --env-file=
+ * /dev/fd/3, never on its command line, which every user of the host
+ * may read in /proc. The file's syntax has no escape: a value with a
+ * line break cannot pass. Returns the memfd, -2 when there is nothing
+ * to pass, or -1 with err set. */
+static int env_file(const struct docker_job *j, char *err, size_t errlen)
+{
+	int fd;
+
+	if (j->envc == 0)
+		return -2;
+	fd = memfd_create("symbi-env", MFD_CLOEXEC);
+	if (fd == -1) {
+		fmt_msg(err, errlen, "memfd_create: %s", strerror(errno));
+		return -1;
+	}
+	for (unsigned i = 0; i < j->envc; i++) {
+		const char *e = j->env[i];
+		size_t n = strlen(e);
+
+		if (strpbrk(e, "\r\n")) {
+			fmt_msg(err, errlen, "--env %.*s: a value with a line "
+				"break cannot reach a container",
+				(int)strcspn(e, "="), e);
+			close(fd);
+			return -1;
+		}
+		if (write(fd, e, n) != (ssize_t)n || write(fd, "\n", 1) != 1) {
+			fmt_msg(err, errlen, "memfd: %s", strerror(errno));
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
 /* Reset what a root child must not inherit from the helper, then exec
- * the docker binary with the fixed environment. Never returns. */
-static void exec_docker(const struct docker_job *j, char *const argv[])
+ * the docker binary with the fixed environment and, as fd 3, the env
+ * file (env_fd, or -2). Never returns. */
+static void exec_docker(const struct docker_job *j, char *const argv[],
+			int env_fd)
 {
 	char host_env[PROTO_MAX_STR + 16];
 	char *envp[] = { DOCKER_PATH_ENV, DOCKER_HOME_ENV, DOCKER_CONFIG_ENV,
@@ -141,7 +180,9 @@ static void exec_docker(const struct docker_job *j, char *const argv[])
 		signal(s, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	closefrom(3);
+	if (env_fd >= 0 && dup2(env_fd, 3) != 3)
+		_exit(125);
+	closefrom(env_fd >= 0 ? 4 : 3);
 	umask(022);
 	if (chdir("/") == 0)
 		execve(j->pol->docker.docker_binary, argv, envp);
@@ -305,9 +346,8 @@ static int build_argv(struct docker_job *j, char *err, size_t errlen)
 	}
 	if (add_fixed_flags(j) || add_limits(j))
 		goto too_large;
-	for (i = 0; i < j->envc; i++)
-		if (arg_add(j, "--env=%s", j->env[i]))
-			goto too_large;
+	if (j->envc && arg_add(j, "--env-file=/dev/fd/3"))
+		goto too_large;
 	if (add_volumes(j))
 		goto too_large;
 	/* docker stops reading options at the image: what follows is the
@@ -354,12 +394,16 @@ int docker_prepare(struct docker_job *j, char *err, size_t errlen)
 int docker_start(struct docker_job *j, char *err, size_t errlen)
 {
 	pid_t parent = getpid(), pid;
+	int env_fd;
 
-	if (build_argv(j, err, errlen) != 0)
+	if (build_argv(j, err, errlen) != 0 ||
+	    (env_fd = env_file(j, err, errlen)) == -1)
 		return -1;
 	pid = fork();
 	if (pid < 0) {
 		fmt_msg(err, errlen, "fork: %s", strerror(errno));
+		if (env_fd >= 0)
+			close(env_fd);
 		return -1;
 	}
 	if (pid == 0) {
@@ -374,8 +418,10 @@ int docker_start(struct docker_job *j, char *err, size_t errlen)
 		 * arg 0: never steal another session's. */
 		if (j->tty_fd >= 0 && ioctl(j->tty_fd, TIOCSCTTY, 0) == -1)
 			_exit(125);
-		exec_docker(j, j->args);
+		exec_docker(j, j->args, env_fd);
 	}
+	if (env_fd >= 0)
+		close(env_fd);
 	j->client = pid;
 	j->started = true;
 	j->client_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);

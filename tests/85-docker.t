@@ -157,6 +157,22 @@ dock --env=SYMBI_TEST_OK='a b --privileged' -- sh -c 'echo "[$SYMBI_TEST_OK]"'
 is "$out" "[a b --privileged]" "an env_keep variable passes, value verbatim"
 dock --env=LD_PRELOAD=/x.so -- sh -c true
 is "$rc" 125 "a variable outside env_keep is refused"
+# -e values reach docker run in a file descriptor, never on a command
+# line, which every user of the host may read.
+as_user "$A" SYMBI_TEST_OK=sk-argv-probe "$T_CLIENT" -t docker --image="$IMG" \
+	--env=SYMBI_TEST_OK -- sh -c 'echo "ready $SYMBI_TEST_OK"; sleep 3' \
+	</dev/null >"$T_SCRATCH/argv.out" 2>&1 &
+bg=$!
+for ((i = 0; i < 100; i++)); do
+	grep -q ready "$T_SCRATCH/argv.out" && break
+	sleep 0.1
+done
+seen=$(pgrep -c -f 'sk-argv-probe')
+wait "$bg"
+is "$(cat "$T_SCRATCH/argv.out")" "ready sk-argv-probe" "-e NAME reaches the container with the caller's value"
+is "$seen" 0 "... which is on no process's command line while the job runs"
+dock --env=SYMBI_TEST_OK=$'two\nlines' -- sh -c true
+is "$rc" 125 "a value with a line break is refused for a container"
 run "$A" DOCKER_HOST=tcp://127.0.0.1:9 DOCKER_CONFIG=/nonexistent-x \
 	DOCKER_CONTEXT=bogus "$T_CLIENT" -t docker --image="$IMG" -- sh -c \
 	'echo "ok[$DOCKER_HOST]"'
