@@ -23,15 +23,15 @@ $(error cannot read the version from debian/changelog)
 endif
 
 CC      ?= cc
-PKGS     = libcap libseccomp
+PKGS     = libcap libseccomp libbsd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 # The two programs start on every job, so each shared library is paid per
-# job (about 0.1 ms each): the helper carries libcap statically (rebuild
-# it on libcap security updates; libseccomp runs at build time only,
-# build/seccomp_gen), and neither needs libbsd (glibc has closefrom and
-# reallocarray).
-HELPER_LIBS = -Wl,-Bstatic -lcap -Wl,-Bdynamic
+# job (about 0.1 ms each): the helper carries libcap and libbsd (vis(3)
+# for audit fields; libmd is libbsd's own dependency) statically (rebuild
+# it on their security updates); libseccomp runs at build time only
+# (build/seccomp_gen). The client needs none of them.
+HELPER_LIBS = -Wl,-Bstatic -lcap -lbsd -lmd -Wl,-Bdynamic
 CLIENT_LIBS =
 
 # Each function and object in its own section, so the setuid helper's
@@ -108,6 +108,8 @@ build/tests/%: tests/unit/%.c $(COMMON_OBJ) $(wildcard tests/unit/*.h)
 
 # test_cgroup_proc includes helper/cgroup_proc.c: the parser, no I/O.
 build/tests/test_cgroup_proc: helper/cgroup_proc.c helper/helper.h
+# test_audit includes helper/message.c: audit fields, no I/O.
+build/tests/test_audit: helper/message.c helper/helper.h
 
 build/tools/%: tests/tools/%.c $(TOOL_LIB_OBJ) $(COMMON_OBJ) $(TOOL_LIB_HDR)
 	@mkdir -p $(dir $@)

@@ -44,12 +44,19 @@ void log_set_socket_path(const char *path)
 	log_addr.sun_path[n] = '\0';
 }
 
-/* Control characters could forge extra lines or terminal escapes. */
-static void sanitize(char *s)
+/* Control characters could forge extra lines or terminal escapes. An
+ * audit line is printable ASCII only (ascii): a byte >= 0x80 could be a C1
+ * control or a character a log viewer shows as another; user strings come
+ * to it already encoded (the helper's audit_str), so this is a last net.
+ * The caller's own stderr keeps UTF-8 (names in their locale). */
+static void sanitize(char *s, bool ascii)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f || (ascii && c >= 0x80))
 			*s = '?';
+	}
 }
 
 /* vsnprintf into buf[cap], truncating; returns the length written. */
@@ -89,7 +96,7 @@ static void vwarn(const char *fmt, va_list ap)
 	if (n >= sizeof(line) - 1)
 		n = 0;
 	n += format_into(line + n, sizeof(line) - 1 - n, fmt, ap);
-	sanitize(line);
+	sanitize(line, false);
 	line[n++] = '\n';
 	write_all(STDERR_FILENO, line, n);
 	errno = saved;
@@ -163,7 +170,7 @@ static void vaudit(int prio, const char *fmt, va_list ap)
 	int fd;
 
 	n += format_into(line + n, sizeof(line) - n, fmt, ap);
-	sanitize(line);
+	sanitize(line, true);
 	fd = log_socket();
 	if (fd >= 0 && log_addr.sun_path[0])
 		(void)sendto(fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL,

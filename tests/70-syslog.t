@@ -47,6 +47,19 @@ is "$rc" 124 "a job that times out: 124"
 like "$(logged "end user=$A .*killed=timeout")" "status=signal:15" \
 	"its end line says signal 15 (SIGTERM first), killed=timeout"
 
+# A command name that is not a plain token: quoted and vis(3)-encoded, so
+# ESC, bytes >= 0x80, '"' and a fake field stay inside one field.
+odd=$'x\e[2J caf\xc3\xa9 "user=root'
+run $M "$C" -- "$odd"
+deny=$(logged "deny user=$M .*cmd=\"x")
+like "$deny" 'cmd="x\\033\[2J caf\\303\\251 \\"user=root" ' \
+	"an odd command name is one quoted, encoded field"
+ok "... with nothing but printable ASCII in the line" \
+	bash -c '! LC_ALL=C grep -q "[^[:print:]]" <<<"$1"' _ "$deny"
+run $A "$C" -- bash -c 'exit 0'
+like "$(logged "allow user=$A " | tail -n 1)" ' cmd=/[^ "]*/bash ' \
+	"... and a plain command name stays a bare token"
+
 # --- a listener that stopped reading: its queue fills ---------------------
 kill -STOP "$T_SYSLOG_PID"
 python3 - "$T_SYSLOG_SOCK" <<'EOF'

@@ -95,6 +95,11 @@ static void test_lines(int lfd)
 		   !strpbrk(line, "\n\r\x1b\x7f"),
 	   "control characters become '?'");
 
+	log_audit(LOG_INFO, "high \x9b[2J \xc3\xa9 end");
+	n = recv_line(lfd, line, sizeof(line));
+	ok(n > 0 && strstr(line, ": high ?[2J ?? end"),
+	   "bytes >= 0x80 become '?' in an audit line: %s", line);
+
 	memset(line, 'L', 3000);
 	line[3000] = '\0';
 	log_audit(LOG_INFO, "%s", line);
