@@ -20,6 +20,7 @@
 enum {
 	OPT_NATIVE = 256,
 	OPT_KEEP_WORKDIR,
+	OPT_PRIVATE,
 	OPT_NETWORK,
 	OPT_IMAGE,
 	OPT_JSON,
@@ -49,6 +50,7 @@ static const struct option long_opts[] = {
 	  OPT_LIMIT + LIM_KILL_GRACE_S },
 	{ "workdir", required_argument, NULL, 'C' },
 	{ "keep-workdir", no_argument, NULL, OPT_KEEP_WORKDIR },
+	{ "private", no_argument, NULL, OPT_PRIVATE },
 	{ "env", required_argument, NULL, 'e' },
 	{ "network", no_argument, NULL, OPT_NETWORK },
 	{ "image", required_argument, NULL, OPT_IMAGE },
@@ -166,6 +168,21 @@ static void set_workdir(struct opts *o, const char *what, const char *val)
 		die("%s: cannot use '%s': %s", what, val, strerror(errno));
 	free(o->workdir);
 	o->workdir = path;
+	o->workdir_chosen = true;
+}
+
+/* By default the job starts where the caller is, as with sudo or
+ * timeout(1). getcwd gives the path the kernel resolved, no symlink in
+ * it; the helper checks it again as the caller. */
+static void set_current_dir(struct opts *o)
+{
+	char *path = getcwd(NULL, 0);
+
+	if (!path || path[0] != '/')
+		die("cannot use the current directory as the job's: %s (cd "
+		    "elsewhere, give -C DIR, or use --private)",
+		    path ? "it is unreachable" : strerror(errno));
+	o->workdir = path;
 }
 
 /* -e NAME=VALUE, or -e NAME for the caller's own value (as docker run
@@ -264,6 +281,7 @@ static void handle_option(struct opts *o, int c, char **argv)
 		break;
 	case 'C': set_workdir(o, "--workdir", optarg); break;
 	case OPT_KEEP_WORKDIR: o->keep_workdir = true; break;
+	case OPT_PRIVATE: o->private_dir = true; break;
 	case 'e': add_env(o, optarg); break;
 	case OPT_NETWORK: o->network = true; break;
 	case OPT_IMAGE:
@@ -313,7 +331,8 @@ static void apply_env_defaults(struct opts *o)
 	    (v = env_default("SYMBIONT_NATIVE_MAX_CPU_CORES")))
 		set_limit(o, LIM_CPU_MILLICORES,
 			  "SYMBIONT_NATIVE_MAX_CPU_CORES", v);
-	if (!o->workdir && (v = env_default("SYMBIONT_NATIVE_WORKING_DIR")))
+	if (!o->workdir && !o->private_dir && !o->keep_workdir &&
+	    (v = env_default("SYMBIONT_NATIVE_WORKING_DIR")))
 		set_workdir(o, "SYMBIONT_NATIVE_WORKING_DIR", v);
 }
 
@@ -338,9 +357,27 @@ static void check_combination(const struct opts *o)
 	}
 	if (o->json && o->action != ACT_RUN)
 		die("--json applies only when running a COMMAND");
+	if (o->private_dir && o->workdir)
+		die("--private and --workdir exclude each other");
+	if (o->keep_workdir && o->workdir)
+		die("--keep-workdir keeps a --private work directory; with "
+		    "--workdir the directory is yours already");
 	if (o->json && o->pty_mode > 0)
 		die("--pty and --json exclude each other: --json captures the "
 		    "output");
+}
+
+/* Where the job starts: -C DIR, SYMBIONT_NATIVE_WORKING_DIR, a fresh
+ * private directory (--private, implied by --keep-workdir), else the
+ * current directory. The policy may make private the default for a
+ * request that chose nothing (REQ_WORKDIR_CHOSEN unset). */
+static void choose_workdir(struct opts *o)
+{
+	if (o->keep_workdir)
+		o->private_dir = true;
+	if (!o->workdir && !o->private_dir && o->action != ACT_LIST &&
+	    o->action != ACT_CHECK_POLICY)
+		set_current_dir(o);
 }
 
 /* A terminal for the job: asked for, or the caller's stdin or stdout is
@@ -376,9 +413,10 @@ void opts_parse(int argc, char **argv, struct opts *o)
 		handle_option(o, c, argv);
 	o->cmd_argc = argc - optind;
 	o->cmd_argv = argv + optind;
-	check_combination(o);
 	if (o->action != ACT_CHECK_POLICY && o->action != ACT_LIST)
 		apply_env_defaults(o);
+	check_combination(o);
+	choose_workdir(o);
 	o->pty = wants_pty(o);
 }
 
@@ -402,7 +440,8 @@ void opts_build_request(const struct opts *o, struct request *r)
 	}
 	r->flags |= (o->network ? REQ_NETWORK : 0) |
 		    (o->keep_workdir ? REQ_KEEP_WORKDIR : 0) |
-		    (o->json ? REQ_CAPTURE : 0) | (o->pty ? REQ_PTY : 0);
+		    (o->json ? REQ_CAPTURE : 0) | (o->pty ? REQ_PTY : 0) |
+		    (o->workdir_chosen ? REQ_WORKDIR_CHOSEN : 0);
 	r->lim = o->lim;
 	if (o->workdir)
 		bad |= proto_request_set_workdir(r, o->workdir);

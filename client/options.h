@@ -19,12 +19,13 @@ enum opts_action {
 
 struct opts {
 	enum opts_action action;
-	bool json, quiet, verbose, network, keep_workdir;
+	bool json, quiet, verbose, network, keep_workdir, private_dir;
 	int pty_mode; /* --pty 1, --no-pty -1, else 0 */
 	bool pty;     /* the job gets a pseudo-terminal (client/term.c) */
 	int tier; /* enum tier, or -1: the policy's default */
 	struct limits lim;
 	char *workdir;            /* canonical absolute path, or NULL */
+	bool workdir_chosen;      /* -C DIR (else: the current directory) */
 	const char *image;        /* NULL: none */
 	const char *policy_file;  /* --check-policy=FILE; NULL: installed */
 	unsigned nenv;

@@ -132,7 +132,7 @@ run_child(struct job *j, int st, pid_t helper)
 	}
 	if (pty_take(j) == -1)
 		report(st, STEP_TTY);
-	if (j->req.workdir || in_ns ? chdir(j->v.workdir) : fchdir(j->work_fd))
+	if (j->dec.workdir || in_ns ? chdir(j->v.workdir) : fchdir(j->work_fd))
 		report(st, STEP_CHDIR);
 	if (j->ops->child_seal && j->ops->child_seal(j) == -1)
 		report(st, STEP_SEAL);

@@ -14,16 +14,17 @@
 #include "helper.h"
 
 
-/* A -C DIR is mounted as the job's /workspace: the judge applied the
- * rules of a volume's source; here it is checked as the caller. */
+/* The job's directory (the caller's, or -C DIR) is mounted as its
+ * /workspace: the judge applied the rules of a volume's source; here it
+ * is checked as the caller. */
 static int check_user_workdir(struct job *j, char *err, size_t cap)
 {
 	char spec[PROTO_MAX_STR + 16];
 	struct volume v;
 
-	if (!j->req.workdir)
+	if (!j->dec.workdir)
 		return 0;
-	snprintf(spec, sizeof(spec), "%s:/workspace", j->req.workdir);
+	snprintf(spec, sizeof(spec), "%s:/workspace", j->dec.workdir);
 	return volume_check(spec, &j->inv.caller, 0, &v, err, cap);
 }
 

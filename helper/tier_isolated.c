@@ -6,10 +6,9 @@
  * result) is the core's, as for tier none.
  */
 #include <errno.h>
-#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "helper.h"
 #include "mounts.h"
@@ -21,6 +20,7 @@ struct isolated_job {
 	struct ns_job ns;
 	struct volume vols[PROTO_MAX_VOLUMES];
 	unsigned nvols;
+	struct volume work; /* the caller's directory, or -C DIR */
 };
 
 /* Each --volume, resolved with the caller's own credentials (as the
@@ -41,6 +41,27 @@ static int check_volumes(struct job *j)
 	return 0;
 }
 
+/* The caller's directory (or -C DIR) is bound at its own path, writable:
+ * a volume DIR:DIR in all but name (the judge applied a volume's rules),
+ * checked and opened as the caller. */
+static int check_workdir(struct job *j)
+{
+	const char *dir = j->dec.workdir;
+	char spec[2 * PROTO_MAX_STR + 2], err[PROTO_MSG_LEN];
+
+	if (!dir)
+		return 0;
+	snprintf(spec, sizeof(spec), "%s:%s", dir, dir);
+	if (volume_check(spec, &j->inv.caller, VOLUME_WANT_FD,
+			 &j->isolated->work, err, sizeof(err)) == -1) {
+		set_message(&j->v, 125, "cannot bind the work directory (run "
+			    "from another, give -C DIR, or use --private): %s",
+			    err);
+		return -1;
+	}
+	return 0;
+}
+
 static int iso_prepare(struct job *j)
 {
 	j->isolated = calloc(1, sizeof(*j->isolated));
@@ -50,7 +71,9 @@ static int iso_prepare(struct job *j)
 	}
 	j->isolated->ns.pidfd = -1;
 	j->isolated->ns.report_fd = -1;
-	if (exe_resolve(j) == -1 || check_volumes(j) == -1)
+	j->isolated->work.src_fd = -1;
+	if (exe_resolve(j) == -1 || check_volumes(j) == -1 ||
+	    check_workdir(j) == -1)
 		return -1;
 	return 0;
 }
@@ -76,26 +99,14 @@ static int iso_drop(void *ctx)
 	return priv_drop(&j->user.c);
 }
 
-/* The fresh work directory's fd, or for -C DIR one opened with the job
- * account's file-system credentials: root must not reach, by a path the
- * user chose, what the job itself could not. */
-static int open_workdir(const struct job *j)
-{
-	int fd;
-
-	if (j->work_fd != -1)
-		return j->work_fd;
-	if (priv_fs_enter(&j->user.c) == -1)
-		return -1;
-	fd = open(j->v.workdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	priv_fs_leave();
-	return fd;
-}
-
+/* The fresh work directory's fd, or the caller's directory as the caller
+ * opened it (check_workdir): root never reaches, by a path the user
+ * chose, what the caller could not. */
 static pid_t iso_fork(struct job *j, int (*child)(void *), void *arg)
 {
 	char err[PROTO_MSG_LEN];
-	int work_fd = open_workdir(j), rc;
+	int work_fd = j->work_fd != -1 ? j->work_fd : j->isolated->work.src_fd;
+	int rc;
 	struct mount_plan plan = {
 		.ro_binds = j->pol.isolated.read_only_binds.s,
 		.n_ro_binds = j->pol.isolated.read_only_binds.n,
@@ -121,8 +132,6 @@ static pid_t iso_fork(struct job *j, int (*child)(void *), void *arg)
 		return -1;
 	}
 	rc = ns_spawn(&cfg, child, arg, &j->isolated->ns, err, sizeof(err));
-	if (work_fd != j->work_fd)
-		close(work_fd);
 	if (rc == -1) {
 		set_message(&j->v, 125, "%s", err);
 		return -1;
@@ -175,6 +184,7 @@ static void iso_cleanup(struct job *j)
 	for (unsigned i = 0; i < iso->nvols; i++)
 		volume_release(&iso->vols[i]);
 	iso->nvols = 0;
+	volume_release(&iso->work);
 }
 
 const struct tier_ops tier_isolated_ops = {

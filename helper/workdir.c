@@ -6,8 +6,9 @@
  * by a child that became the job user, so no root unlink ever runs
  * inside a tree the user controlled; that child holds a few descriptors whatever the
  * depth, and gets a deadline, since the user can stop it.
- * With -C DIR the helper never touches DIR: the job chdir()s there after
- * the privilege drop (spawn.c).
+ * The caller's directory (the default, or -C DIR) is only checked here,
+ * as the caller (check_caller_dir); the job chdir()s there after the
+ * privilege drop (spawn.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -64,16 +65,54 @@ static void make_job_id(struct job *j)
 	(void)copy_str(j->v.job_id, sizeof(j->v.job_id), j->job_id);
 }
 
+/* The caller's own directory (or -C DIR): opened with the caller's
+ * credentials, it must be the directory the path names with no symlink
+ * on the way, so what the job is given is what the caller could reach
+ * by that very path. The job account enters it again after the drop. */
+static int check_caller_dir(struct job *j)
+{
+	char link[32], real[PATH_MAX];
+	const char *dir = j->dec.workdir;
+	ssize_t n = -1;
+	int fd;
+
+	if (priv_fs_enter(&j->inv.caller) == -1) {
+		set_message(&j->v, 125, "cannot act as the caller: %s",
+			    strerror(errno));
+		return -1;
+	}
+	/* AT_EACCESS: the file-system ids just set, not the real ones. */
+	fd = faccessat(AT_FDCWD, dir, X_OK, AT_EACCESS) == 0
+		     ? open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)
+		     : -1;
+	priv_fs_leave();
+	if (fd != -1) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, real, sizeof(real) - 1);
+		close(fd);
+	}
+	if (fd == -1 || n < 0) {
+		set_message(&j->v, 125, "cannot use work directory %s: %s",
+			    dir, strerror(errno));
+		return -1;
+	}
+	real[n] = '\0';
+	if (strcmp(real, dir) != 0) {
+		set_message(&j->v, 125, "work directory %s is reached through "
+			    "a symbolic link (it is %s)", dir, real);
+		return -1;
+	}
+	(void)copy_str(j->v.workdir, sizeof(j->v.workdir), dir);
+	return 0;
+}
+
 int workdir_make(struct job *j)
 {
 	const char *base = j->pol.native.working_directory;
 
 	make_job_id(j);
-	if (j->req.workdir) {
-		(void)copy_str(j->v.workdir, sizeof(j->v.workdir),
-			       j->req.workdir);
-		return 0;
-	}
+	if (j->dec.workdir)
+		return check_caller_dir(j);
 	j->base_fd = open_base(j, base);
 	if (j->base_fd == -1)
 		return -1;
@@ -93,9 +132,9 @@ int workdir_make(struct job *j)
 
 void workdir_describe_dry(struct job *j)
 {
-	if (j->req.workdir)
+	if (j->dec.workdir)
 		(void)copy_str(j->v.workdir, sizeof(j->v.workdir),
-			       j->req.workdir);
+			       j->dec.workdir);
 	else
 		snprintf(j->v.workdir, sizeof(j->v.workdir),
 			 "%s/job-XXXX (created at run)",

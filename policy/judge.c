@@ -389,23 +389,56 @@ static bool check_volumes(const struct policy *p, const struct request *req,
 	return true;
 }
 
-/* A docker job's -C DIR is its /workspace: a volume in all but name. */
-static bool check_container_workdir(const struct policy *p,
-				    const struct request *req,
-				    struct decision *d)
+static bool under_any(const char *path, const struct strlist *roots)
 {
-	static struct volume v;
-	char why[PROTO_MSG_LEN], what[80];
+	unsigned r;
 
-	if (!is_container(d->tier) || !req->workdir)
+	for (r = 0; r < roots->n; r++)
+		if (volume_path_under(path, roots->s[r]))
+			return true;
+	return false;
+}
+
+/* Where the job starts. Tier none runs it in the directory as it is (the
+ * helper checks it as the caller); tier isolated binds it at its own
+ * path and the docker tiers at /workspace, both only under volume_roots,
+ * as a --volume. A fresh private directory when the request asks for
+ * one, or chose none and the policy prefers it. */
+static bool check_workdir(const struct policy *p, const struct request *req,
+			  struct decision *d)
+{
+	char b[72], list[320], what[96], why[PROTO_MSG_LEN];
+
+	d->workdir = req->workdir;
+	if (d->workdir && !(req->flags & REQ_WORKDIR_CHOSEN) &&
+	    p->native.private_workdir)
+		d->workdir = NULL;
+	if (!d->workdir)
 		return true;
-	snprintf(what, sizeof(what), "-C %s", req->workdir);
-	if (req->workdir[0] != '/' || strchr(req->workdir, ':') ||
-	    volume_parse(req->workdir, &v, why, sizeof(why)) != 0) {
-		deny(d, 125, "%s: not an absolute path without ':'", what);
+	if (!valid_abs_path(d->workdir)) {
+		deny(d, 125, "work directory %s: expected a canonical absolute "
+		     "path", policy_shown(d->workdir, b, sizeof(b)));
 		return false;
 	}
-	if (volume_admit_source(what, v.src, p, why, sizeof(why)) != 0) {
+	if (d->tier == TIER_NONE)
+		return true;
+	if (!under_any(d->workdir, &p->isolated.volume_roots)) {
+		deny(d, 125, "tier %s can run a job in %s only if it lies "
+		     "under the policy's volume_roots (%s): run from there, "
+		     "give -C DIR, or use --private", tier_name(d->tier),
+		     policy_shown(d->workdir, b, sizeof(b)),
+		     joined(&p->isolated.volume_roots, list, sizeof(list)));
+		return false;
+	}
+	snprintf(what, sizeof(what), "work directory %s",
+		 policy_shown(d->workdir, b, sizeof(b)));
+	/* docker's --mount is a CSV list of key=value. */
+	if (is_container(d->tier) && strpbrk(d->workdir, ":,\"")) {
+		deny(d, 125, "%s: a path with ':', ',' or '\"' cannot be a "
+		     "container's /workspace (use --private)", what);
+		return false;
+	}
+	if (volume_admit_source(what, d->workdir, p, why, sizeof(why)) != 0) {
 		deny(d, 125, "%s", why);
 		return false;
 	}
@@ -464,8 +497,7 @@ void policy_judge(const struct policy *p, const struct identity *id,
 	if (!check_limits(req, tier_name(tier), d) ||
 	    !check_container_cpu(d) || !check_network(p, req, d) || !check_env(p, req, d) ||
 	    !check_image(p, req, d) || !check_volumes(p, req, d) ||
-	    !check_container_workdir(p, req, d) ||
-	    !check_command(p, req, d))
+	    !check_workdir(p, req, d) || !check_command(p, req, d))
 		return;
 	d->run_as = d->rule->run_as && d->rule->run_as[0] ? d->rule->run_as
 							   : NULL;

@@ -69,6 +69,9 @@ struct policy {
 		char *default_executable;
 		char *working_directory; /* absolute */
 		bool enforce_resource_limits;
+		/* jobs that choose no directory (-C) get a fresh one
+		 * under working_directory, not the caller's */
+		bool private_workdir;
 		struct policy_limits lim; /* ceilings and defaults, every tier */
 		struct strlist allowed_executables; /* bare names or absolute */
 		char *secure_path;
@@ -145,6 +148,10 @@ struct decision {
 	const char *run_as; /* NULL: the caller (or the pool) */
 	uid_t pool_first, pool_last; /* a pool uid per job; 0 0 none */
 	uint64_t max_concurrent_jobs;
+	/* Where the job starts: the request's directory (the caller's, or
+	 * -C DIR), or NULL for a fresh private one under working_directory
+	 * (--private, or the policy's private_workdir). */
+	const char *workdir;
 };
 
 /* Parse text[len]. Collects every error (sorted by position) into errs.

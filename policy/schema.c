@@ -184,6 +184,7 @@ static const struct key_def native_keys[] = {
 		"an absolute path other than /"),
 	BOOL_KEY("enforce_resource_limits",
 		 AT(native.enforce_resource_limits)),
+	BOOL_KEY("private_workdir", AT(native.private_workdir)),
 	LIST_KEY("allowed_executables", AT(native.allowed_executables),
 		 v_executable, "a bare command name or an absolute path"),
 	STR_KEY("secure_path", AT(native.secure_path), v_secure_path,

@@ -87,8 +87,10 @@ enum req_flag {
 	REQ_KEEP_WORKDIR = 1u << 2, /* --keep-workdir */
 	REQ_CAPTURE = 1u << 3,      /* --json: client captures output */
 	REQ_PTY = 1u << 4,          /* a pty slave comes with the request */
+	REQ_WORKDIR_CHOSEN = 1u << 5, /* workdir from -C, not the caller's
+				       * current directory by default */
 };
-#define REQ_ALL_FLAGS 0x1fu
+#define REQ_ALL_FLAGS 0x3fu
 
 /* Decoded strings live in arena; the pointers point into it. */
 struct request {
@@ -96,7 +98,8 @@ struct request {
 	uint8_t tier;   /* enum tier, meaningful with REQ_TIER_SET */
 	uint32_t flags; /* enum req_flag */
 	struct limits lim;
-	const char *workdir; /* NULL: a fresh private directory */
+	const char *workdir; /* the caller's directory (or -C DIR); NULL:
+			      * a fresh private one (--private) */
 	const char *image;   /* NULL: none given */
 	uint32_t argc;       /* 0 only for MODE_LIST and MODE_DRY_RUN */
 	const char *argv[PROTO_MAX_ARGS + 1]; /* NULL-terminated */

@@ -40,6 +40,64 @@ run $A "$C" --max-memory=2T -- true
 like "$rc:$err" "^125:.*expected a size .* K, M or G" \
 	"--max-memory=2T is refused, naming the size units"
 
+# --- where a job starts ---------------------------------------------------------
+HA=$(home_of $A)
+proj=$(mktemp -d "$HA/proj.XXXXXX")
+T_CLEAN+=("$proj")
+printf 'print(open("input.txt").read().strip())\nopen("out.txt", "w").write("made")\n' \
+	>"$proj/task.py"
+echo "from the caller's directory" >"$proj/input.txt"
+chown -R $A: "$proj"
+# from DIR: run USER ... from DIR instead of the home.
+from() {
+	local dir=$1 user=$2
+	shift 2
+	run "$user" sh -c 'cd "$1" && shift && exec "$@"' sh "$dir" "$@"
+}
+from "$proj" $A "$C" -- python3 task.py
+is "$rc:$out" "0:from the caller's directory" \
+	"tier none: 'python3 task.py' runs in the caller's directory (the README's first example)"
+is "$(cat "$proj/out.txt" 2>&1)" "made" "... and what it writes by a relative path stays there"
+rm -f "$proj/out.txt"
+from "$proj" $A "$C" -t isolated -- python3 task.py
+is "$rc:$out" "0:from the caller's directory" \
+	"tier isolated: the caller's directory under volume_roots is bound at its own path"
+is "$(cat "$proj/out.txt" 2>&1)" "made" "... writable"
+from /var/tmp $A "$C" -t isolated -- bash -c 'echo ran'
+is "$rc:$out" "125:" "tier isolated from a directory outside volume_roots: refused"
+like "$err" "only if it lies under the policy's volume_roots \(/home\): run from there, give -C DIR, or use --private" \
+	"... and the message says what to do"
+from /var/tmp $A "$C" -t isolated --private -- bash -c 'pwd'
+like "$rc:$out" "^0:$T_WORKBASE/job-" "... --private runs it in a fresh work directory"
+from /var/tmp $A "$C" -t isolated -C "$proj" -- bash -c 'pwd'
+is "$rc:$out" "0:$proj" "... -C DIR under volume_roots runs it there"
+run $A sh -c 'mkdir "$1" && cd "$1" && rmdir "$1" && shift && exec "$@"' sh \
+	"$proj/gone" "$C" -- bash -c 'echo ran'
+is "$rc:$out" "125:" "a current directory that is gone: refused"
+like "$err" "cannot use the current directory" "... saying so"
+ln -s "$proj" "$HA/proj-link"
+chown -h $A: "$HA/proj-link"
+T_CLEAN+=("$HA/proj-link")
+from "$HA/proj-link" $A "$C" -- bash -c 'pwd'
+is "$rc:$out" "0:$proj" "a directory reached by a symlink: the job starts at its real path"
+
+# The helper checks the directory itself, whatever the client sends.
+RAW=$T_TOOLS/rawclient
+run $A "$RAW" -q -w "$proj" "$T_HELPER" valid -- sh -c :
+is "$rc" 0 "raw request: control, the caller's directory runs"
+for bad in /root "$HA/proj-link" "$proj/../proj" relative; do
+	run $A "$RAW" -q -w "$bad" "$T_HELPER" forbidden -- sh -c :
+	is "$rc" 0 "raw request: work directory $bad is refused by the helper"
+done
+
+# The policy can make the private directory the default.
+write_policy "$(test_policy | sed 's/^enforce_resource_limits = true$/&\nprivate_workdir = true/')"
+from "$proj" $A "$C" -- bash -c 'pwd'
+like "$rc:$out" "^0:$T_WORKBASE/job-" "private_workdir = true: a fresh directory by default"
+from /var/tmp $A "$C" -C "$proj" -- bash -c 'pwd'
+is "$rc:$out" "0:$proj" "... -C DIR still chooses"
+write_policy "$(test_policy)"
+
 # --- the seeds' config form ------------------------------------------------
 seeds_policy() {
 	cat <<EOF2

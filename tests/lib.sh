@@ -165,11 +165,12 @@ home_of() {
 
 # as_user USER [NAME=VALUE...] CMD...: run CMD as USER with the kernel's
 # credentials of a fresh login (uid, primary gid, supplementary groups)
-# and a clean environment; NAME=VALUE adds to it.
+# and a clean environment, from the user's home as a login shell starts
+# (a job starts in its caller's directory); NAME=VALUE adds to it.
 as_user() {
 	local user=$1
 	shift
-	(cd / && exec setpriv --reuid="$user" --regid="$(id -g "$user")" \
+	(cd "$(home_of "$user")" && exec setpriv --reuid="$user" --regid="$(id -g "$user")" \
 		--init-groups -- env -i PATH="$T_SECURE_PATH" \
 		HOME="$(home_of "$user")" LANG=C.UTF-8 "$@")
 }

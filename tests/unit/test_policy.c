@@ -392,6 +392,45 @@ static void want_deny(const struct policy *p, const struct identity *id,
 	is_str(d.message, msg, "  with that message");
 }
 
+/* Where the job starts: the request's directory, or a private one. */
+static void test_judge_workdir(const struct policy *p)
+{
+	static struct request r;
+	static struct decision d;
+	struct identity id;
+
+	who(&id, "alice", NULL);
+	ask(&r, TIER_NONE, "python3");
+	r.workdir = "/var/tmp";
+	policy_judge(p, &id, &r, &d);
+	ok(d.status == 0 && d.workdir && !strcmp(d.workdir, "/var/tmp"),
+	   "tier none: the caller's directory, wherever it is");
+	r.workdir = NULL;
+	policy_judge(p, &id, &r, &d);
+	ok(d.status == 0 && !d.workdir, "no directory: a private one");
+	ask(&r, TIER_ISOLATED, "python3");
+	r.workdir = "/home/alice/proj";
+	policy_judge(p, &id, &r, &d);
+	ok(d.status == 0 && d.workdir, "tier isolated: a directory under "
+	   "volume_roots");
+	r.workdir = "/var/tmp";
+	want_deny(p, &id, &r, 125, "tier isolated can run a job in /var/tmp "
+		  "only if it lies under the policy's volume_roots (/home, "
+		  "/srv/agents): run from there, give -C DIR, or use "
+		  "--private");
+	r.workdir = "/homework";
+	want_deny(p, &id, &r, 125, "tier isolated can run a job in /homework "
+		  "only if it lies under the policy's volume_roots (/home, "
+		  "/srv/agents): run from there, give -C DIR, or use "
+		  "--private");
+	r.workdir = "home/alice";
+	want_deny(p, &id, &r, 125, "work directory home/alice: expected a "
+		  "canonical absolute path");
+	r.workdir = "/home/alice/../../etc";
+	want_deny(p, &id, &r, 125, "work directory /home/alice/../../etc: "
+		  "expected a canonical absolute path");
+}
+
 static void test_judge_allow(const struct policy *p)
 {
 	static struct request r;
@@ -824,6 +863,7 @@ static void test_judge(void)
 
 	ok(parse_str(judge_policy, &p, &e) == 0, "judge policy parses");
 	test_judge_allow(&p);
+	test_judge_workdir(&p);
 	test_judge_rules(&p);
 	test_judge_denials(&p);
 	test_judge_volume_ok(&p);

@@ -232,7 +232,7 @@ static void expect_request_refused(const char *what, void (*mutate)(
 	   "encoder refuses %s", what);
 }
 
-static void m_flags(struct request *r) { r->flags |= 0x20; }
+static void m_flags(struct request *r) { r->flags |= REQ_ALL_FLAGS + 1; }
 static void m_mode(struct request *r) { r->mode = 3; }
 static void m_tier(struct request *r) { r->tier = TIER_COUNT; }
 static void m_tier_unset(struct request *r) { r->flags &= ~REQ_TIER_SET; }
@@ -263,7 +263,7 @@ static int decode_patched(void (*fn)(uint8_t *, size_t *))
 	return proto_decode_request(msg, n, &req);
 }
 
-static void p_flags(uint8_t *m, size_t *n) { m[OFF_FLAGS] |= 0x20; }
+static void p_flags(uint8_t *m, size_t *n) { m[OFF_FLAGS] |= REQ_ALL_FLAGS + 1; }
 static void p_flags_high(uint8_t *m, size_t *n) { m[OFF_FLAGS + 3] = 0x80; }
 static void p_mode(uint8_t *m, size_t *n) { m[OFF_MODE] = 3; }
 static void p_tier(uint8_t *m, size_t *n) { m[OFF_TIER] = TIER_COUNT; }
