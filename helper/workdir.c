@@ -2,9 +2,12 @@
  * Step 7: the job's fresh private work directory. Its base may live in
  * world-writable /tmp, so root reaches it through the trust walk
  * (shared/trust.h): a user who pre-created it or planted a symlink gets
- * a refusal, not a redirect. A job directory left non-empty is emptied
- * by a child that became the job user, so no root unlink ever runs
- * inside a tree the user controlled; that child holds a few descriptors whatever the
+ * a refusal, not a redirect. In the base each job account has a
+ * directory of its own, named by uid and kept; the job directory is made
+ * inside it with the account's file credentials, so a kept one is the
+ * user's to remove. A job directory left non-empty is emptied by a child
+ * that became the job user, so no root unlink ever runs inside a tree
+ * the user controlled; that child holds a few descriptors whatever the
  * depth, and gets a deadline, since the user can stop it.
  * The caller's directory (the default, or -C DIR) is only checked here,
  * as the caller (check_caller_dir); the job chdir()s there after the
@@ -106,26 +109,70 @@ static int check_caller_dir(struct job *j)
 	return 0;
 }
 
+/* The job account's own directory in the base, named by its uid: made
+ * once (in root's base, where no one else can meddle) and kept, so that
+ * a kept job directory lies in a directory of the user's and plain
+ * rm -rf removes it (the base itself is root's). Returns its fd, -1. */
+static int open_user_dir(struct job *j, int base_fd, const char *name)
+{
+	int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, fd;
+	bool made = mkdirat(base_fd, name, 0700) == 0;
+	struct stat st;
+
+	if (!made && errno != EEXIST)
+		return -1;
+	fd = openat(base_fd, name, flags);
+	if (fd == -1)
+		return -1;
+	if ((made && fchown(fd, j->user.c.uid, j->user.c.gid) == -1) ||
+	    fstat(fd, &st) == -1) {
+		close(fd);
+		return -1;
+	}
+	if (st.st_uid != j->user.c.uid) {
+		close(fd);
+		errno = EPERM; /* another account's: never shared */
+		return -1;
+	}
+	return fd;
+}
+
+/* Made with the job account's file credentials: in the user's own
+ * directory, root creates nothing. */
+static int make_job_dir(struct job *j)
+{
+	int fd = -1;
+
+	if (priv_fs_enter(&j->user.c) == -1)
+		return -1;
+	if (mkdirat(j->base_fd, j->work_name, 0700) == 0)
+		fd = openat(j->base_fd, j->work_name,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	priv_fs_leave();
+	return fd;
+}
+
 int workdir_make(struct job *j)
 {
 	const char *base = j->pol.native.working_directory;
+	char uid[24];
+	int base_fd;
 
 	make_job_id(j);
 	if (j->dec.workdir)
 		return check_caller_dir(j);
-	j->base_fd = open_base(j, base);
-	if (j->base_fd == -1)
+	base_fd = open_base(j, base);
+	if (base_fd == -1)
 		return -1;
-	if (mkdirat(j->base_fd, j->work_name, 0700) == -1 ||
-	    (j->work_fd = openat(j->base_fd, j->work_name,
-				 O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					 O_CLOEXEC)) == -1 ||
-	    fchown(j->work_fd, j->user.c.uid, j->user.c.gid) == -1) {
+	snprintf(uid, sizeof(uid), "%lu", (unsigned long)j->user.c.uid);
+	j->base_fd = open_user_dir(j, base_fd, uid);
+	close(base_fd);
+	if (j->base_fd == -1 || (j->work_fd = make_job_dir(j)) == -1) {
 		set_message(&j->v, 125, "cannot create a work directory in "
-			    "%s: %s", base, strerror(errno));
+			    "%s/%s: %s", base, uid, strerror(errno));
 		return -1;
 	}
-	snprintf(j->v.workdir, sizeof(j->v.workdir), "%s/%s", base,
+	snprintf(j->v.workdir, sizeof(j->v.workdir), "%s/%s/%s", base, uid,
 		 j->work_name);
 	return 0;
 }
@@ -137,8 +184,9 @@ void workdir_describe_dry(struct job *j)
 			       j->dec.workdir);
 	else
 		snprintf(j->v.workdir, sizeof(j->v.workdir),
-			 "%s/job-XXXX (created at run)",
-			 j->pol.native.working_directory);
+			 "%s/%lu/job-XXXX (created at run)",
+			 j->pol.native.working_directory,
+			 (unsigned long)j->user.c.uid);
 }
 
 #define EMPTY_DEADLINE_MS 5000

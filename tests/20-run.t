@@ -177,14 +177,12 @@ run $A PATH="/tmp:/usr/bin" "$C" -- bash -c 'echo "$PATH"'
 is "$out" "$T_SECURE_PATH" "PATH inside the job is secure_path"
 
 # --- work directory ---------------------------------------------------------
-run $A "$C" -- bash -c 'pwd'
-is "$rc:$out" "0:$(home_of $A)" "by default the job runs in the caller's directory"
-run $A "$C" --private -- bash -c 'pwd; stat -c "%a %U" .'
+run $A "$C" -- bash -c 'pwd; stat -c "%a %U" .'
 wd=$(head -n 1 <<<"$out")
-like "$wd" "^$T_WORKBASE/." "--private: the job runs in a directory under working_directory"
+like "$wd" "^$T_WORKBASE/." "the job runs in a directory under working_directory"
 is "$(sed -n 2p <<<"$out")" "700 $A" "... private: 0700, owned by the user"
 ok "... removed afterwards" absent "$wd"
-run $A "$C" --private -- bash -c 'pwd'
+run $A "$C" -- bash -c 'pwd'
 ok "each job gets a fresh directory" [ -n "$out" -a "$out" != "$wd" ]
 run $A "$C" --keep-workdir -- bash -c 'pwd; echo data > kept'
 wd=$out

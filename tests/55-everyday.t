@@ -41,6 +41,8 @@ like "$rc:$err" "^125:.*expected a size .* K, M or G" \
 	"--max-memory=2T is refused, naming the size units"
 
 # --- where a job starts ---------------------------------------------------------
+# The product's default: the test policy without private_workdir.
+write_policy "$(TP_PRIVATE=false test_policy)"
 HA=$(home_of $A)
 proj=$(mktemp -d "$HA/proj.XXXXXX")
 T_CLEAN+=("$proj")
@@ -91,12 +93,36 @@ for bad in /root "$HA/proj-link" "$proj/../proj" relative; do
 done
 
 # The policy can make the private directory the default.
-write_policy "$(test_policy | sed 's/^enforce_resource_limits = true$/&\nprivate_workdir = true/')"
+write_policy "$(TP_PRIVATE=true test_policy)"
 from "$proj" $A "$C" -- bash -c 'pwd'
 like "$rc:$out" "^0:$T_WORKBASE/job-" "private_workdir = true: a fresh directory by default"
 from /var/tmp $A "$C" -C "$proj" -- bash -c 'pwd'
 is "$rc:$out" "0:$proj" "... -C DIR still chooses"
 write_policy "$(test_policy)"
+
+# --- kept work directories ---------------------------------------------------------
+run $A "$C" -q --keep-workdir -- bash -c 'pwd; echo data >kept'
+wd=$out
+is "$rc" 0 "--keep-workdir -q: the job runs"
+is "$err" "symbi-exec: work directory kept: $wd" "... the kept directory is named on stderr even with -q"
+is "$(cat "$wd/kept" 2>&1)" "data" "... and holds what the job wrote"
+is "$(stat -c %U "$(dirname "$wd")")" "$A" "... inside a directory of the user's own"
+run $A rm -rf "$wd"
+ok "... which the user removes with plain rm -rf" absent "$wd"
+run $A "$C" --json --keep-workdir -- bash -c 'pwd'
+ok "--json --keep-workdir: the object names the kept directory" python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+sys.exit(d["workdir"] != d["stdout"].strip() or not d["workdir"])' "$out"
+wd=$(jq -r .workdir <<<"$out")
+ok "... the directory exists" [ -d "$wd" ]
+run $A rm -rf "$wd"
+ok "... and the user removes it" absent "$wd"
+run $A "$C" --json -- bash -c 'pwd'
+is "$(jq -r 'has("workdir")' <<<"$out")" "false" "a directory not kept is not named"
+run symbi-bob ls "$(dirname "$wd")"
+is "$rc" 2 "another user cannot list a user's directory of kept work"
+ok_clean "kept work directories"
 
 # --- the seeds' config form ------------------------------------------------
 seeds_policy() {

@@ -220,7 +220,10 @@ write_policy() {
 
 # The standard test policy. Knobs (environment): TP_WORKDIR,
 # TP_MAX_OUTPUT, TP_TIERS (the agents rule's tiers, TOML list body),
-# TP_WRITABLE_VOLUMES (true or false).
+# TP_WRITABLE_VOLUMES (true or false),
+# TP_PRIVATE (private_workdir: true unless set, so that the suite's jobs
+# get the fresh work directory their cleanup tests are about; the tests
+# of the caller's directory, the product's default, set it to false).
 test_policy() {
 	local tiers=${TP_TIERS:-'"none", "isolated", "docker", "gvisor"'}
 	cat <<EOF
@@ -233,6 +236,7 @@ enabled = true
 default_executable = "bash"
 working_directory = "${TP_WORKDIR:-$T_WORKBASE}"
 enforce_resource_limits = true
+private_workdir = ${TP_PRIVATE:-true}
 max_memory_mb = 2048
 max_cpu_cores = 2.0
 max_cpu_seconds = 60
@@ -278,9 +282,11 @@ leftover_cgroups() {
 	return 0
 }
 
+# Job directories: in the base, one directory per job account (kept,
+# the user's own), each job's inside it.
 leftover_workdirs() {
 	[[ -d "$T_WORKBASE" ]] || return 0
-	find "$T_WORKBASE" -mindepth 1 -maxdepth 1 -print
+	find "$T_WORKBASE" -mindepth 2 -maxdepth 2 -print
 }
 
 # PIDs of processes of the test users, with their command lines.
