@@ -339,10 +339,7 @@ static void apply_env_defaults(struct opts *o)
 static void check_combination(const struct opts *o)
 {
 	switch (o->action) {
-	case ACT_RUN:
-		if (o->cmd_argc == 0)
-			die("no COMMAND given (see symbi-exec --help)");
-		break;
+	case ACT_RUN: /* no COMMAND: the policy's default_executable */
 	case ACT_DRY_RUN:
 		break;
 	case ACT_LIST:

@@ -6,13 +6,15 @@
 #include "paths.h"
 
 static const char help_text[] =
-	"usage: symbi-exec [OPTIONS] [--] COMMAND [ARG...]\n"
+	"usage: symbi-exec [OPTIONS] [--] [COMMAND [ARG...]]\n"
 	"       symbi-exec --dry-run [OPTIONS] [COMMAND [ARG...]]\n"
 	"       symbi-exec --list\n"
 	"       symbi-exec --check-policy[=FILE]\n"
 	"\n"
 	"Run COMMAND under the limits and isolation of the policy\n"
 	"  " POLICY_PATH "\n"
+	"in the current directory; without COMMAND, the policy's\n"
+	"default_executable reads the program from standard input.\n"
 	"\n"
 	"  -t, --sandbox-tier=TIER   none (native), isolated, docker (tier1),\n"
 	"                            gvisor (tier2), firecracker (tier3)\n"

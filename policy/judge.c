@@ -445,19 +445,19 @@ static bool check_workdir(const struct policy *p, const struct request *req,
 	return true;
 }
 
-/* A bare name must be allowed as written; a path is canonicalized and
- * compared with the resolved allowlist by the helper, on the file. */
+/* The command is compared with the allowlist by the helper, on the file
+ * each resolves to (so python3.11 passes where python3 is python3.11,
+ * and a script by its interpreter). Without one, the policy's
+ * default_executable runs: it must be listed as written. */
 static bool check_command(const struct policy *p, const struct request *req,
 			  struct decision *d)
 {
-	const char *cmd = req->argc ? req->argv[0] : NULL;
+	const char *cmd = p->native.default_executable;
 	char b[72], list[320];
 
-	if (!cmd && req->mode == MODE_RUN)
-		cmd = p->native.default_executable;
 	/* In a container the image is the boundary: the command names a file
 	 * of the image, not of the host, so the host allowlist cannot judge it. */
-	if (!cmd || strchr(cmd, '/') || d->tier == TIER_DOCKER ||
+	if (req->argc || req->mode != MODE_RUN || d->tier == TIER_DOCKER ||
 	    d->tier == TIER_GVISOR)
 		return true;
 	if (cmd[0] && in_list(&p->native.allowed_executables, cmd,

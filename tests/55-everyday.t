@@ -124,6 +124,39 @@ run symbi-bob ls "$(dirname "$wd")"
 is "$rc" 2 "another user cannot list a user's directory of kept work"
 ok_clean "kept work directories"
 
+# --- no COMMAND, #! scripts, versioned names --------------------------------------
+write_policy "$(TP_PRIVATE=false test_policy | sed 's/^default_executable = "bash"$/default_executable = "python3"/')"
+out=$(echo 'print(6 * 7)' | as_user $A "$C" 2>&1)
+is "$?:$out" "0:42" "no COMMAND: default_executable (python3) reads its program from stdin"
+write_policy "$(TP_PRIVATE=false test_policy)"
+out=$(echo 'echo "from stdin: $((6 * 7))"' | as_user $A "$C" 2>&1)
+is "$?:$out" "0:from stdin: 42" "... and so does bash, the default"
+printf '#!/bin/sh\necho "sh script: $*"\n' >"$proj/step.sh"
+printf '#!/usr/bin/env python3\nimport sys\nprint("py script", sys.argv[1:])\n' >"$proj/tool.py"
+printf '#!/usr/bin/perl\nprint "perl ran\\n";\n' >"$proj/step.pl"
+printf 'echo no shebang\n' >"$proj/plain.sh"
+chown $A: "$proj"/*.sh "$proj"/*.py "$proj"/*.pl
+chmod 0755 "$proj"/*.sh "$proj"/*.py "$proj"/*.pl
+from "$proj" $A "$C" -- ./step.sh one two
+is "$rc:$out" "0:sh script: one two" "./step.sh with #!/bin/sh runs: sh is allowed"
+from "$proj" $A "$C" -- ./tool.py x
+is "$rc:$out" "0:py script ['x']" "#!/usr/bin/env python3: judged by python3, found in secure_path"
+from "$proj" $A "$C" -t isolated -- ./step.sh iso
+is "$rc:$out" "0:sh script: iso" "... in tier isolated too"
+from "$proj" $A "$C" -- ./step.pl
+is "$rc:$out" "127:" "#!/usr/bin/perl: perl is not allowed, 127"
+like "$err" "step.pl: its interpreter /usr/bin/perl is not an allowed executable" \
+	"... naming the interpreter"
+from "$proj" $A "$C" -- ./plain.sh
+is "$rc:$out" "127:" "a file without #! that the allowlist does not name: 127"
+py=$(basename "$(readlink -f /usr/bin/python3)")
+run $A "$C" -- "$py" -c 'print("ran")'
+is "$rc:$out" "0:ran" "a bare versioned name ($py) runs as /usr/bin/$py would"
+run $A "$C" -- perl -e 'print "ran"'
+is "$rc:$out" "127:" "... control: a bare name that resolves to nothing allowed, 127"
+like "$err" "perl: command not allowed by the policy" "... saying so"
+write_policy "$(test_policy)"
+
 # --- the seeds' config form ------------------------------------------------
 seeds_policy() {
 	cat <<EOF2
