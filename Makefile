@@ -7,6 +7,7 @@ SYSCONFDIR ?= /etc
 BINDIR     ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/libexec
 MANDIR     ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR    ?=
 # Group allowed to execute the helper (mode 4750); empty: everyone (4755).
 HELPER_GROUP ?=
@@ -171,12 +172,15 @@ install: build/symbi-exec build/symbi-exec-helper
 	install -m 0644 man/symbi-exec.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/symbi-exec.policy.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 man/symbi-exec-helper.8 $(DESTDIR)$(MANDIR)/man8/
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0644 completion/symbi-exec $(DESTDIR)$(BASHCOMPDIR)/symbi-exec
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/symbi-exec $(DESTDIR)$(HELPER_PATH) \
 		$(DESTDIR)$(MANDIR)/man1/symbi-exec.1 \
 		$(DESTDIR)$(MANDIR)/man5/symbi-exec.policy.5 \
-		$(DESTDIR)$(MANDIR)/man8/symbi-exec-helper.8
+		$(DESTDIR)$(MANDIR)/man8/symbi-exec-helper.8 \
+		$(DESTDIR)$(BASHCOMPDIR)/symbi-exec
 	-rmdir $(DESTDIR)$(LIBEXECDIR)/symbi-exec
 
 clean:

@@ -253,15 +253,64 @@ static const char *option_name(int val)
 	return "?";
 }
 
+/* Edits (insert, delete, replace, swap two neighbours) from a[0..n) to
+ * b, at most 32 bytes each; larger counts as far. */
+static size_t edits(const char *a, size_t n, const char *b)
+{
+	size_t m = strlen(b), d[33][33], i, k, best;
+
+	if (n > 32 || m > 32)
+		return SIZE_MAX;
+	for (i = 0; i <= n; i++)
+		for (k = 0; k <= m; k++) {
+			if (i == 0 || k == 0) {
+				d[i][k] = i + k;
+				continue;
+			}
+			best = d[i - 1][k - 1] + (a[i - 1] != b[k - 1]);
+			if (d[i - 1][k] + 1 < best)
+				best = d[i - 1][k] + 1;
+			if (d[i][k - 1] + 1 < best)
+				best = d[i][k - 1] + 1;
+			if (i > 1 && k > 1 && a[i - 1] == b[k - 2] &&
+			    a[i - 2] == b[k - 1] && d[i - 2][k - 2] + 1 < best)
+				best = d[i - 2][k - 2] + 1;
+			d[i][k] = best;
+		}
+	return d[n][m];
+}
+
+/* The long option closest to "--word[=value]", if a typo away (two
+ * edits at most, one for a short word), else NULL. */
+static const char *closest_option(const char *arg)
+{
+	const char *word = arg + 2, *best = NULL;
+	size_t n = strcspn(word, "="), e, min = n > 4 ? 3 : 2;
+	const struct option *lo;
+
+	for (lo = long_opts; lo->name; lo++) {
+		e = edits(word, n, lo->name);
+		if (e < min) {
+			min = e;
+			best = lo->name;
+		}
+	}
+	return best;
+}
+
 static void bad_option(int c, char **argv)
 {
-	const char *arg = argv[optind - 1];
+	const char *arg = argv[optind - 1], *near;
 
 	if (c == ':' && strncmp(arg, "--", 2) == 0)
 		die("option '%s' needs a value (see symbi-exec --help)", arg);
 	if (c == ':')
 		die("option '-%c' needs a value (see symbi-exec --help)",
 		    optopt);
+	if (optopt == 0 && strncmp(arg, "--", 2) == 0 &&
+	    (near = closest_option(arg)) != NULL)
+		die("unknown option '%s': did you mean --%s? (see symbi-exec "
+		    "--help)", arg, near);
 	if (optopt == 0)
 		die("unknown option '%s' (see symbi-exec --help)", arg);
 	if (optopt < 256 && !strchr(short_opts + 2, optopt))

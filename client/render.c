@@ -51,6 +51,20 @@ static void put_list(FILE *f, const char *title, unsigned n, const char *s,
 	fputs(n ? "\n" : " (none)\n", f);
 }
 
+/* What a job of the tier gets, not only what it may ask for: tier none
+ * isolates nothing, so its network is the host's whatever it asks. */
+static const char *network_text(const struct listing_tier *t)
+{
+	if (t->tier == TIER_NONE)
+		return "the host's, always (tier none does not isolate it)";
+	if (t->tier == TIER_ISOLATED)
+		return t->network ? "none (loopback only) unless asked for "
+				    "with --network, then the host's"
+				  : "none (loopback only)";
+	return t->network ? "none unless asked for with --network"
+			  : "none";
+}
+
 static void put_listing_tier(FILE *f, const struct listing *l,
 			     const struct listing_tier *t)
 {
@@ -62,8 +76,7 @@ static void put_listing_tier(FILE *f, const struct listing *l,
 		fprintf(f, "        run as: %s\n", t->run_as);
 	else
 		fprintf(f, "        run as: %s (the caller)\n", l->user);
-	fprintf(f, "        network: %s",
-		t->network ? "may be asked for with --network" : "no");
+	fprintf(f, "        network: %s", network_text(t));
 	put_limits(f, &t->ceil, t->max_output_bytes, "\n        ", " = ");
 	fputc('\n', f);
 }

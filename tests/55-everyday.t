@@ -195,4 +195,50 @@ like "$err" "dotted table names are not supported: 'security.docker'" \
 	"... naming it"
 write_policy "$(test_policy)"
 
+# --- the finishing touches ------------------------------------------------
+run $A "$C" --list
+like "$out" "^        network: the host's, always" "--list: tier none always has the host's network"
+like "$out" "^        network: none \(loopback only\)$" "--list: tier isolated has none (network = false)"
+unlike "$out" "may be asked for" "... and no tier claims what it does not do"
+run $A "$C" --max-memroy=1G -- bash -c 'echo ran'
+is "$rc:$out" "125:" "a mistyped option is refused"
+like "$err" "unknown option '--max-memroy=1G': did you mean --max-memory\?" \
+	"... with \"did you mean --max-memory?\""
+run $A "$C" --frobnicate -- bash -c 'echo ran'
+unlike "$err" "did you mean" "... and no guess for what is no typo"
+page=$(mandoc -Tascii "$T_TOP/man/symbi-exec-helper.8" | sed 's/.\x08//g' |
+	tr -s ' \n' ' ')
+like "$page" 'kill reason \("timeout", "memory", "cpu", "output" or "client-gone"\)' \
+	"symbi-exec-helper(8): the kill reasons render as a list"
+is "$(mandoc -Tlint "$T_TOP"/man/*.[158] 2>&1 |
+	grep -Ev 'referenced manual not found|mandoc\.db')" "" "mandoc -Tlint: the man pages are clean"
+
+comp_file=$T_PREFIX/share/bash-completion/completions/symbi-exec
+ok "the bash completion is installed at \$(PREFIX)/share/bash-completion/completions/symbi-exec" \
+	[ -f "$comp_file" ]
+# complete WORD...: what the completion offers for the last word, as alice
+# types the line in bash with the client in her PATH.
+complete_as_alice() {
+	as_user $A PATH="$T_PREFIX/bin:$T_SECURE_PATH" bash -c '
+		. /usr/share/bash-completion/bash_completion
+		. "$1"
+		shift
+		COMP_WORDS=("$@")
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		COMP_LINE="$*"
+		COMP_POINT=${#COMP_LINE}
+		_symbi_exec symbi-exec "${COMP_WORDS[COMP_CWORD]}" \
+			"${COMP_WORDS[COMP_CWORD - 1]}"
+		printf "%s\n" "${COMPREPLY[@]}" | sort -u' bash "$comp_file" "$@"
+}
+is "$(complete_as_alice symbi-exec --max-mem)" "--max-memory=" "completion: options"
+is "$(complete_as_alice symbi-exec -t "" | xargs)" "docker gvisor isolated none" \
+	"completion: the tiers alice's --list shows"
+is "$(complete_as_alice symbi-exec --image "")" "python:3.12-slim" \
+	"completion: the images of her --list"
+like "$(complete_as_alice symbi-exec pyth | xargs)" "^python python3$" \
+	"completion: the executables of her --list"
+is "$(complete_as_alice symbi-exec --timeout=5 -- bash --nor)" "" \
+	"completion: nothing of ours after the COMMAND"
+
 done_testing

@@ -9,7 +9,7 @@ packages=(
 	build-essential pkg-config libcap-dev libseccomp-dev libbsd-dev
 	clang libclang-rt-14-dev cppcheck clang-tidy shellcheck mandoc
 	python3 jq util-linux bsdutils procps passwd perl binutils
-	docker.io runsc busybox-static tmux
+	docker.io runsc busybox-static tmux bash-completion
 	dpkg-dev debhelper lintian
 	qemu-system-x86 mmdebstrap e2fsprogs xz-utils
 )
