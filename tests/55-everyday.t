@@ -70,7 +70,7 @@ is "$rc:$out" "125:" "tier isolated from a directory outside volume_roots: refus
 like "$err" "only if it lies under the policy's volume_roots \(/home\): run from there, give -C DIR, or use --private" \
 	"... and the message says what to do"
 from /var/tmp $A "$C" -t isolated --private -- bash -c 'pwd'
-like "$rc:$out" "^0:$T_WORKBASE/job-" "... --private runs it in a fresh work directory"
+like "$rc:$out" "^0:$T_WORKBASE/$(id -u $A)/job-" "... --private runs it in a fresh work directory"
 from /var/tmp $A "$C" -t isolated -C "$proj" -- bash -c 'pwd'
 is "$rc:$out" "0:$proj" "... -C DIR under volume_roots runs it there"
 run $A sh -c 'mkdir "$1" && cd "$1" && rmdir "$1" && shift && exec "$@"' sh \
@@ -95,7 +95,7 @@ done
 # The policy can make the private directory the default.
 write_policy "$(TP_PRIVATE=true test_policy)"
 from "$proj" $A "$C" -- bash -c 'pwd'
-like "$rc:$out" "^0:$T_WORKBASE/job-" "private_workdir = true: a fresh directory by default"
+like "$rc:$out" "^0:$T_WORKBASE/$(id -u $A)/job-" "private_workdir = true: a fresh directory by default"
 from /var/tmp $A "$C" -C "$proj" -- bash -c 'pwd'
 is "$rc:$out" "0:$proj" "... -C DIR still chooses"
 write_policy "$(test_policy)"
