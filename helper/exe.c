@@ -240,8 +240,8 @@ static int judge_script(struct job *j)
 	rc = sb.interp[0] == '/' ? canonical_trusted(&j->pol, name, interp)
 				 : -1;
 	if (rc == -1 || !allowed(&j->pol, interp)) {
-		set_message(&j->v, 127, "%s: its interpreter %s is not an "
-			    "allowed executable", script, name);
+		set_message(&j->v, 127, "%s is not an allowed executable, "
+			    "nor is its interpreter %s", script, name);
 		return -1;
 	}
 	(void)copy_str(j->exe_path, sizeof(j->exe_path), interp);

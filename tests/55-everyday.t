@@ -145,7 +145,7 @@ from "$proj" $A "$C" -t isolated -- ./step.sh iso
 is "$rc:$out" "0:sh script: iso" "... in tier isolated too"
 from "$proj" $A "$C" -- ./step.pl
 is "$rc:$out" "127:" "#!/usr/bin/perl: perl is not allowed, 127"
-like "$err" "step.pl: its interpreter /usr/bin/perl is not an allowed executable" \
+like "$err" "step.pl is not an allowed executable, nor is its interpreter /usr/bin/perl" \
 	"... naming the interpreter"
 from "$proj" $A "$C" -- ./plain.sh
 is "$rc:$out" "127:" "a file without #! that the allowlist does not name: 127"
