@@ -113,10 +113,9 @@ static bool request_fields_ok(const struct request *q)
 	/* No stray tier the helper might act on without REQ_TIER_SET. */
 	if (!(q->flags & REQ_TIER_SET) && q->tier != 0)
 		return false;
-	if (q->argc > PROTO_MAX_ARGS || q->envc > PROTO_MAX_ENV ||
-	    q->volc > PROTO_MAX_VOLUMES)
-		return false;
-	return q->argc > 0 || q->mode != MODE_RUN;
+	/* argc 0 is a request for the policy's default_executable. */
+	return q->argc <= PROTO_MAX_ARGS && q->envc <= PROTO_MAX_ENV &&
+	       q->volc <= PROTO_MAX_VOLUMES;
 }
 
 static void put_opt_str(struct buf_writer *w, const char *s)

@@ -101,7 +101,7 @@ struct request {
 	const char *workdir; /* the caller's directory (or -C DIR); NULL:
 			      * a fresh private one (--private) */
 	const char *image;   /* NULL: none given */
-	uint32_t argc;       /* 0 only for MODE_LIST and MODE_DRY_RUN */
+	uint32_t argc;       /* 0: no COMMAND (default_executable) */
 	const char *argv[PROTO_MAX_ARGS + 1]; /* NULL-terminated */
 	uint32_t envc;
 	const char *env[PROTO_MAX_ENV]; /* "NAME=VALUE" */

@@ -107,6 +107,12 @@ static void test_request_round_trips(void)
 	   "absent workdir and image decode as NULL");
 
 	proto_request_init(&r);
+	r.mode = MODE_RUN;
+	ok(request_round_trip(&r) && req2.mode == MODE_RUN && req2.argc == 0 &&
+		   req2.argv[0] == NULL,
+	   "MODE_RUN without a command (default_executable) round-trips");
+
+	proto_request_init(&r);
 	r.mode = MODE_DRY_RUN;
 	proto_request_set_workdir(&r, "");
 	proto_request_add_arg(&r, "x");
@@ -239,7 +245,6 @@ static void m_tier_unset(struct request *r) { r->flags &= ~REQ_TIER_SET; }
 static void m_lim_zero(struct request *r) { r->lim.v[LIM_TIMEOUT_S] = 0; }
 static void m_lim_bit(struct request *r) { r->lim.set |= 1u << LIM_COUNT; }
 static void m_lim_stale(struct request *r) { r->lim.set &= ~1u; }
-static void m_argc0(struct request *r) { r->argc = 0; }
 
 /* Offsets of the fixed request fields in the record. */
 enum {
@@ -316,7 +321,6 @@ static void test_request_refusals(void)
 	expect_request_refused("a set limit of 0", m_lim_zero);
 	expect_request_refused("an unknown limit bit", m_lim_bit);
 	expect_request_refused("a value for an unset limit", m_lim_stale);
-	expect_request_refused("MODE_RUN with argc 0", m_argc0);
 
 	ok(decode_patched(p_none) == 0, "unpatched sample decodes");
 	ok(decode_patched(p_flags) == -1, "decoder refuses flag 0x20");
