@@ -91,7 +91,8 @@ static enum limit_kind limit_kind(int id)
 	switch (id) {
 	case LIM_CPU_MILLICORES: return KIND_CORES;
 	case LIM_MEMORY_MB: case LIM_FILE_SIZE_MB: return KIND_SIZE;
-	case LIM_CPU_SECONDS: case LIM_TIMEOUT_S: return KIND_TIME;
+	case LIM_CPU_SECONDS: case LIM_TIMEOUT_S: case LIM_KILL_GRACE_S:
+		return KIND_TIME;
 	default: return KIND_COUNT;
 	}
 }

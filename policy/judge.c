@@ -422,7 +422,9 @@ static bool check_workdir(const struct policy *p, const struct request *req,
 	}
 	if (d->tier == TIER_NONE)
 		return true;
-	if (!under_any(d->workdir, &p->isolated.volume_roots)) {
+	/* A path never mounted gets the volume rules' own words below. */
+	if (!under_any(d->workdir, &p->isolated.volume_roots) &&
+	    !volume_path_dangerous(d->workdir) && strcmp(d->workdir, "/")) {
 		deny(d, 125, "tier %s can run a job in %s only if it lies "
 		     "under the policy's volume_roots (%s): run from there, "
 		     "give -C DIR, or use --private", tier_name(d->tier),
@@ -430,7 +432,8 @@ static bool check_workdir(const struct policy *p, const struct request *req,
 		     joined(&p->isolated.volume_roots, list, sizeof(list)));
 		return false;
 	}
-	snprintf(what, sizeof(what), "work directory %s",
+	snprintf(what, sizeof(what), "%s %s",
+		 req->flags & REQ_WORKDIR_CHOSEN ? "-C" : "work directory",
 		 policy_shown(d->workdir, b, sizeof(b)));
 	/* docker's --mount is a CSV list of key=value. */
 	if (is_container(d->tier) && strpbrk(d->workdir, ":,\"")) {

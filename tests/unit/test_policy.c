@@ -620,6 +620,7 @@ static void test_judge_docker_mechanics(const struct policy *p,
 		  "0.01");
 	r.lim.set = 0;
 	r.workdir = "/etc";
+	r.flags |= REQ_WORKDIR_CHOSEN; /* -C /etc, not the current directory */
 	want_deny(p, id, &r, 125, "-C /etc: the host path /etc is never "
 		  "mounted into a job");
 	r.workdir = "/home/alice/w";
