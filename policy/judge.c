@@ -424,7 +424,8 @@ static bool check_workdir(const struct policy *p, const struct request *req,
 		return true;
 	/* A path never mounted gets the volume rules' own words below. */
 	if (!under_any(d->workdir, &p->isolated.volume_roots) &&
-	    !volume_path_dangerous(d->workdir) && strcmp(d->workdir, "/")) {
+	    !volume_path_dangerous(d->workdir) &&
+	    strcmp(d->workdir, "/") != 0) {
 		deny(d, 125, "tier %s can run a job in %s only if it lies "
 		     "under the policy's volume_roots (%s): run from there, "
 		     "give -C DIR, or use --private", tier_name(d->tier),
