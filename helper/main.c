@@ -131,14 +131,6 @@ static void choose_account(struct job *j)
 
 static void prepare(struct job *j)
 {
-	/* Without one, tiers none and isolated run default_executable
-	 * (exe.c); a container's image has no such thing. */
-	if (j->req.argc == 0 && j->req.mode == MODE_RUN &&
-	    j->dec.tier != TIER_NONE && j->dec.tier != TIER_ISOLATED) {
-		set_message(&j->v, 125, "no command given (tier %s has no "
-			    "default_executable)", tier_name(j->dec.tier));
-		reply_deny(j);
-	}
 	if (j->pty_fd >= 0 && pty_check(j, j->pty_fd) == -1)
 		reply_deny(j);
 	if (j->ops->prepare && j->ops->prepare(j) == -1)

@@ -399,6 +399,24 @@ static bool under_any(const char *path, const struct strlist *roots)
 	return false;
 }
 
+static bool runs_as_other(const struct policy_rule *r)
+{
+	return (r->run_as && r->run_as[0]) || r->run_as_pool;
+}
+
+/* A kept private directory of a pool uid would be readable by the next
+ * job, of any caller, that gets the same uid. */
+static bool check_private(const struct request *req, struct decision *d)
+{
+	if ((req->flags & REQ_KEEP_WORKDIR) && d->rule->run_as_pool) {
+		deny(d, 125, "--keep-workdir: a run_as_pool job's uid goes to "
+		     "other callers' jobs next, so its directory is never "
+		     "kept");
+		return false;
+	}
+	return true;
+}
+
 /* Where the job starts. Tier none runs it in the directory as it is (the
  * helper checks it as the caller); tier isolated binds it at its own
  * path and the docker tiers at /workspace, both only under volume_roots,
@@ -410,11 +428,22 @@ static bool check_workdir(const struct policy *p, const struct request *req,
 	char b[72], list[320], what[96], why[PROTO_MSG_LEN];
 
 	d->workdir = req->workdir;
+	if ((req->flags & REQ_WORKDIR_CHOSEN) && !req->workdir) {
+		deny(d, 125, "a chosen work directory needs its path");
+		return false;
+	}
+	/* The caller's directory is the caller's: a job of another account
+	 * (run_as, run_as_pool) gets a private one unless -C names one. */
 	if (d->workdir && !(req->flags & REQ_WORKDIR_CHOSEN) &&
-	    p->native.private_workdir)
+	    (p->native.private_workdir || runs_as_other(d->rule)))
 		d->workdir = NULL;
 	if (!d->workdir)
-		return true;
+		return check_private(req, d);
+	if (req->flags & REQ_KEEP_WORKDIR) {
+		deny(d, 125, "--keep-workdir keeps a private work directory "
+		     "(--private); the directory given is kept anyway");
+		return false;
+	}
 	if (!valid_abs_path(d->workdir)) {
 		deny(d, 125, "work directory %s: expected a canonical absolute "
 		     "path", policy_shown(d->workdir, b, sizeof(b)));
@@ -461,9 +490,13 @@ static bool check_command(const struct policy *p, const struct request *req,
 
 	/* In a container the image is the boundary: the command names a file
 	 * of the image, not of the host, so the host allowlist cannot judge it. */
-	if (req->argc || req->mode != MODE_RUN || d->tier == TIER_DOCKER ||
-	    d->tier == TIER_GVISOR)
+	if (req->argc || req->mode != MODE_RUN)
 		return true;
+	if (is_container(d->tier)) {
+		deny(d, 125, "no command given (tier %s has no "
+		     "default_executable)", tier_name(d->tier));
+		return false;
+	}
 	if (cmd[0] && in_list(&p->native.allowed_executables, cmd,
 			      strlen(cmd)))
 		return true;

@@ -429,6 +429,32 @@ static void test_judge_workdir(const struct policy *p)
 	r.workdir = "/home/alice/../../etc";
 	want_deny(p, &id, &r, 125, "work directory /home/alice/../../etc: "
 		  "expected a canonical absolute path");
+
+	/* What no client sends, the judge refuses itself. */
+	ask(&r, TIER_NONE, "python3");
+	r.flags |= REQ_WORKDIR_CHOSEN;
+	want_deny(p, &id, &r, 125, "a chosen work directory needs its path");
+	r.workdir = "/var/tmp";
+	r.flags |= REQ_KEEP_WORKDIR;
+	want_deny(p, &id, &r, 125, "--keep-workdir keeps a private work "
+		  "directory (--private); the directory given is kept anyway");
+	r.workdir = NULL;
+	r.flags &= ~REQ_WORKDIR_CHOSEN;
+	policy_judge(p, &id, &r, &d);
+	ok(d.status == 0 && !d.workdir, "--private --keep-workdir: allowed");
+
+	/* A job of another account (run_as) does not start in the
+	 * caller's directory, unless -C names it. */
+	who(&id, "bob", "agents");
+	ask(&r, TIER_NONE, "python3");
+	r.workdir = "/home/bob/proj";
+	policy_judge(p, &id, &r, &d);
+	ok(d.status == 0 && !d.workdir && d.run_as,
+	   "run_as: the caller's directory is not the job's: a private one");
+	r.flags |= REQ_WORKDIR_CHOSEN;
+	policy_judge(p, &id, &r, &d);
+	ok(d.status == 0 && d.workdir && !strcmp(d.workdir, "/home/bob/proj"),
+	   "run_as: -C DIR is taken as asked");
 }
 
 static void test_judge_allow(const struct policy *p)
@@ -628,6 +654,11 @@ static void test_judge_docker_mechanics(const struct policy *p,
 	ok(d.status == 0, "-C under volume_roots is the container's "
 	   "/workspace: %s", d.message);
 	r.workdir = NULL;
+	r.flags &= ~REQ_WORKDIR_CHOSEN;
+	r.argc = 0;
+	want_deny(p, id, &r, 125, "no command given (tier docker has no "
+		  "default_executable)");
+	r.argc = 1;
 	r.vol[0] = "/home/alice:/workspace:ro";
 	r.volc = 1;
 	want_deny(p, id, &r, 125, "--volume /home/alice:/workspace:ro: target "
@@ -847,6 +878,15 @@ static void test_accounts(void)
 	policy_judge(&p, &id, &r, &d);
 	ok(d.status == 0 && d.pool_first == 61184 && d.pool_last == 61439 &&
 	   d.run_as == NULL, "the pool rule's decision carries the range");
+	r.workdir = "/home/carol";
+	policy_judge(&p, &id, &r, &d);
+	ok(d.status == 0 && !d.workdir, "a pool job gets a private directory");
+	r.workdir = NULL;
+	r.flags |= REQ_KEEP_WORKDIR;
+	policy_judge(&p, &id, &r, &d);
+	is_str(d.message, "--keep-workdir: a run_as_pool job's uid goes to "
+	       "other callers' jobs next, so its directory is never kept",
+	       "a pool job's directory is never kept");
 	policy_warnings(&p, &e);
 	ok(e.count == 1 && e.e[0].line == 9, "one warning, at the shared rule");
 	policy_free(&p);
