@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/fsuid.h>
@@ -143,14 +144,23 @@ int priv_drop(const struct creds *c)
 	return 0;
 }
 
-/* The job runs from the very file that was checked. A script needs the
- * descriptor to survive the exec (the kernel hands the interpreter
- * /dev/fd/N, and fails with ENOENT when N is close-on-exec), so only
- * then is it retried inheritable. */
+/* The job runs from the very file that was checked. For a script the
+ * kernel hands the interpreter /dev/fd/N, and fails with ENOENT when N
+ * is close-on-exec; and N must be readable, since perl reads /dev/fd/N
+ * from the descriptor itself (an O_PATH one reads as empty). So then it
+ * is retried from an inheritable read-only descriptor of the same file,
+ * reopened through /proc as the job's user, who must be able to read a
+ * script to run it anyway. */
 void priv_exec(int fd, char *const argv[], char *const envp[])
 {
+	char self[32];
+	int rfd;
+
 	execveat(fd, "", argv, envp, AT_EMPTY_PATH);
-	if (errno != ENOENT || fcntl(fd, F_SETFD, 0) == -1)
+	if (errno != ENOENT)
 		return;
-	execveat(fd, "", argv, envp, AT_EMPTY_PATH);
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	rfd = open(self, O_RDONLY); /* inherited: the interpreter's N */
+	if (rfd != -1)
+		execveat(rfd, "", argv, envp, AT_EMPTY_PATH);
 }

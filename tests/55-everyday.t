@@ -155,6 +155,22 @@ is "$rc:$out" "0:ran" "a bare versioned name ($py) runs as /usr/bin/$py would"
 run $A "$C" -- perl -e 'print "ran"'
 is "$rc:$out" "127:" "... control: a bare name that resolves to nothing allowed, 127"
 like "$err" "perl: command not allowed by the policy" "... saying so"
+# A script the allowlist names by its path runs from the descriptor the
+# helper checked: perl, which reads the /dev/fd/N the kernel hands it
+# from the descriptor itself, gets its program too.
+sdir=$T_PREFIX/libexec/symbi-exec-p55
+install -d -o root -g root -m 0755 "$sdir"
+T_CLEAN+=("$sdir")
+printf '#!/usr/bin/perl -w\nprint "perl tool: @ARGV\\n";\n' >"$sdir/tool.pl"
+chmod 0755 "$sdir/tool.pl"
+write_policy "$(TP_PRIVATE=false test_policy |
+	sed "s|\"symbi-no-such-command\"]|\"symbi-no-such-command\", \"$sdir/tool.pl\"]|")"
+run $A "$sdir/tool.pl" a b
+is "$rc:$out" "0:perl tool: a b" "allowed perl script: control: it runs when alice runs it herself"
+run $A "$C" -- "$sdir/tool.pl" a b
+is "$rc:$out" "0:perl tool: a b" "a perl script the allowlist names by path prints what it prints"
+run $A "$C" -t isolated --private -- "$sdir/tool.pl" iso
+is "$rc:$out" "0:perl tool: iso" "... in tier isolated too, where its directory is not in the view"
 write_policy "$(test_policy)"
 
 # --- the seeds' config form ------------------------------------------------

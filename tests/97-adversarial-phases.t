@@ -375,13 +375,13 @@ tdir=$T_PREFIX/libexec/symbi-exec-p97
 install -d -o root -g root -m 0755 "$tdir"
 T_CLEAN+=("$tdir")
 swmark=$(user_dir "$A" 0777)
-# awk scripts: awk is no allowed interpreter, so neither is allowed by
-# its #! line (a sh script would be, as sh is: the job could run it as
-# "sh SCRIPT" anyway); only an allowlist entry naming the file is. (Not
-# perl: from the helper's O_PATH descriptor the kernel hands perl
-# /dev/fd/N, which perl reads as that descriptor, not as a file.)
-printf '#!/usr/bin/awk -f\nBEGIN { print "good" }\n' >"$tdir/tool"
-printf '#!/usr/bin/awk -f\nBEGIN { print "evil"; printf "" > "%s/evil" }\n' \
+# Perl scripts: perl is no allowed interpreter, so neither is allowed
+# by its #! line (a sh script would be, as sh is: the job could run it
+# as "sh SCRIPT" anyway); only an allowlist entry naming the file is.
+# (Perl reads the /dev/fd/N the kernel hands it from the descriptor
+# itself: the helper's exec of a script keeps N readable.)
+printf '#!/usr/bin/perl\nprint "good\\n";\n' >"$tdir/tool"
+printf '#!/usr/bin/perl\nprint "evil\\n";\nopen(my $f, ">", "%s/evil");\n' \
 	"$swmark" >"$tdir/other"
 chmod 0755 "$tdir/tool" "$tdir/other"
 perl_e=(-e 'print "perl ran\n"')
