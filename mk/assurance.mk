@@ -122,7 +122,8 @@ check-sanitize: $(SAN_DIR)/symbi-exec $(SAN_DIR)/symbi-exec-helper $(SAN_UNIT)
 LINT_C      = $(SHARED_SRC) $(POLICY_SRC) $(HELPER_SRC) $(CLIENT_SRC) \
 	      $(TOOL_SRC) $(TOOL_LIB_SRC)
 LINT_ALL_C  = $(LINT_C) $(UNIT_SRC) $(FUZZ_SRC)
-LINT_SH     = $(wildcard install.sh .ci/run tests/*.t tests/*.sh tests/deb/*.t \
+LINT_SH     = $(wildcard install.sh .ci/run completion/symbi-exec \
+		tests/*.t tests/*.sh tests/deb/*.t \
 		debian/*.postinst debian/*.postrm \
 		tests/*/*.sh bench/*.sh mk/*.sh)
 LINT_MAN    = $(wildcard man/*.[158])

@@ -197,6 +197,21 @@ is "$(cat "$T_SCRATCH"/[ab][123] | sed -n '2~3p' | sort -u | xargs)" "$(xargs <<
 homes=$(cat "$T_SCRATCH"/[ab][123] | sed -n '3~3p' | sort -u)
 is "$(wc -l <<<"$homes")" 6 "... and a HOME of its own (the job's work directory)"
 
+# The caller's directory is not a pool job's: even where jobs start in
+# their caller's directory, it gets a private one of its uid's, and that
+# is never kept (the uid serves other callers' jobs next).
+write_policy "$(TP_PRIVATE=false test_policy)"
+run $A "$C" -- bash -c 'pwd'
+is "$rc:$out" "0:$(home_of $A)" "private_workdir = false: alice's own job starts in her directory (control)"
+write_policy "$(TP_PRIVATE=false rule_policy "$pool_rule")"
+run $A "$C" -- bash -c 'id -u; pwd'
+u=$(head -n 1 <<<"$out")
+like "$out" "^$T_WORKBASE/$u/job-" "... a pool job starts in a private directory of its uid's own"
+run $A "$C" --keep-workdir -- bash -c 'echo ran'
+is "$rc:$out" "125:" "--keep-workdir is refused for a pool job"
+like "$err" "run_as_pool job's uid goes to other callers' jobs next" "... saying why"
+write_policy "$(rule_policy "$pool_rule")"
+
 # What a pool job leaves behind goes with it: files in the shared
 # temporary directories, System V IPC, processes.
 run $A "$C" -- bash -c 'id -u; touch /tmp/symbi-left-$$ /dev/shm/symbi-left-$$;
