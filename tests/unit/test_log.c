@@ -249,7 +249,7 @@ int main(void)
 	char line[256];
 	int lfd, logfd = -1;
 
-	printf("1..14\n");
+	printf("1..15\n");
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
 		return 1;
@@ -275,7 +275,7 @@ int main(void)
 	unlink(listen_path);
 	unlink(strcat(strcpy(line, dir), "/full"));
 	rmdir(dir);
-	if (test_no != 14)
-		printf("# ran %d tests, planned 14\n", test_no);
-	return failures || test_no != 14;
+	if (test_no != 15)
+		printf("# ran %d tests, planned 15\n", test_no);
+	return failures || test_no != 15;
 }
