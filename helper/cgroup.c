@@ -243,7 +243,11 @@ static void make_job_dir(struct cgroup *cg, int d, const struct job *j)
 	char *dir = cg->dir[d], name[CG_PATH];
 	int n;
 
-	if (cg->ours[d] && make_parent(cg, d) == -1) {
+	/* A delegated scope exists: only its controllers are ours to pass
+	 * on; the slices above it are systemd's. */
+	if (cg->delegated && d == CGD_UNIFIED)
+		enable_v2_controllers(cg->parent[d]);
+	else if (cg->ours[d] && make_parent(cg, d) == -1) {
 		log_audit(LOG_WARNING, "cannot create cgroup %s: %s",
 			  cg->parent[d], strerror(errno));
 		return;

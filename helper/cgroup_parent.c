@@ -13,8 +13,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
+#include "../shared/log.h"
 #include "helper.h"
 
 static int read_proc(const char *file, char rel[CGD_COUNT][CG_PATH])
@@ -61,6 +63,25 @@ static int inherit(struct cgroup *cg, int d, const char *mnt, const char *rel)
 	return n > 0 && (size_t)n < sizeof(cg->parent[d]) ? 0 : -1;
 }
 
+/* "inherit" on a systemd host: a scope systemd delegates to the helper,
+ * in the caller's slice (cgroup_systemd.c). */
+static int systemd_scope(struct job *j, const char *rel)
+{
+	struct cgroup *cg = &j->cg;
+	char msg[PROTO_MSG_LEN];
+
+	if (sd_cgroup_parent(j, rel, cg->parent[CGD_UNIFIED],
+			     sizeof(cg->parent[CGD_UNIFIED]), msg,
+			     sizeof(msg)) == -1) {
+		log_audit(LOG_ERR, "job=%s: %s", j->job_id, msg);
+		set_message(&j->v, 125, "%s", msg);
+		return -1;
+	}
+	cg->ours[CGD_UNIFIED] = true;
+	cg->delegated = true;
+	return 0;
+}
+
 /* An admin's path: the caller's own parent below it, holding all of
  * the caller's jobs and their totals. */
 static int admin_path(struct cgroup *cg, int d, const char *mnt,
@@ -95,6 +116,9 @@ int cg_choose_parent(struct job *j)
 	if (admin && strcmp(admin, "inherit") == 0)
 		admin = NULL;
 	cg->per_user = admin != NULL;
+	if (!admin && cg->v2 && sd_manages_cgroups() &&
+	    !sd_caller_delegated(mine[CGD_UNIFIED]))
+		return systemd_scope(j, mine[CGD_UNIFIED]);
 	for (int d = 0; d < CGD_COUNT; d++) {
 		cg->parent[d][0] = '\0';
 		if (!mine[d][0] || !mount_of(cg, d, mnt, sizeof(mnt)))

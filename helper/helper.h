@@ -135,10 +135,10 @@ enum cg_dir {
  * its caller's cgroups), or CG_ROOT/.../symbi-exec when the caller is
  * at a hierarchy's root. An admin path (cgroup_parent = "/P"): P/user-UID
  * in every hierarchy, the user's jobs together under one parent.
- * A systemd-specific way to a delegated parent (a transient scope with
- * Delegate=yes in the caller's slice) plugs in as one function in its
- * own file, called from cg_choose_parent for "inherit" on pure v2; it
- * fills parent[CGD_UNIFIED] and sets ours[CGD_UNIFIED].
+ * On a systemd host, "inherit" is a transient scope with Delegate=yes in
+ * the caller's slice (cgroup_systemd.c): it fills parent[CGD_UNIFIED]
+ * and sets ours[CGD_UNIFIED] and delegated; cg_create then writes only
+ * inside the scope, nothing above it (systemd's part of the tree).
  */
 struct cgroup {
 	bool v2;                        /* pure cgroup v2 host */
@@ -146,6 +146,8 @@ struct cgroup {
 	bool ours[CGD_COUNT];
 	bool per_user;                  /* parent[] are the caller's own
 					 * per-user parents: totals go there */
+	bool delegated;                 /* parent[CGD_UNIFIED] is a scope
+					 * systemd delegated to the helper */
 	char dir[CGD_COUNT][CG_PATH];   /* job directories made; "" none */
 	bool mem, pids, cpu;            /* limit written through the cgroup */
 	char oom_dir[CG_PATH];  /* nearest cgroup counting the job's OOM kills,
@@ -265,6 +267,19 @@ void pool_release(struct job *j);
 
 /* cgroup_parent.c: returns 0, or -1 with j->v filled (job refused). */
 int cg_choose_parent(struct job *j);
+
+/* cgroup_systemd.c: on a systemd host (sd_manages_cgroups), a transient
+ * delegated scope for the job in the slice of the caller's cgroup2 path
+ * rel, the helper moved into its leaf "supervisor"; parent gets the
+ * scope's directory. Returns 0, or -1 with a message in msg. */
+bool sd_manages_cgroups(void);
+/* Whether the caller's cgroup lies below its unit's own, in a subtree
+ * systemd delegated to another writer (user@UID.service, Slurm's
+ * slurmstepd.scope, a container manager): the job then nests below the
+ * caller as on any other host, inside that writer's limits. */
+bool sd_caller_delegated(const char *rel);
+int sd_cgroup_parent(const struct job *j, const char *rel, char *parent,
+		     size_t cap, char *msg, size_t msglen);
 
 /* cgroup_proc.c: parse /proc/PID/cgroup text into the path of each
  * hierarchy the job uses ("" when absent). Pure; returns 0, or -1 for

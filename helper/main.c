@@ -148,9 +148,10 @@ static void answer_dry_run(struct job *j)
 
 static void start(struct job *j)
 {
-	/* The work directory first: it is HOME in tier isolated. */
-	if (userjobs_claim(j) == -1 || cg_choose_parent(j) == -1 ||
-	    workdir_make(j) == -1 || env_build(j) == -1)
+	/* The work directory first: it is HOME in tier isolated, and it
+	 * names the job (its ID names a systemd host's scope for it). */
+	if (userjobs_claim(j) == -1 || workdir_make(j) == -1 ||
+	    cg_choose_parent(j) == -1 || env_build(j) == -1)
 		reply_deny(j);
 	cg_create(j);
 	supervise_prepare(j);
