@@ -13,6 +13,8 @@
 # shellcheck disable=SC2016
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/docker-setup.sh
+. "$(dirname "$0")/docker-setup.sh"
 
 t_setup
 
@@ -164,6 +166,47 @@ ok "... and the terminal's modes are restored (stty -g before and after)" \
 	cmp -s "$modes/before" "$modes/after"
 end_window
 ok_clean "timeout in a terminal"
+
+# ---- the container tiers: docker run -t ---------------------------------
+# The job's pty is the docker client's controlling terminal, which gives
+# the container a terminal of its own (-t), passes on the window size and
+# relays; the REPL, isatty, a resize and ^D as in the other tiers, and
+# the user's modes come back. (Inside gVisor the job's processes are the
+# sentry's, not the host's: no process state to poll, the screen says it.)
+container_session() {
+	local desc=$1 tag=$2
+	shift 2
+	new_window
+	say "stty -g >$modes/$tag.before; $C $* --image=$DK_IMAGE_PY -- python3 -q; echo \"rc-\$?\"; stty -g >$modes/$tag.after"
+	ok "$desc: the REPL prompt appears" wait_screen '^>>> $'
+	say 'import os; print("isatty", os.isatty(0), os.isatty(1), os.isatty(2))'
+	ok "$desc: stdin, stdout and stderr are a terminal" \
+		wait_screen '^isatty True True True$'
+	# The new size travels the docker client, the engine, the shim and
+	# (gVisor) the sentry: the job asks until it is there, 10 s at most.
+	tm resize-window -t t -x 93 -y 25
+	say 'exec("import time\nfor _ in range(100):\n s = tuple(os.get_terminal_size())\n if s == (93, 25): break\n time.sleep(0.1)\nprint(\"size\", s)")'
+	ok "$desc: a resize reaches the job" wait_screen '^size \(93, 25\)$'
+	keys C-d
+	ok "$desc: ^D ends the job, status 0" wait_screen '^rc-0$'
+	for ((i = 0; i < 100; i++)); do [[ -s $modes/$tag.after ]] && break; sleep 0.1; done
+	ok "$desc: the terminal's modes are restored (stty -g before and after)" \
+		cmp -s "$modes/$tag.before" "$modes/$tag.after"
+	end_window
+	ok "$desc: no container is left" dk_gone
+	ok_clean "$desc"
+}
+
+if dk_start && dk_image_python; then
+	at_exit dk_stop
+	write_policy "$(dk_policy)"
+	container_session "tier docker" docker -t docker
+	container_session "tier gvisor" gvisor -t gvisor
+	write_policy "$(test_policy)"
+else
+	skip "docker engine unavailable: ${DK_WHY:-no python image}" 18
+	dk_stop
+fi
 
 # ---- the helper's side: what it accepts as the job's terminal -----------
 # The job proves it has a controlling terminal by opening /dev/tty.
