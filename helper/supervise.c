@@ -27,7 +27,7 @@
 #include "../shared/util.h"
 #include "helper.h"
 
-enum client_event { CLIENT_OK, CLIENT_GONE, CLIENT_BAD };
+enum client_event { CLIENT_OK, CLIENT_END, CLIENT_GONE, CLIENT_BAD };
 
 void supervise_prepare(struct job *j)
 {
@@ -141,6 +141,11 @@ static enum client_event client_message(struct job *j)
 	    proto_decode_signal(buf, (size_t)n, &signo) == -1 ||
 	    !forwardable(signo))
 		return CLIENT_BAD;
+	/* Ctrl-C or a kill of the client asks for the end of the job: it
+	 * ends as on a timeout, so a job that ignores the signal cannot
+	 * outlive the grace period. */
+	if (signo == SIGINT || signo == SIGTERM)
+		return CLIENT_END;
 	if (j->ops->signal)
 		j->ops->signal(j, signo);
 	else
@@ -176,7 +181,8 @@ struct watch {
 	bool ending; /* SIGTERM sent: the timer now ends the grace period */
 };
 
-/* Ending the job, whatever the reason (timeout, the client gone):
+/* Ending the job, whatever the reason (timeout, the client gone or
+ * interrupted, KILL_NONE: the job's own status is the result):
  * SIGTERM to every process of it now, SIGKILL when the grace period is
  * over, as timeout(1) --kill-after and docker stop do. SIGCONT lets a
  * stopped process see the SIGTERM. The first reason is the one
@@ -308,8 +314,10 @@ static bool wait_main(struct job *j)
 				kill_now(j, KILL_CLIENT_GONE);
 			} else if (ev == CLIENT_GONE) {
 				end_job(j, &w, KILL_CLIENT_GONE);
+			} else if (ev == CLIENT_END) {
+				end_job(j, &w, KILL_NONE);
 			}
-			if (ev != CLIENT_OK)
+			if (ev == CLIENT_GONE || ev == CLIENT_BAD)
 				w.pf[W_CLIENT].fd = -1;
 		}
 	}

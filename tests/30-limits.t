@@ -116,6 +116,36 @@ is "$rc:$out" "124:got TERM" \
 run $A "$C" --json --timeout=1 --kill-after=1 -- bash -c "$stubborn"
 is "$(json_field "$out" killed_reason)" "timeout" \
 	"... JSON killed_reason is timeout"
+# The client's SIGINT (Ctrl-C without a terminal for the job) or SIGTERM
+# ends the job the same way. env --default-signal: the test script's
+# background jobs start with SIGINT ignored, and an ignored signal is not
+# forwarded.
+# client_signal SIG JOB: alice's client running bash -c JOB gets SIG once
+# the job sleeps; sets rc and out.
+client_signal() {
+	local bg client i
+	as_user $A env --default-signal=INT "$C" --kill-after=1 -- bash -c "$2" \
+		</dev/null >"$T_SCRATCH/sig.out" 2>&1 &
+	bg=$!
+	for ((i = 0; i < 100; i++)); do
+		pgrep -u $A -x sleep >/dev/null && break
+		sleep 0.1
+	done
+	client=$(pgrep -u $A -x symbi-exec | head -n 1)
+	kill -s "$1" "$client"
+	wait "$bg"
+	rc=$?
+	out=$(cat "$T_SCRATCH/sig.out")
+}
+for sig in INT TERM; do
+	client_signal $sig "$trapper"
+	is "$rc:$out" "3:got TERM" \
+		"SIG$sig to the client: the job gets SIGTERM, which it traps"
+	client_signal $sig "$stubborn"
+	is "$rc:$out" "137:got TERM" \
+		"SIG$sig to the client: one that ignores it is killed after --kill-after=1"
+done
+ok_clean "the client's signals"
 run $A "$C" --kill-after=6 -- sh -c :
 is "$rc" 125 "--kill-after above kill_grace_seconds (default 5) is refused"
 like "$err" "--kill-after=6 s exceeds the policy ceiling of 5 s" \

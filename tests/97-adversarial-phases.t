@@ -229,15 +229,17 @@ for tier in none isolated; do
 	signal_client TERM
 	wait "$bg"
 	is "$?" 143 "job end ($tier): control: a job that keeps SIGTERM dies of the forwarded TERM (143)"
-	as_user "$A" "$C" "${opt[@]}" --timeout=3 -- sh -c 'trap "" TERM INT HUP; sleep 30; echo survived' \
+	# The client's TERM or INT ends the job as a timeout does: SIGTERM
+	# to every process, SIGKILL after the grace, long before the timeout.
+	as_user "$A" "$C" "${opt[@]}" --timeout=30 --kill-after=2 -- sh -c 'trap "" TERM INT HUP; sleep 30; echo survived' \
 		</dev/null >/dev/null 2>&1 &
 	bg=$!
 	signal_client TERM INT HUP
 	sleep 0.5
-	ok "job end ($tier): TERM, INT, HUP forwarded to a job that ignores them: it goes on" \
+	ok "job end ($tier): TERM, INT, HUP to the client, the job ignores them: it goes on through the grace" \
 		pgrep -u "$A" -x sleep
 	wait "$bg"
-	is "$?" 124 "job end ($tier): ... until its timeout kills it (124)"
+	is "$?" 137 "job end ($tier): ... until SIGKILL after --kill-after=2 (137), not its timeout"
 	ok_clean "job end ($tier): job ignoring TERM/INT/HUP"
 
 	run "$A" "$C" "${opt[@]}" -- sh -c "$(escapee setsid-$tier "$d"); exit 0"
