@@ -36,6 +36,7 @@ static bool report_begun, report_ended;
 
 struct session;
 static struct session *current; /* for a die() while it runs */
+static void on_die(const char *text);
 
 struct session {
 	const struct opts *o;
@@ -97,6 +98,7 @@ static void session_start(struct session *s, const struct opts *o)
 	if (s->sigfd < 0)
 		die("cannot create a signalfd: %s", strerror(errno));
 	current = s;
+	log_set_die_hook(on_die);
 	helper_spawn(&s->h, o->json, o->pty ? &s->t : NULL, &s->oldmask);
 	capture_init_sink(&s->out, s->h.out, 0, put_stdout, &report_stdout);
 	capture_init(&s->err, s->h.err, 0);
@@ -320,16 +322,25 @@ static void fail_json(struct session *s, int status, const char *why)
 		(void)end_json(s, &res, NULL, why);
 }
 
-static void json_on_die(const char *text)
+static bool json_errors;
+
+/* die() ends with _exit, which runs no atexit handler: the user's
+ * terminal comes back out of raw mode here (its line was written with
+ * CR LF), then the --json object. */
+static void on_die(const char *text)
 {
 	struct result res = { .exit_code = 125 };
 
-	(void)end_json(current, &res, NULL, text);
+	if (current)
+		term_restore(&current->t);
+	if (json_errors)
+		(void)end_json(current, &res, NULL, text);
 }
 
 void run_report_errors_as_json(void)
 {
-	log_set_die_hook(json_on_die);
+	json_errors = true;
+	log_set_die_hook(on_die);
 }
 
 
@@ -551,9 +562,12 @@ static int answer_run(struct session *s, size_t n)
 		return denial_status(verdict.status);
 	}
 	s->out.limit = s->err.limit = verdict.max_output_bytes;
-	term_take(&s->t);
-	if (s->o->verbose)
+	/* Before raw mode, where a bare LF would not return the carriage. */
+	if (s->o->verbose) {
 		render_summary(stderr, &verdict);
+		fflush(stderr);
+	}
+	term_take(&s->t);
 	if (s->o->json)
 		begin_json();
 	rc = supervise(s);

@@ -104,6 +104,7 @@ void term_take(struct term *t)
 	if (tcsetattr(t->in, TCSADRAIN, &raw) != 0)
 		return;
 	t->raw = true;
+	log_set_crlf(isatty(STDERR_FILENO));
 	if (!restore_at_exit) {
 		restore_at_exit = t;
 		atexit(restore_on_exit);
@@ -118,6 +119,7 @@ void term_restore(struct term *t)
 		return;
 	(void)tcsetattr(t->in, TCSADRAIN, &t->saved);
 	t->raw = false;
+	log_set_crlf(false);
 }
 
 bool term_can_suspend(const struct term *t)

@@ -24,6 +24,7 @@ static struct sockaddr_un log_addr = { .sun_family = AF_UNIX,
 				       .sun_path = "/dev/log" };
 static int log_fd = -1;
 static void (*log_die_hook)(const char *text);
+static bool log_crlf;
 static dev_t log_dev;
 static ino_t log_ino;
 
@@ -91,12 +92,14 @@ static void vwarn(const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX * 2];
 	int saved = errno;
-	size_t n = (size_t)snprintf(line, sizeof(line) - 1, "%s: ", log_prog);
+	size_t n = (size_t)snprintf(line, sizeof(line) - 2, "%s: ", log_prog);
 
-	if (n >= sizeof(line) - 1)
+	if (n >= sizeof(line) - 2)
 		n = 0;
-	n += format_into(line + n, sizeof(line) - 1 - n, fmt, ap);
+	n += format_into(line + n, sizeof(line) - 2 - n, fmt, ap);
 	sanitize(line, false);
+	if (log_crlf)
+		line[n++] = '\r';
 	line[n++] = '\n';
 	write_all(STDERR_FILENO, line, n);
 	errno = saved;
@@ -186,6 +189,11 @@ void log_audit(int prio, const char *fmt, ...)
 	va_start(ap, fmt);
 	vaudit(prio, fmt, ap);
 	va_end(ap);
+}
+
+void log_set_crlf(bool on)
+{
+	log_crlf = on;
 }
 
 void log_set_die_hook(void (*hook)(const char *text))

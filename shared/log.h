@@ -10,12 +10,17 @@
 #define SYMBI_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 /* prog is the name used on stderr and in syslog ("symbi-exec"). */
 void log_init(const char *prog);
 
 /* "prog: text\n" on stderr; never fails, never allocates. */
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* While on, stderr lines end with CR LF: a terminal in raw mode does not
+ * return the carriage at a bare LF, and the lines would stair-step. */
+void log_set_crlf(bool on);
 
 /* One syslog line at LOG_AUTHPRIV | prio (LOG_INFO, LOG_WARNING, ...). */
 void log_audit(int prio, const char *fmt, ...)

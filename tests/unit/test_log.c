@@ -207,6 +207,14 @@ static void warn_something(void)
 	log_warn("--max-memory=%d exceeds the ceiling\x1b[31m", 4096);
 }
 
+static void warn_raw(void)
+{
+	log_set_crlf(true);
+	log_warn("in raw mode");
+	log_set_crlf(false);
+	log_warn("restored");
+}
+
 static void die_something(void)
 {
 	die("cannot read %s", "policy");
@@ -221,6 +229,9 @@ static void test_warn_and_die(int lfd)
 	ok(strcmp(err, "symbi-test: --max-memory=4096 exceeds the ceiling?[31m\n") ==
 		   0,
 	   "log_warn writes one sanitized line");
+	capture_stderr(warn_raw, err, sizeof(err), &status);
+	ok(strcmp(err, "symbi-test: in raw mode\r\nsymbi-test: restored\n") == 0,
+	   "a terminal in raw mode gets CR LF, LF again after");
 	capture_stderr(die_something, err, sizeof(err), &status);
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 125,
 	   "die exits with status 125");
@@ -249,7 +260,7 @@ int main(void)
 	char line[256];
 	int lfd, logfd = -1;
 
-	printf("1..15\n");
+	printf("1..16\n");
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
 		return 1;
@@ -275,7 +286,7 @@ int main(void)
 	unlink(listen_path);
 	unlink(strcat(strcpy(line, dir), "/full"));
 	rmdir(dir);
-	if (test_no != 15)
-		printf("# ran %d tests, planned 15\n", test_no);
-	return failures || test_no != 15;
+	if (test_no != 16)
+		printf("# ran %d tests, planned 16\n", test_no);
+	return failures || test_no != 16;
 }
