@@ -174,7 +174,8 @@ static int make_parent(const struct cgroup *cg, int d)
 	}
 }
 
-static void write_v2_limits(struct cgroup *cg, const struct limits *lim)
+static void write_v2_limits(struct cgroup *cg, const struct limits *lim,
+			    bool cpu_binds)
 {
 	const char *d = cg->dir[CGD_UNIFIED];
 	char cpu[64];
@@ -186,6 +187,8 @@ static void write_v2_limits(struct cgroup *cg, const struct limits *lim)
 	    cg_write(d, "memory.swap.max", "0") == -1)
 		cg->mem = false;
 	cg->pids = cg_write_u64(d, "pids.max", lim->v[LIM_PROCESSES]) == 0;
+	if (!cpu_binds)
+		return;
 	snprintf(cpu, sizeof(cpu), "%" PRIu64 " %d",
 		 lim->v[LIM_CPU_MILLICORES] * (CPU_PERIOD_US / 1000),
 		 CPU_PERIOD_US);
@@ -305,11 +308,26 @@ static void log_fallback(const struct job *j)
 		  "(RLIMIT_NPROC)", cg->cpu ? "" : " cpu cores (none)");
 }
 
+/* A CPU quota of at least every online CPU bounds nothing: the job
+ * could not use more even if it widened its affinity (the caller's
+ * affinity is the caller's choice, so it does not count). Then the job
+ * neither gets nor joins a directory in the cpu hierarchy, nor a
+ * cpu.max: a mkdir, two writes, a join and an rmdir less per job. */
+static bool cpu_quota_binds(const struct limits *lim)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n <= 0 || lim->v[LIM_CPU_MILLICORES] < (uint64_t)n * 1000;
+}
+
 void cg_create(struct job *j)
 {
 	struct cgroup *cg = &j->cg;
 	const struct limits *lim = &j->dec.lim;
+	bool cpu_binds = cpu_quota_binds(lim);
 
+	if (!cpu_binds)
+		cg->parent[CGD_CPU][0] = '\0';
 	for (int d = 0; d < CGD_COUNT; d++)
 		if (cg->parent[d][0])
 			make_job_dir(cg, d, j);
@@ -323,9 +341,11 @@ void cg_create(struct job *j)
 	if (!j->pol.native.enforce_resource_limits)
 		return;
 	if (cg->v2 && cg->dir[CGD_UNIFIED][0])
-		write_v2_limits(cg, lim);
+		write_v2_limits(cg, lim, cpu_binds);
 	else if (!cg->v2)
 		write_v1_limits(cg, lim);
+	if (!cpu_binds)
+		cg->cpu = true; /* nothing to bound */
 	if (!cg->mem || !cg->pids || !cg->cpu)
 		log_fallback(j);
 }

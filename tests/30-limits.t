@@ -104,6 +104,22 @@ run $A "$C" -q --timeout=1 -- bash -c 'sleep 30'
 is "$rc:$err" "124:" "... -q: the same exit, no line"
 ok_clean "timeout"
 
+# --- CPU cores: a quota where it can bind, none where it cannot -----------
+# own: the job's own cgroup in the cpu hierarchy (v1) or a cpu.max (v2).
+cpu_job='c=$(grep -E "^[0-9]+:([^:]*,)?cpu(,[^:]*)?:" /proc/self/cgroup | cut -d: -f3)
+if [ -n "$c" ]; then case $c in *symbi-exec-job-*) echo own ;; *) echo none ;; esac
+else q=$(cut -d" " -f1 "/sys/fs/cgroup$(sed -n "s/^0:://p" /proc/self/cgroup)/cpu.max" 2>/dev/null)
+case $q in "" | max) echo none ;; *) echo own ;; esac; fi'
+run $A "$C" --max-cpu=0.5 -- sh -c "$cpu_job"
+is "$rc:$out" "0:own" "--max-cpu=0.5: the job has a CPU quota of its own"
+ncpu=$(getconf _NPROCESSORS_ONLN)
+write_policy "$(test_policy | sed "s/^max_cpu_cores = .*/max_cpu_cores = $ncpu.0/")"
+run $A "$C" --max-cpu="$ncpu" -- sh -c "$cpu_job"
+is "$rc:$out" "0:none" \
+	"--max-cpu=$ncpu, every online CPU: no quota, which would bound nothing"
+write_policy "$(test_policy)"
+ok_clean "cpu quota"
+
 # --- ending a job: SIGTERM first, SIGKILL after the grace period -----------
 trapper='trap "echo got TERM; exit 3" TERM; sleep 30 & wait'
 run $A "$C" --timeout=1 -- bash -c "$trapper"
