@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "policy/lex.h"
+#include "policy/schema.h"
 #include "shared/trust.h"
 #include "shared/util.h"
 
@@ -90,7 +91,7 @@ static int check_file(int fd, const char *path, struct policy_errors *errs)
 
 static int fail(struct policy *p)
 {
-	memset(p, 0, sizeof(*p));
+	policy_clear(p);
 	return -1;
 }
 

@@ -517,6 +517,7 @@ static void open_section(struct parser *ps, const struct section *sec,
 		return;
 	}
 	ps->rule = &ps->p->rules[ps->p->nrules++];
+	memset(ps->rule, 0, sizeof(*ps->rule));
 	ps->rule->line = open->line;
 	ps->rule_col = open->col;
 	ps->rule_errs = ps->errs->count;
@@ -599,7 +600,7 @@ int policy_parse(const char *text, size_t len, struct policy *p,
 
 	memset(errs, 0, sizeof(*errs));
 	if (len > (size_t)POLICY_MAX_BYTES) {
-		memset(p, 0, sizeof(*p));
+		policy_clear(p);
 		policy_error_add(errs, 0, 0, "the policy is larger than %d "
 				 "bytes", POLICY_MAX_BYTES);
 		return -1;
@@ -629,5 +630,5 @@ int policy_parse(const char *text, size_t len, struct policy *p,
 void policy_free(struct policy *p)
 {
 	free(p->strings);
-	memset(p, 0, sizeof(*p));
+	policy_clear(p);
 }

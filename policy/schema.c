@@ -579,6 +579,16 @@ static void default_limits(struct policy_limits *pl)
 	pl->jobs_set = true;
 }
 
+void policy_clear(struct policy *p)
+{
+	unsigned used = p->nrules < POLICY_MAX_RULES ? p->nrules
+						     : POLICY_MAX_RULES;
+
+	memset(p->rules, 0, used * sizeof(p->rules[0]));
+	memset(p, 0, offsetof(struct policy, rules));
+	memset(&p->strings, 0, sizeof(*p) - offsetof(struct policy, strings));
+}
+
 int schema_defaults(struct policy *p, size_t text_len)
 {
 	static const char *const env_keep[] = { "LANG", "LC_ALL", "TERM",
@@ -586,7 +596,7 @@ int schema_defaults(struct policy *p, size_t text_len)
 	static const char *const binds[] = { "/usr", "/bin", "/lib", "/lib64",
 					      "/etc" };
 
-	memset(p, 0, sizeof(*p));
+	policy_clear(p);
 	p->strings_cap = text_len + 1 + DEFAULTS_ROOM;
 	p->strings = malloc(p->strings_cap);
 	if (!p->strings)
