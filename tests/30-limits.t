@@ -137,11 +137,12 @@ is "$(json_field "$out" killed_reason)" "timeout" \
 # background jobs start with SIGINT ignored, and an ignored signal is not
 # forwarded.
 # client_signal SIG JOB: alice's client running bash -c JOB gets SIG once
-# the job sleeps; sets rc and out.
+# the job sleeps; sets rc and out (stdout: bash says on stderr which of
+# its children died of the SIGTERM).
 client_signal() {
 	local bg client i
 	as_user $A env --default-signal=INT "$C" --kill-after=1 -- bash -c "$2" \
-		</dev/null >"$T_SCRATCH/sig.out" 2>&1 &
+		</dev/null >"$T_SCRATCH/sig.out" 2>/dev/null &
 	bg=$!
 	for ((i = 0; i < 100; i++)); do
 		pgrep -u $A -x sleep >/dev/null && break
