@@ -3,8 +3,10 @@
 # scale of every tier, side by side with bubblewrap, firejail, unshare and
 # plain `docker run`, in one run, as root. See bench/README.md.
 #
-#   bench/run.sh [--quick] [--no-deps] [--no-scale] [--keep]
+#   bench/run.sh [--quick] [--no-deps] [--no-scale] [--keep] [CLASS...]
 #
+# CLASS: goals (with goals_idle), startup, idle, container, throughput or
+# capture: only those, without the scale checks; none: every class.
 # Prints the machine, the command, one table (median, IQR, n, ratio to the
 # reference measured in the same run) and PASS/MISS per goal, and writes
 # the table to bench/results.md. A report, not a test: exits 0 whatever
@@ -24,6 +26,7 @@ OPT_QUICK=0
 OPT_NO_DEPS=0
 OPT_SCALE=1
 OPT_KEEP=0
+OPT_CLASSES=()
 COMMAND_LINE="bench/run.sh $*"
 
 note() { printf 'bench: %s\n' "$*" >&2; }
@@ -34,8 +37,18 @@ die() {
 progress() { printf '\rbench: %-60s' "$*" >&2; }
 progress_done() { printf '\n' >&2; }
 
+# wanted CLASS: asked for on the command line, or no class was named.
+wanted() {
+	local c
+	[ "${#OPT_CLASSES[@]}" -eq 0 ] && return 0
+	for c in "${OPT_CLASSES[@]}"; do
+		[ "$c" = "$1" ] && return 0
+	done
+	return 1
+}
+
 usage() {
-	sed -n '2,11s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+	sed -n '2,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 parse_args() {
@@ -49,6 +62,10 @@ parse_args() {
 		--help | -h)
 			usage
 			exit 0
+			;;
+		goals | startup | idle | container | throughput | capture)
+			OPT_CLASSES+=("$a")
+			OPT_SCALE=0
 			;;
 		*) die "unknown option $a (see --help)" ;;
 		esac
@@ -312,16 +329,18 @@ main() {
 	chmod 0755 "$RES_DIR"
 	setup_all
 	chown "$BENCH_USER" "$RAW_DIR" "$LOG_DIR"
-	define_goals
-	define_startup
-	define_idle
-	define_containers
-	define_throughput
-	define_capture
+	wanted goals && define_goals
+	wanted startup && define_startup
+	wanted idle && define_idle
+	wanted container && define_containers
+	wanted throughput && define_throughput
+	wanted capture && define_capture
 	note "checking every case once"
 	case_smoke_all
-	measure_goals goals "${P_GOALS[0]}" 0
-	measure_goals goals_idle "${P_GOALS[1]}" 100
+	if wanted goals; then
+		measure_goals goals "${P_GOALS[0]}" 0
+		measure_goals goals_idle "${P_GOALS[1]}" 100
+	fi
 	measure_class startup "${P_STARTUP[@]}"
 	measure_class idle "${P_IDLE[@]}"
 	measure_class container "${P_CONTAINER[@]}"

@@ -210,6 +210,6 @@ setup_all() {
 	setup_users
 	setup_symbi
 	setup_tools
-	setup_docker
+	wanted container && setup_docker
 	setup_policy
 }

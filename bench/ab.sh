@@ -1,0 +1,108 @@
+#!/bin/bash
+# A/B of one change (issue 15): two revisions of the tree, each built and
+# installed setuid under a prefix of its own with the bench policy, timed
+# side by side by bench/interleave.c (every case once per round, order
+# rotated), as an unprivileged bench user. Prints median, IQR and n per
+# case and the difference B - A of the medians. A report, not a test.
+#
+#   bench/ab.sh [-r ROUNDS] [-i IDLE_MS] [-t TIER] REV_A REV_B
+#
+# REV_A, REV_B: git revisions of this repository, or "." for the working
+# tree as it is. TIER: none (default) or isolated. Run as root.
+set -eu
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$BENCH_DIR")
+BASE=/opt/symbi-ab
+USER_=symbibench1
+ROUNDS=300 IDLE=0 TIER=none
+
+die() {
+	printf 'ab: %s\n' "$*" >&2
+	exit 1
+}
+
+while getopts r:i:t: o; do
+	case $o in
+	r) ROUNDS=$OPTARG ;;
+	i) IDLE=$OPTARG ;;
+	t) TIER=$OPTARG ;;
+	*) die "usage: bench/ab.sh [-r ROUNDS] [-i IDLE_MS] [-t TIER] REV_A REV_B" ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 2 ] || die "usage: bench/ab.sh [-r ROUNDS] [-i IDLE_MS] [-t TIER] REV_A REV_B"
+[ "$(id -u)" = 0 ] || die "run as root"
+
+id -u "$USER_" >/dev/null 2>&1 ||
+	useradd --create-home --user-group --shell /bin/sh "$USER_"
+OUT=$(mktemp -d /var/tmp/symbi-ab.XXXXXX)
+chmod 0755 "$OUT"
+trap 'rm -rf "$OUT"' EXIT
+
+# export REV DIR: the tree of REV (or the working tree) in DIR.
+export_tree() {
+	mkdir -p "$2"
+	if [ "$1" = . ]; then
+		tar -C "$ROOT" --exclude=./build --exclude=./build-san \
+			--exclude=./.git -cf - . | tar -C "$2" -xf -
+	else
+		git -C "$ROOT" archive "$1" | tar -C "$2" -xf -
+	fi
+}
+
+# install NAME REV: built and installed setuid under $BASE/NAME, with a
+# policy that lets the bench user run true in tiers none and isolated.
+install_rev() {
+	local p=$BASE/$1 src=$OUT/src-$1
+	export_tree "$2" "$src"
+	rm -rf "$p"
+	install -d -m 0755 -o root -g root "$BASE" "$p"
+	make -C "$src" -j"$(nproc)" PREFIX="$p" SYSCONFDIR="$p/etc" \
+		build/symbi-exec build/symbi-exec-helper >"$OUT/build-$1.log" 2>&1 ||
+		die "build of $2 failed: $(tail -n 5 "$OUT/build-$1.log")"
+	install -D -m 0755 "$src/build/symbi-exec" "$p/bin/symbi-exec"
+	install -D -m 4755 -o root -g root "$src/build/symbi-exec-helper" \
+		"$p/libexec/symbi-exec/symbi-exec-helper"
+	install -d -m 0755 "$p/etc/symbi-exec"
+	cat >"$p/etc/symbi-exec/policy.toml" <<EOF
+[native_execution]
+enabled = true
+working_directory = "/var/tmp/symbi-ab-work"
+max_memory_mb = 4096
+max_cpu_cores = $(nproc).0
+max_processes = 1024
+allowed_executables = ["true"]
+secure_path = "/usr/bin:/bin"
+[isolated]
+enabled = true
+read_only_binds = ["/usr", "/bin", "/lib", "/lib64", "/etc"]
+[[rule]]
+users = ["$USER_"]
+tiers = ["none", "isolated"]
+EOF
+	chmod 0644 "$p/etc/symbi-exec/policy.toml"
+	printf '%s\t%s -t %s -- /bin/true\n' "$1" "$p/bin/symbi-exec" \
+		"$TIER" >>"$OUT/cases"
+}
+
+gcc -O2 -Wall -Wextra -Werror -o "$OUT/interleave" "$BENCH_DIR/interleave.c"
+: >"$OUT/cases"
+install_rev a "$1"
+install_rev b "$2"
+install -d -m 0755 -o "$USER_" "$OUT/raw"
+env -i PATH=/usr/bin:/bin HOME=/ LANG=C.UTF-8 setpriv --reuid="$USER_" \
+	--regid="$USER_" --init-groups -- "$OUT/interleave" -i "$IDLE" -w 3 \
+	"$ROUNDS" "$OUT/raw" "$OUT/cases"
+python3 - "$OUT/raw" "$1" "$2" "$TIER" "$ROUNDS" "$IDLE" <<'EOF'
+import json, statistics, sys
+raw, a, b, tier, rounds, idle = sys.argv[1:]
+m = {}
+for k in "ab":
+    t = [x * 1000 for x in json.load(open(f"{raw}/{k}.r1.json"))["results"][0]["times"]]
+    q = statistics.quantiles(t, n=4, method="inclusive")
+    m[k] = statistics.median(t)
+    print(f"{k} ({a if k == 'a' else b}): tier {tier} true: median {m[k]:.3f} ms, IQR {q[2] - q[0]:.3f}, n {len(t)}")
+print(f"B - A: {m['b'] - m['a']:+.3f} ms ({rounds} rounds, idle {idle} ms)")
+EOF
+[ -n "${AB_KEEP:-}" ] || rm -rf "$BASE" /var/tmp/symbi-ab-work
