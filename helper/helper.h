@@ -219,6 +219,7 @@ struct job {
 /* invocation.c */
 void inv_sanitize(int argc, char **argv, struct invocation *inv);
 int inv_restore_rlimits(const struct invocation *inv);
+int inv_default_signals(void);
 
 /* identity.c */
 void id_from_kernel(const struct invocation *inv, int sock,

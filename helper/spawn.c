@@ -71,19 +71,6 @@ static void __attribute__((noreturn)) report(int fd, int step)
 	_exit(127);
 }
 
-static int reset_signals(void)
-{
-	struct sigaction sa;
-	sigset_t none;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (int s = 1; s < NSIG; s++)
-		(void)sigaction(s, &sa, NULL);
-	sigemptyset(&none);
-	return sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
 /* Everything above 2 goes but the few the child still needs (small
  * numbers: the helper holds a handful of descriptors). */
 static int close_other_fds(const int keep[4])
@@ -117,7 +104,7 @@ run_child(struct job *j, int st, pid_t helper)
 		report(st, STEP_TIER);
 	if (inv_restore_rlimits(&j->inv) == -1 || limits_apply(j) == -1)
 		report(st, STEP_RLIMIT);
-	if (reset_signals() == -1)
+	if (inv_default_signals() == -1)
 		report(st, STEP_SIGNALS);
 	umask(job_umask(j));
 	if (close_other_fds(keep) == -1)
