@@ -109,14 +109,19 @@ static void kill_job(struct job *j)
 	signal_children(SIGKILL);
 }
 
-/* sig to every process of the job, the same ones kill_job reaches. */
+/* sig to every process of the job, the same ones kill_job reaches, and
+ * to each once: a second copy reaches a handler that ran in between
+ * twice (a job that takes a second SIGTERM for "stop now"). The job's
+ * cgroup lists all of them (nothing leaves it without privilege);
+ * without one, the process group and what reparented to the helper. */
 static void signal_job(struct job *j, int sig)
 {
 	if (j->ops->signal) {
 		j->ops->signal(j, sig);
 		return;
 	}
-	(void)cg_signal(&j->cg, sig);
+	if (cg_signal(&j->cg, sig))
+		return;
 	if (!j->main_reaped)
 		(void)kill(-j->pid, sig);
 	signal_children(sig);
