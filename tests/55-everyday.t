@@ -91,6 +91,10 @@ for bad in /root "$HA/proj-link" "$proj/../proj" relative; do
 	run $A "$RAW" -q -w "$bad" "$T_HELPER" forbidden -- sh -c :
 	is "$rc" 0 "raw request: work directory $bad is refused by the helper"
 done
+run $A "$RAW" -q -c "$T_HELPER" forbidden -- sh -c :
+is "$rc" 0 "raw request: a chosen work directory without its path is refused"
+run $A "$RAW" -q -K -w "$proj" "$T_HELPER" forbidden -- sh -c :
+is "$rc" 0 "raw request: --keep-workdir with a directory given is refused"
 
 # The policy can make the private directory the default.
 write_policy "$(TP_PRIVATE=true test_policy)"
