@@ -259,8 +259,8 @@ static void make_job_dir(struct cgroup *cg, int d, const struct job *j)
 		write_user_totals(cg, d, &j->pol);
 	/* Built apart: cg lies inside *j, and gcc cannot tell that dir and
 	 * j->work_name do not overlap (-Werror=restrict at -O1). */
-	n = snprintf(name, sizeof(name), "%s/symbi-exec-%s", cg->parent[d],
-		     j->work_name);
+	n = snprintf(name, sizeof(name), "%s/" CG_JOB_PREFIX "%s",
+		     cg->parent[d], j->work_name);
 	if (n >= 0 && n < CG_PATH)
 		memcpy(dir, name, (size_t)n + 1);
 	if (n < 0 || n >= CG_PATH || mkdir(dir, 0755) == -1) {

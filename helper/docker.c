@@ -410,8 +410,12 @@ int docker_start(struct docker_job *j, char *err, size_t errlen)
 		/* A session of its own: the terminal's signals go to the
 		 * client, which forwards them; the helper relays them to the
 		 * container with docker_signal. */
+		sigset_t none;
+
+		sigemptyset(&none);
 		if (setsid() < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 ||
-		    getppid() != parent)
+		    getppid() != parent ||
+		    sigprocmask(SIG_SETMASK, &none, NULL) != 0)
 			_exit(125);
 		/* The job's terminal, so that its window changes
 		 * (SIGWINCH) reach the docker client, which passes them on;

@@ -108,6 +108,8 @@ struct account {
 };
 
 #define CG_ROOT "/sys/fs/cgroup"
+/* A job's cgroup directory: this, then its work_name (sweep.c checks). */
+#define CG_JOB_PREFIX "symbi-exec-"
 #define CG_PATH 512 /* longest cgroup directory handled; longer is refused */
 
 /* The hierarchies a job uses. Freezer, cpuacct, cpuset and devices on v1
@@ -196,6 +198,8 @@ struct job {
 	char **envp;
 
 	int base_fd, work_fd;        /* fresh work directory, or -1 */
+	pid_t cleaner;               /* still emptying it after the reply */
+	int cleaner_fd;              /* its pidfd, when cleaner != 0 */
 	char work_name[32];          /* "job-<id>" */
 	char job_id[17];
 	struct cgroup cg;
@@ -295,6 +299,17 @@ const char *cg_hierarchy_name(int d);
  * the helper's lifetime; returns 0, or -1 with j->v filled (refused). */
 int userjobs_claim(struct job *j);
 
+/* After the reply: wait for a cleaner workdir_remove left running, then
+ * remove the directory. False when it is left for the next run. */
+bool workdir_finish(struct job *j);
+void workdir_forget_cleaner(struct job *j);
+int workdir_sweep(const char *base, const char *name, const struct creds *c);
+
+/* sweep.c: what a helper killed outright left behind. */
+void sweep_leftovers(void);
+void sweep_record(const struct job *j);
+void sweep_forget(const struct job *j);
+
 /* cgroup.c */
 void cg_create(struct job *j);
 int cg_join(const struct cgroup *cg);
@@ -337,6 +352,7 @@ void audit_deny(const struct job *j);
 
 /* teardown.c: the job's resources released, on every path. */
 void job_cleanup(struct job *j);
+void job_finish(struct job *j);
 /* Cleanup, audit line, verdict j->v, exit: every refusal and every
  * failure once something may exist. */
 void reply_deny(struct job *j) __attribute__((noreturn));

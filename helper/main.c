@@ -148,13 +148,18 @@ static void answer_dry_run(struct job *j)
 
 static void start(struct job *j)
 {
-	/* The work directory first: it is HOME in tier isolated, and it
-	 * names the job (its ID names a systemd host's scope for it). */
+	/* What killed helpers left, swept by a detached process (before the
+	 * helper becomes the reaper of orphans). Then, before anything the
+	 * job holds exists, the stop signals. The work directory first: it
+	 * is HOME in tier isolated, and it names the job (its ID names a
+	 * systemd host's scope for it). */
+	sweep_leftovers();
+	supervise_prepare(j);
 	if (userjobs_claim(j) == -1 || workdir_make(j) == -1 ||
 	    cg_choose_parent(j) == -1 || env_build(j) == -1)
 		reply_deny(j);
 	cg_create(j);
-	supervise_prepare(j);
+	sweep_record(j);
 	if ((j->ops->start ? j->ops->start(j) : spawn_job(j)) == -1)
 		reply_deny(j);
 	audit_allow(j);
@@ -186,5 +191,6 @@ int main(int argc, char **argv)
 	supervise(&j);
 	job_cleanup(&j);
 	reply_result(&j);
+	job_finish(&j);
 	return 0;
 }

@@ -1,7 +1,9 @@
 /*
  * Step 10: supervision. One poll loop over the job's pidfd, a timerfd
- * for the wall-clock limit, and the client's socket; no signal handlers,
- * so nothing races. The helper is a child subreaper: whatever the job
+ * for the wall-clock limit, the client's socket, and a signalfd for the
+ * signals that tell the helper to stop (SIGTERM, SIGHUP, SIGINT: an
+ * admin, a shutdown, Slurm's scancel); no signal handlers, so nothing
+ * races. The helper is a child subreaper: whatever the job
  * double-forks or setsid()s away reparents here, and is killed and
  * reaped before the result goes out. The helper's uids are all 0, so
  * the caller can neither signal nor trace it to escape the limits.
@@ -29,10 +31,25 @@
 
 enum client_event { CLIENT_OK, CLIENT_END, CLIENT_GONE, CLIENT_BAD };
 
+static int stop_fd = -1; /* signalfd of SIGTERM, SIGHUP, SIGINT */
+
+/* Before the job has any resource: from here on a signal telling the
+ * helper to stop waits, blocked, until the loop reads it and ends the
+ * job; before, it finds nothing to leave behind. Every child resets its
+ * mask before it execs. */
 void supervise_prepare(struct job *j)
 {
+	sigset_t sigs;
+
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
 		job_fail(j, "PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &sigs, NULL) == -1 ||
+	    (stop_fd = signalfd(-1, &sigs, SFD_CLOEXEC)) == -1)
+		job_fail(j, "signalfd: %s", strerror(errno));
 }
 
 /* A pid as /proc writes it, or 0. */
@@ -179,7 +196,7 @@ static int arm_timer(uint64_t deadline_ms)
 }
 
 /* What wait_main polls. */
-enum { W_JOB, W_TIMER, W_CLIENT, W_STATE, W_COUNT };
+enum { W_JOB, W_TIMER, W_CLIENT, W_STATE, W_STOP, W_COUNT };
 
 struct watch {
 	struct pollfd pf[W_COUNT];
@@ -284,6 +301,24 @@ static void state_changed(struct job *j, struct watch *w)
 		(void)proto_send_nowait(j->sock, buf, n);
 }
 
+/* A signal to the helper itself: said on the caller's stderr and in the
+ * audit trail, then the job ends as any other, grace period included
+ * (no kill reason: the lines say why). */
+static void told_to_stop(struct job *j, struct watch *w)
+{
+	struct signalfd_siginfo si;
+
+	if (read(stop_fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return;
+	log_warn("job %s ended: the helper got SIG%s from pid %u", j->job_id,
+		 sigabbrev_np((int)si.ssi_signo), si.ssi_pid);
+	log_audit(LOG_WARNING, "job=%s: SIG%s from pid=%u uid=%u: job ended",
+		  j->job_id, sigabbrev_np((int)si.ssi_signo), si.ssi_pid,
+		  si.ssi_uid);
+	w->pf[W_STOP].fd = -1;
+	end_job(j, w, KILL_NONE);
+}
+
 /* Until the main process ends. Returns false on a protocol error. */
 static bool wait_main(struct job *j)
 {
@@ -293,6 +328,7 @@ static bool wait_main(struct job *j)
 		[W_TIMER] = {.fd = tfd, .events = POLLIN},
 		[W_CLIENT] = {.fd = j->sock, .events = POLLIN},
 		[W_STATE] = {.fd = sfd, .events = POLLIN},
+		[W_STOP] = {.fd = stop_fd, .events = POLLIN},
 	}};
 	bool ok = true;
 
@@ -325,6 +361,8 @@ static bool wait_main(struct job *j)
 			if (ev == CLIENT_GONE || ev == CLIENT_BAD)
 				w.pf[W_CLIENT].fd = -1;
 		}
+		if (w.pf[W_STOP].revents & POLLIN)
+			told_to_stop(j, &w);
 	}
 	close(tfd);
 	if (sfd != -1 && !j->ops->state_fd)

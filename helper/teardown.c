@@ -4,6 +4,7 @@
  * the final answer. Once any of them may exist, a failure ends through
  * reply_deny or job_fail here, never through die().
  */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +24,37 @@ void job_cleanup(struct job *j)
 	workdir_remove(j);
 	cg_kill(&j->cg);
 	cg_destroy(&j->cg);
-	pool_release(j);
 	if (j->exe_fd != -1)
 		close(j->exe_fd);
 	j->exe_fd = -1;
+	if (j->cleaner == 0) {
+		pool_release(j);
+		sweep_forget(j);
+	}
+}
+
+/* After the reply: a cleaner still emptying a big work directory gets
+ * its time, with the client released (the helper lets go of its
+ * descriptors); the job's record goes once nothing is left, or stays
+ * for the next run's sweep. A pool uid is freed only then: the next
+ * job of that uid must not find the tree still there. */
+void job_finish(struct job *j)
+{
+	int null;
+
+	if (j->cleaner == 0)
+		return;
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null != -1) {
+		(void)dup2(null, 0);
+		(void)dup2(null, 1);
+		(void)dup2(null, 2);
+		close(null);
+	}
+	close(j->sock);
+	if (workdir_finish(j))
+		sweep_forget(j);
+	pool_release(j);
 }
 
 void job_fail(struct job *j, const char *fmt, ...)

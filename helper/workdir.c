@@ -8,7 +8,11 @@
  * user's to remove. A job directory left non-empty is emptied by a child
  * that became the job user, so no root unlink ever runs inside a tree
  * the user controlled; that child holds a few descriptors whatever the
- * depth, and gets a deadline, since the user can stop it.
+ * depth, and the user can neither signal nor trace it (a FUSE mount in
+ * the tree could stall it: it has a deadline). A tree it cannot empty in
+ * 5 s is not abandoned: it goes on after the reply (workdir_finish, for
+ * up to 30 min), and what a killed helper left is swept by the next run
+ * (sweep.c, workdir_sweep).
  * The caller's directory (the default, or -C DIR) is only checked here,
  * as the caller (check_caller_dir); the job chdir()s there after the
  * privilege drop (spawn.c).
@@ -189,7 +193,10 @@ void workdir_describe_dry(struct job *j)
 			 (unsigned long)j->user.c.uid);
 }
 
+/* How long the helper waits for the cleaner before it answers, and how
+ * long the cleaner may go on after that. */
 #define EMPTY_DEADLINE_MS 5000
+#define CLEANER_MAX_MS 1800000 /* 30 min */
 #define STUCK_MAX 64
 
 /* What could not be removed, skipped from then on so the walk ends. */
@@ -340,39 +347,37 @@ static bool reaped_within(int pidfd, pid_t pid, uint64_t deadline)
 /* The child works with the user's file credentials alone: its real and
  * saved uids stay root, so the user can neither signal nor trace it (a
  * stopped or killed cleaner would leave the tree behind), and it runs
- * nothing but the removal. A FUSE mount in the tree could still hang
- * it: a deadline, then SIGKILL. */
-static void empty_as_user(struct job *j)
+ * nothing but the removal. Returns its pid (and *pidfd), or -1. */
+static pid_t start_cleaner(const struct creds *c, int work_fd, int *pidfd)
 {
 	pid_t pid = fork();
-	int pidfd;
 
 	if (pid == 0) {
-		if (setsid() == -1 || priv_fs_enter(&j->user.c) == -1 ||
-		    fchmod(j->work_fd, 0700) || workdir_empty_tree(j->work_fd) == -1)
+		if (setsid() == -1 || priv_fs_enter(c) == -1 ||
+		    fchmod(work_fd, 0700) || workdir_empty_tree(work_fd) == -1)
 			_exit(1);
 		_exit(0);
 	}
-	pidfd = pid == -1 ? -1 : (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd != -1 &&
-	    reaped_within(pidfd, pid, now_ms() + EMPTY_DEADLINE_MS)) {
-		close(pidfd);
-		return;
-	}
-	if (pid != -1) {
+	*pidfd = pid == -1 ? -1 : (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pid != -1 && *pidfd == -1) {
 		(void)kill(pid, SIGKILL);
 		(void)waitpid(pid, NULL, 0);
+		return -1;
 	}
-	if (pidfd != -1)
-		close(pidfd);
-	log_audit(LOG_WARNING, "job=%s: could not empty %s; left it there",
-		  j->job_id, j->v.workdir);
+	return pid;
 }
 
 static void close_work_fd(struct job *j)
 {
 	close(j->work_fd);
 	j->work_fd = -1;
+}
+
+static void remove_emptied(struct job *j)
+{
+	if (unlinkat(j->base_fd, j->work_name, AT_REMOVEDIR) == -1)
+		log_audit(LOG_WARNING, "job=%s: cannot remove %s: %s",
+			  j->job_id, j->v.workdir, strerror(errno));
 }
 
 void workdir_remove(struct job *j)
@@ -386,9 +391,112 @@ void workdir_remove(struct job *j)
 		close_work_fd(j);
 		return;
 	}
-	empty_as_user(j);
+	j->cleaner = start_cleaner(&j->user.c, j->work_fd, &j->cleaner_fd);
 	close_work_fd(j);
-	if (unlinkat(j->base_fd, j->work_name, AT_REMOVEDIR) == -1)
-		log_audit(LOG_WARNING, "job=%s: cannot remove %s: %s",
-			  j->job_id, j->v.workdir, strerror(errno));
+	if (j->cleaner == -1) {
+		j->cleaner = 0;
+		log_audit(LOG_WARNING, "job=%s: cannot start the cleaner of "
+			  "%s: %s; left for the next run", j->job_id,
+			  j->v.workdir, strerror(errno));
+		return;
+	}
+	/* A big tree takes longer: then the cleaner goes on after the
+	 * reply (workdir_finish). */
+	if (reaped_within(j->cleaner_fd, j->cleaner,
+			  now_ms() + EMPTY_DEADLINE_MS)) {
+		workdir_forget_cleaner(j);
+		remove_emptied(j);
+	}
+}
+
+void workdir_forget_cleaner(struct job *j)
+{
+	if (j->cleaner == 0)
+		return;
+	close(j->cleaner_fd);
+	j->cleaner_fd = -1;
+	j->cleaner = 0;
+}
+
+/* After the reply: the cleaner has all the time it needs, up to a
+ * bound past which the tree is left to the next run's sweep (its
+ * record stays). */
+bool workdir_finish(struct job *j)
+{
+	bool done;
+
+	if (j->cleaner == 0)
+		return true;
+	done = reaped_within(j->cleaner_fd, j->cleaner,
+			     now_ms() + CLEANER_MAX_MS);
+	if (!done) {
+		(void)kill(j->cleaner, SIGKILL);
+		(void)waitpid(j->cleaner, NULL, 0);
+		log_audit(LOG_WARNING, "job=%s: %s not emptied within %d s; "
+			  "left for the next run", j->job_id, j->v.workdir,
+			  (int)(CLEANER_MAX_MS / 1000));
+	}
+	workdir_forget_cleaner(j);
+	if (done)
+		remove_emptied(j);
+	return done;
+}
+
+/* The job account's directory in the base, as open_user_dir made it:
+ * only if it is that account's. Returns its fd, or -1 (errno). */
+static int open_swept_user_dir(const char *base, const struct creds *c)
+{
+	char why[160], uid[24];
+	struct stat st;
+	int bfd, ufd;
+
+	bfd = trust_open(base, TRUST_STICKY, O_RDONLY | O_DIRECTORY, NULL, why,
+			 sizeof(why));
+	if (bfd == -1)
+		return -1;
+	snprintf(uid, sizeof(uid), "%lu", (unsigned long)c->uid);
+	ufd = openat(bfd, uid, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	close(bfd);
+	if (ufd != -1 && (fstat(ufd, &st) == -1 || st.st_uid != c->uid)) {
+		close(ufd);
+		errno = EPERM;
+		return -1;
+	}
+	return ufd;
+}
+
+/* A record's leftover (sweep.c): the job directory name in the recorded
+ * user's directory of the base, emptied as that user, by this (detached)
+ * process itself. The base is reached through the trust walk as for a
+ * job, but nothing is created. Returns 0 when it is gone. */
+int workdir_sweep(const char *base, const char *name, const struct creds *c)
+{
+	struct stat st;
+	int ufd, wfd, pidfd, rc = -1;
+	pid_t pid;
+
+	ufd = open_swept_user_dir(base, c);
+	if (ufd == -1)
+		return errno == ENOENT ? 0 : -1;
+	wfd = openat(ufd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+				       O_CLOEXEC);
+	if (wfd == -1) {
+		rc = errno == ENOENT ? 0 : -1;
+		goto out;
+	}
+	if (fstat(wfd, &st) == 0 && st.st_uid == c->uid &&
+	    unlinkat(ufd, name, AT_REMOVEDIR) == -1 &&
+	    (pid = start_cleaner(c, wfd, &pidfd)) != -1) {
+		if (reaped_within(pidfd, pid, now_ms() + CLEANER_MAX_MS))
+			(void)unlinkat(ufd, name, AT_REMOVEDIR);
+		else
+			(void)kill(pid, SIGKILL);
+		close(pidfd);
+	}
+	close(wfd);
+	rc = faccessat(ufd, name, F_OK, AT_SYMLINK_NOFOLLOW) == -1 &&
+			     errno == ENOENT ? 0 : -1;
+out:
+	close(ufd);
+	return rc;
 }

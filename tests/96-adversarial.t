@@ -80,6 +80,55 @@ run "$MALLORY" USER="$ALICE" LOGNAME="$ALICE" SUDO_USER="$ALICE" \
 is "$rc" 0 "identity: a caller claiming another user's name is still denied"
 [[ $rc == 0 ]] || show_run
 
+# ---- the work directory, judged by the helper alone ----------------------
+
+# The helper resolves -C DIR as the caller and checks the canonical path:
+# in tier isolated it is bound at its own path, so no spelling of the
+# view's own mounts (/proc: the host's procfs over the sandbox's, and
+# through /proc/PID/root the caller's host files) may get through, nor a
+# path that is not absolute. Control: alice's own directory, bound at its
+# path, runs the marker job there.
+raw_ok "workdir: control: alice's own directory as -C in tier isolated runs the job" \
+	valid -t isolated -w "$mark"
+rm -f "$mark/ran"
+for w in //proc proc x . /./proc /proc/ /proc/self/root/proc /tmp/../dev; do
+	raw forbidden -t isolated -w "$w"
+	is "$rc:$(grep -o 'verdict=[0-9a-z]*' <<<"$out")" "0:verdict=125" \
+		"workdir: '$w' in tier isolated is refused (125), nothing runs"
+	[[ $rc == 0 ]] || show_run
+done
+raw forbidden -t none -w x
+is "$rc:$(grep -o 'verdict=[0-9a-z]*' <<<"$out")" "0:verdict=125" \
+	"workdir: a relative 'x' in tier none is refused (125), nothing runs"
+raw_ok "workdir: control: -C / in tier none (nothing is bound there) runs the job" \
+	valid -t none -w /
+ok_clean "workdir"
+
+# ---- every other field of the request, judged by the helper alone ---------
+
+# Volumes and environment entries the real client would refuse, sent raw:
+# each refused (125), nothing run. Controls: a sound volume (alice's own
+# directory at its own path) and a sound --env run the marker job.
+raw_ok "fields: control: alice's directory as a volume at its own path runs the job" \
+	valid -t isolated -v "$mark:$mark"
+rm -f "$mark/ran"
+raw_ok "fields: control: an env_keep variable with a value runs the job" \
+	valid -e SYMBI_TEST_OK=1
+rm -f "$mark/ran"
+H=$(home_of "$ALICE")
+for v in /etc:/x "$H:/proc" "$H:/proc/x" "$H:/dev" "$H:/" rel:/x \
+	"$H/../$(basename "$H"):/x" "$H:x" "$H:/x:rw" "$H:/x:bogus" "$H" ":/x"; do
+	raw forbidden -t isolated -v "$v"
+	is "$rc:$(grep -o 'verdict=[0-9a-z]*' <<<"$out")" "0:verdict=125" \
+		"fields: volume '$v' is refused (125), nothing runs"
+done
+for e in NOEQUALS =x LANG LD_PRELOAD=x SYMBI_TEST_OK; do
+	raw forbidden -e "$e"
+	is "$rc:$(grep -o 'verdict=[0-9a-z]*' <<<"$out")" "0:verdict=125" \
+		"fields: --env '$e' is refused (125), nothing runs"
+done
+ok_clean "fields"
+
 # ---- the caller against the helper ---------------------------------------
 
 # descendant ROOT COMM: the pid of a process below ROOT whose command
@@ -105,6 +154,15 @@ descendant() {
 
 alive() {
 	kill -0 "$1" 2>/dev/null
+}
+
+gone_within() { # PID SECONDS: it exits after its last answer, soon
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		alive "$1" || return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 # start_job TIMEOUT: alice's client running `sleep 30` under --timeout;
@@ -164,6 +222,40 @@ else
 fi
 ok_clean "killed client"
 
+# Root tells the helper to stop (scancel, a shutdown, an admin): SIGTERM,
+# SIGHUP or SIGINT ends the job, the helper cleans up and reports, and
+# the client says why. Tiers none and isolated (the namespace init).
+for tier in none isolated; do
+	for sig in TERM HUP INT; do
+		as_user "$ALICE" "$T_CLIENT" -t "$tier" --timeout=30 -- \
+			sh -c 'sleep 30' </dev/null >/dev/null \
+			2>"$T_SCRATCH/stop.err" &
+		bg=$!
+		if cpid=$(descendant "$bg" symbi-exec) &&
+			hpid=$(descendant "$cpid" symbi-exec-help) &&
+			jpid=$(descendant "$hpid" sleep); then
+			pass "helper told to stop ($tier, $sig): control: the job runs"
+			kill -s "$sig" "$hpid"
+			wait "$bg"
+			crc=$?
+			ok "helper told to stop ($tier, $sig): the job was killed (exit $crc)" \
+				test "$crc" -eq 137 -o "$crc" -eq 143
+			like "$(cat "$T_SCRATCH/stop.err")" "ended: the helper got SIG$sig from pid" \
+				"helper told to stop ($tier, $sig): ... and the client says why"
+			not_ok "helper told to stop ($tier, $sig): the job is gone" alive "$jpid"
+			ok "helper told to stop ($tier, $sig): the helper is gone" \
+				gone_within "$hpid" 5
+		else
+			fail "helper told to stop ($tier, $sig): could not start a job"
+			kill "$bg" 2>/dev/null
+			wait "$bg"
+		fi
+		ok_clean "helper told to stop ($tier, $sig)"
+	done
+done
+like "$(grep "SIGTERM from pid=" "$T_SYSLOG" | tail -n 1)" "job=[0-9a-f]+: SIGTERM from pid=[0-9]+ uid=0: job ended" \
+	"helper told to stop: the audit trail says who"
+
 # ---- the job against its own cleanup -------------------------------------
 
 # The work directory is removed whatever the job left in it and whatever
@@ -179,6 +271,66 @@ ok_clean "cleanup: deep tree, tiny RLIMIT_NOFILE"
 # One failure per bug: what this case left must not fail the later ones.
 [[ -d "$T_WORKBASE" ]] && find "$T_WORKBASE" -mindepth 1 -maxdepth 1 \
 	-exec rm -rf {} +
+
+# Job cgroups and job work directories; no_job_leftovers_within SECONDS:
+# true once there are none.
+job_leftovers() {
+	leftover_cgroups
+	[[ -d "$T_WORKBASE" ]] && find "$T_WORKBASE" -mindepth 2 -maxdepth 2 -name 'job-*'
+	return 0
+}
+no_job_leftovers_within() {
+	local i
+	for ((i = 0; i < $1 * 10; i++)); do
+		[[ -z "$(job_leftovers)" ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# A tree the cleaner cannot empty in its first 5 s is not abandoned: it
+# goes on after the reply. (No timed assertion: a bounded wait.)
+flood='import os
+os.mkdir("d")
+for i in range(300000):
+    open("d/%d" % i, "w").close()
+print(len(os.listdir("d")))'
+# (A loaded machine takes a minute to make them: a ceiling of 10 min.)
+write_policy "$(test_policy | sed 's/^max_execution_time_seconds = .*/max_execution_time_seconds = 600/')"
+run "$ALICE" "$T_CLIENT" --timeout=600 -- python3 -c "$flood"
+is "$rc:$out" "0:300000" "cleanup: a job leaves 300000 files in its work directory"
+ok "cleanup: ... and the tree is gone afterwards" no_job_leftovers_within 600
+ok_clean "cleanup: 300000 files"
+write_policy "$(test_policy)"
+
+# A helper killed outright (SIGKILL: no cleanup at all) leaves its job's
+# cgroup and work directory; the next run sweeps them, and nothing else.
+# (In alice's own directory of the base, where the sweep works.)
+other=$(mktemp -d "$T_WORKBASE/$(id -u "$ALICE")/not-a-job.XXXXXX")
+as_user "$ALICE" "$T_CLIENT" --timeout=60 -- sh -c 'mkdir d && touch d/f && sleep 30' \
+	</dev/null >/dev/null 2>&1 &
+bg=$!
+if cpid=$(descendant "$bg" symbi-exec) &&
+	hpid=$(descendant "$cpid" symbi-exec-help) &&
+	jpid=$(descendant "$hpid" sleep); then
+	kill -KILL "$hpid"
+	wait "$bg"
+	left=$(job_leftovers)
+	like "$left" "job-" "killed helper: control: it left its job's cgroup and work directory ($(xargs <<<"$left"))"
+	run "$ALICE" "$T_CLIENT" -- true
+	is "$rc" 0 "killed helper: the next job runs"
+	ok "killed helper: ... and its run sweeps what the killed one left" \
+		no_job_leftovers_within 10
+	ok "killed helper: ... and nothing it did not make" test -d "$other"
+	like "$(logged "swept job-")" "swept job-[0-9a-f]+, left by a helper that was killed$" \
+		"killed helper: ... saying so in the audit trail"
+else
+	fail "killed helper: could not start a job"
+	kill "$bg" 2>/dev/null
+	wait "$bg"
+fi
+rmdir "$other"
+ok_clean "killed helper"
 
 # ---- numbers -----------------------------------------------------------
 
