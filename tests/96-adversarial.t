@@ -107,22 +107,23 @@ ok_clean "workdir"
 # ---- every other field of the request, judged by the helper alone ---------
 
 # Volumes and environment entries the real client would refuse, sent raw:
-# each refused (125), nothing run. Controls: a sound volume (alice's own
-# directory at its own path) and a sound --env run the marker job.
-raw_ok "fields: control: alice's directory as a volume at its own path runs the job" \
-	valid -t isolated -v "$mark:$mark"
+# each refused (125), nothing run. Controls: a sound volume (alice's home,
+# under volume_roots, at its own path; the marker directory as -C) and a
+# sound --env run the marker job.
+H=$(home_of "$ALICE")
+raw_ok "fields: control: alice's home as a volume at its own path runs the job" \
+	valid -t isolated -w "$mark" -v "$H:$H"
 rm -f "$mark/ran"
 raw_ok "fields: control: an env_keep variable with a value runs the job" \
 	valid -e SYMBI_TEST_OK=1
 rm -f "$mark/ran"
-H=$(home_of "$ALICE")
 for v in /etc:/x "$H:/proc" "$H:/proc/x" "$H:/dev" "$H:/" rel:/x \
-	"$H/../$(basename "$H"):/x" "$H:x" "$H:/x:rw" "$H:/x:bogus" "$H" ":/x"; do
+	"$H/../$(basename "$H"):/x" "$H:x" "$H:/x:bogus" ":/x"; do
 	raw forbidden -t isolated -v "$v"
 	is "$rc:$(grep -o 'verdict=[0-9a-z]*' <<<"$out")" "0:verdict=125" \
 		"fields: volume '$v' is refused (125), nothing runs"
 done
-for e in NOEQUALS =x LANG LD_PRELOAD=x SYMBI_TEST_OK; do
+for e in NOEQUALS =x LD_PRELOAD=x "BASH_ENV=/tmp/x"; do
 	raw forbidden -e "$e"
 	is "$rc:$(grep -o 'verdict=[0-9a-z]*' <<<"$out")" "0:verdict=125" \
 		"fields: --env '$e' is refused (125), nothing runs"
@@ -317,7 +318,7 @@ if cpid=$(descendant "$bg" symbi-exec) &&
 	wait "$bg"
 	left=$(job_leftovers)
 	like "$left" "job-" "killed helper: control: it left its job's cgroup and work directory ($(xargs <<<"$left"))"
-	run "$ALICE" "$T_CLIENT" -- true
+	run "$ALICE" "$T_CLIENT" -- sh -c true
 	is "$rc" 0 "killed helper: the next job runs"
 	ok "killed helper: ... and its run sweeps what the killed one left" \
 		no_job_leftovers_within 10
