@@ -304,6 +304,24 @@ ok "cleanup: ... and the tree is gone afterwards" no_job_leftovers_within 600
 ok_clean "cleanup: 300000 files"
 write_policy "$(test_policy)"
 
+# Each job's record (/run/symbi-exec/job-ID) goes with its job. A record
+# left here would be swept by the next run's detached sweeper, which could
+# then sweep the killed helper's below before this test looks.
+job_records() {
+	find /run/symbi-exec -maxdepth 1 -name 'job-*' 2>/dev/null
+	return 0
+}
+no_job_records_within() {
+	local i
+	for ((i = 0; i < $1 * 10; i++)); do
+		[[ -z "$(job_records)" ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+ok "records: every finished job's record is gone" no_job_records_within 10 ||
+	diag "$(job_records)" "$(grep -E 'swept|record' "$T_SYSLOG")"
+
 # A helper killed outright (SIGKILL: no cleanup at all) leaves its job's
 # cgroup and work directory; the next run sweeps them, and nothing else.
 # (In alice's own directory of the base, where the sweep works.)
@@ -323,7 +341,8 @@ if cpid=$(descendant "$bg" symbi-exec) &&
 	ok "killed helper: ... and its run sweeps what the killed one left" \
 		no_job_leftovers_within 10
 	ok "killed helper: ... and nothing it did not make" test -d "$other"
-	like "$(logged "swept job-")" "swept job-[0-9a-f]+, left by a helper that was killed$" \
+	id=$(grep -o -m 1 'job-[0-9a-f]*$' <<<"$left")
+	like "$(logged "swept $id,")" "swept $id, left by a helper that was killed$" \
 		"killed helper: ... saying so in the audit trail"
 else
 	fail "killed helper: could not start a job"
