@@ -86,34 +86,43 @@ is "$rc" 0 "identity: a caller claiming another user's name is still denied"
 # in tier isolated it is bound at its own path, so no spelling of the
 # view's own mounts (/proc: the host's procfs over the sandbox's, and
 # through /proc/PID/root the caller's host files) may get through, nor a
-# path that is not absolute. Control: alice's own directory, bound at its
-# path, runs the marker job there.
-raw_ok "workdir: control: alice's own directory as -C in tier isolated runs the job" \
-	valid -t isolated -w "$mark"
-rm -f "$mark/ran"
+# path that is not absolute. Control: alice's own directory under
+# volume_roots, bound at its path, runs the marker job there. (-C: the
+# request chose it; the caller's current directory, -w alone, gives way to a
+# private one under this policy's private_workdir: -c -w is -C.)
+H=$(home_of "$ALICE")
+hmark=$(mktemp -d "$H/symbi-mark.XXXXXX")
+chown "$ALICE:" "$hmark"
+T_CLEAN+=("$hmark")
+run "$ALICE" "$RAW" -q -m "$hmark" -t isolated -c -w "$hmark" "$T_HELPER" valid -- \
+	sh -c "touch $hmark/ran"
+is "$rc" 0 "workdir: control: alice's own directory as -C in tier isolated runs the job"
+[[ $rc == 0 ]] || show_run
+rm -f "$hmark/ran"
 for w in //proc proc x . /./proc /proc/ /proc/self/root/proc /tmp/../dev; do
-	raw forbidden -t isolated -w "$w"
+	raw forbidden -t isolated -c -w "$w"
 	is "$rc:$(grep -o 'verdict=[0-9a-z]*' <<<"$out")" "0:verdict=125" \
 		"workdir: '$w' in tier isolated is refused (125), nothing runs"
 	[[ $rc == 0 ]] || show_run
 done
-raw forbidden -t none -w x
+raw forbidden -t none -c -w x
 is "$rc:$(grep -o 'verdict=[0-9a-z]*' <<<"$out")" "0:verdict=125" \
 	"workdir: a relative 'x' in tier none is refused (125), nothing runs"
 raw_ok "workdir: control: -C / in tier none (nothing is bound there) runs the job" \
-	valid -t none -w /
+	valid -t none -c -w /
 ok_clean "workdir"
 
 # ---- every other field of the request, judged by the helper alone ---------
 
 # Volumes and environment entries the real client would refuse, sent raw:
 # each refused (125), nothing run. Controls: a sound volume (alice's home,
-# under volume_roots, at its own path; the marker directory as -C) and a
-# sound --env run the marker job.
-H=$(home_of "$ALICE")
-raw_ok "fields: control: alice's home as a volume at its own path runs the job" \
-	valid -t isolated -w "$mark" -v "$H:$H"
-rm -f "$mark/ran"
+# under volume_roots, at its own path, the marker inside it) and a sound
+# --env run the marker job.
+run "$ALICE" "$RAW" -q -m "$hmark" -t isolated -v "$H:$H" "$T_HELPER" valid -- \
+	sh -c "touch $hmark/ran"
+is "$rc" 0 "fields: control: alice's home as a volume at its own path runs the job"
+[[ $rc == 0 ]] || show_run
+rm -f "$hmark/ran"
 raw_ok "fields: control: an env_keep variable with a value runs the job" \
 	valid -e SYMBI_TEST_OK=1
 rm -f "$mark/ran"

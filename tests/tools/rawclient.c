@@ -22,7 +22,8 @@
  * a legal request, and it must only end in time without the helper
  * crashing.
  *
- * -c sets REQ_WORKDIR_CHOSEN (as -C DIR does), -K REQ_KEEP_WORKDIR.
+ * -c sets REQ_WORKDIR_CHOSEN (as -C DIR does), -K REQ_KEEP_WORKDIR, -i an
+ * image.
  *
  * -P WHAT asks for a terminal (REQ_PTY) and passes WHAT with the
  * request: "new" a fresh pty slave (the sound case), "master" a fresh
@@ -76,7 +77,7 @@ struct opts {
 static const char usage_text[] =
 	"usage: rawclient [-q] [-m DIR] [-W SECONDS] [-N COUNT] [-s SEED] [-T SECONDS]\n"
 	"                 [-t TIER] [-l LIMIT=VALUE] [-n] [-w DIR] [-c] [-K]\n"
-	"                 [-e NAME=VALUE]\n"
+	"                 [-i IMAGE] [-e NAME=VALUE]\n"
 	"                 [-v VOLUME] [-A ARGV0 | -0] [-P new|master|stdin|fd:N|none|PATH]\n"
 	"                 HELPER MODE [-- COMMAND...]\n"
 	"       rawclient probe PID\n"
@@ -564,7 +565,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	*o = (struct opts){ .iterations = 100, .seed = 1, .deadline_s = 20,
 			    .pty_fd = -1 };
 	proto_request_init(&o->req);
-	while ((c = getopt(argc, argv, "+qm:W:N:s:T:t:l:nw:cKe:v:A:0P:")) != -1) {
+	while ((c = getopt(argc, argv, "+qm:W:N:s:T:t:l:nw:cKi:e:v:A:0P:")) != -1) {
 		switch (c) {
 		case 'q': o->quiet = true; break;
 		case 'm': o->marker_dir = optarg; break;
@@ -578,6 +579,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'w': add_or_die(proto_request_set_workdir(&o->req, optarg), "-w"); break;
 		case 'c': o->req.flags |= REQ_WORKDIR_CHOSEN; break;
 		case 'K': o->req.flags |= REQ_KEEP_WORKDIR; break;
+		case 'i': add_or_die(proto_request_set_image(&o->req, optarg), "-i"); break;
 		case 'e': add_or_die(proto_request_add_env(&o->req, optarg), "-e"); break;
 		case 'v': add_or_die(proto_request_add_volume(&o->req, optarg), "-v"); break;
 		case 'A': o->argv0 = optarg; break;
