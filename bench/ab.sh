@@ -1,14 +1,15 @@
 #!/bin/bash
-# A/B of one change (issue 15): two revisions of the tree, each built and
-# installed setuid under a prefix of its own with the bench policy, timed
-# side by side by bench/interleave.c (every case once per round, order
-# rotated), as an unprivileged bench user. Prints median, IQR and n per
-# case and the difference B - A of the medians. A report, not a test.
+# A/B of one change (issue 15): two or more revisions of the tree, each
+# built and installed setuid under a prefix of its own with the bench
+# policy, timed side by side by bench/interleave.c (every case once per
+# round, order rotated), as an unprivileged bench user. Prints median,
+# IQR and n per revision and the difference of each median to the one
+# before and to the first. A report, not a test.
 #
-#   bench/ab.sh [-r ROUNDS] [-i IDLE_MS] [-t TIER] REV_A REV_B
+#   bench/ab.sh [-r ROUNDS] [-i IDLE_MS] [-t TIER] REV_A REV_B [REV...]
 #
-# REV_A, REV_B: git revisions of this repository, or "." for the working
-# tree as it is. TIER: none (default) or isolated. Run as root.
+# REV: a git revision of this repository, or "." for the working tree as
+# it is (at most 8). TIER: none (default) or isolated. Run as root.
 set -eu
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,11 +28,12 @@ while getopts r:i:t: o; do
 	r) ROUNDS=$OPTARG ;;
 	i) IDLE=$OPTARG ;;
 	t) TIER=$OPTARG ;;
-	*) die "usage: bench/ab.sh [-r ROUNDS] [-i IDLE_MS] [-t TIER] REV_A REV_B" ;;
+	*) die "usage: bench/ab.sh [-r ROUNDS] [-i IDLE_MS] [-t TIER] REV_A REV_B [REV...]" ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 2 ] || die "usage: bench/ab.sh [-r ROUNDS] [-i IDLE_MS] [-t TIER] REV_A REV_B"
+{ [ $# -ge 2 ] && [ $# -le 8 ]; } ||
+	die "usage: bench/ab.sh [-r ROUNDS] [-i IDLE_MS] [-t TIER] REV_A REV_B [REV...]"
 [ "$(id -u)" = 0 ] || die "run as root"
 
 # The tests' machine lock: their cleanup kills every symbi-exec-job-*
@@ -93,21 +95,31 @@ EOF
 
 gcc -O2 -Wall -Wextra -Werror -o "$OUT/interleave" "$BENCH_DIR/interleave.c"
 : >"$OUT/cases"
-install_rev a "$1"
-install_rev b "$2"
+names=(a b c d e f g h)
+i=0
+for rev in "$@"; do
+	install_rev "${names[i]}" "$rev"
+	i=$((i + 1))
+done
 install -d -m 0755 -o "$USER_" "$OUT/raw"
 env -i PATH=/usr/bin:/bin HOME=/ LANG=C.UTF-8 setpriv --reuid="$USER_" \
 	--regid="$USER_" --init-groups -- "$OUT/interleave" -i "$IDLE" -w 3 \
 	"$ROUNDS" "$OUT/raw" "$OUT/cases"
-python3 - "$OUT/raw" "$1" "$2" "$TIER" "$ROUNDS" "$IDLE" <<'EOF'
+python3 - "$OUT/raw" "$TIER" "$ROUNDS" "$IDLE" "$@" <<'EOF'
 import json, statistics, sys
-raw, a, b, tier, rounds, idle = sys.argv[1:]
-m = {}
-for k in "ab":
-    t = [x * 1000 for x in json.load(open(f"{raw}/{k}.r1.json"))["results"][0]["times"]]
+raw, tier, rounds, idle = sys.argv[1:5]
+revs = sys.argv[5:]
+meds = []
+for k, rev in zip("abcdefgh", revs):
+    with open(f"{raw}/{k}.r1.json", encoding="utf-8") as f:
+        t = [x * 1000 for x in json.load(f)["results"][0]["times"]]
     q = statistics.quantiles(t, n=4, method="inclusive")
-    m[k] = statistics.median(t)
-    print(f"{k} ({a if k == 'a' else b}): tier {tier} true: median {m[k]:.3f} ms, IQR {q[2] - q[0]:.3f}, n {len(t)}")
-print(f"B - A: {m['b'] - m['a']:+.3f} ms ({rounds} rounds, idle {idle} ms)")
+    m = statistics.median(t)
+    d = ""
+    if meds:
+        d = f"; {m - meds[-1]:+.3f} ms vs {revs[len(meds) - 1]}, {m - meds[0]:+.3f} vs {revs[0]}"
+    print(f"{k} {rev}: tier {tier} true: median {m:.3f} ms, IQR {q[2] - q[0]:.3f}, n {len(t)}{d}")
+    meds.append(m)
+print(f"({rounds} rounds, idle {idle} ms, interleaved)")
 EOF
 [ -n "${AB_KEEP:-}" ] || rm -rf "$BASE" /var/tmp/symbi-ab-work
