@@ -84,6 +84,7 @@ secure_path = "/usr/bin:/bin"
 [isolated]
 enabled = true
 read_only_binds = ["/usr", "/bin", "/lib", "/lib64", "/etc"]
+volume_roots = ["/home"]
 [[rule]]
 users = ["$USER_"]
 tiers = ["none", "isolated"]
@@ -102,6 +103,9 @@ for rev in "$@"; do
 	i=$((i + 1))
 done
 install -d -m 0755 -o "$USER_" "$OUT/raw"
+# In the bench user's home: tier isolated runs a job in its caller's
+# directory only under volume_roots.
+cd "$(getent passwd "$USER_" | cut -d: -f6)" || die "no home for $USER_"
 env -i PATH=/usr/bin:/bin HOME=/ LANG=C.UTF-8 setpriv --reuid="$USER_" \
 	--regid="$USER_" --init-groups -- "$OUT/interleave" -i "$IDLE" -w 3 \
 	"$ROUNDS" "$OUT/raw" "$OUT/cases"

@@ -333,6 +333,10 @@ main() {
 	mkdir -p "$LOG_DIR" "$RAW_DIR"
 	chmod 0755 "$RES_DIR"
 	setup_all
+	# Every case starts in the bench user's home: tier isolated runs a
+	# job in its caller's directory only under volume_roots (/home).
+	cd "$(getent passwd "$BENCH_USER" | cut -d: -f6)" ||
+		die "no home directory for $BENCH_USER"
 	chown "$BENCH_USER" "$RAW_DIR" "$LOG_DIR"
 	wanted goals && define_goals
 	wanted startup && define_startup
