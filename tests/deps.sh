@@ -1,8 +1,8 @@
 #!/bin/bash
 # Install, from Debian, what `make check` needs and the machine lacks:
 # compilers and libraries, linters, the docker engine and gVisor for the
-# container tiers, the Debian packaging tools for make check-deb. Does
-# nothing when everything is present.
+# container tiers, the Debian packaging tools for make check-deb, Slurm
+# for tests/92-slurm.t. Does nothing when everything is present.
 set -euo pipefail
 
 packages=(
@@ -12,6 +12,7 @@ packages=(
 	docker.io runsc busybox-static tmux bash-completion
 	dpkg-dev debhelper lintian
 	qemu-system-x86 mmdebstrap e2fsprogs xz-utils
+	slurm-wlm munge
 )
 missing=()
 for p in "${packages[@]}"; do
