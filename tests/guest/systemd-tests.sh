@@ -194,6 +194,8 @@ wait "$client_pid"
 not_ok "... and its client reports a failure" [ "$?" -eq 0 ]
 ok "nothing left in the cgroup tree at the end" wait_for 50 no_leftovers
 [[ -z "$(leftovers)" ]] || diag "left: $(leftovers)"
+ok "no work directory left: the helper cleaned up on the stops' SIGTERM" \
+	test -z "$(leftover_workdirs)"
 
 # --- what a job costs here (not a test: numbers for the README) -------------
 # Only when asked (SYMBI_GUEST_BENCH=1 for tests/90-systemd.t): half a
