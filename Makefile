@@ -18,6 +18,8 @@ INSTALL_OWNER ?= -o root -g root
 POLICY_PATH = $(SYSCONFDIR)/symbi-exec/policy.toml
 # Where each running job keeps its record (helper/sweep.c), root's alone.
 RUN_DIR    ?= /run/symbi-exec
+# Audit lines syslog does not take (helper/main.c, shared/log.c).
+AUDIT_LOG  ?= /var/log/symbi-exec/audit.log
 HELPER_PATH = $(LIBEXECDIR)/symbi-exec/symbi-exec-helper
 # One place for the version: the newest entry of debian/changelog.
 VERSION    := $(shell head -n 1 debian/changelog | cut -d'(' -f2 | cut -d')' -f1)
@@ -78,8 +80,8 @@ all: build/symbi-exec build/symbi-exec-helper $(UNIT_BIN) $(TOOL_BIN)
 # different --prefix rebuilds everything that depends on them.
 build/paths.h: FORCE
 	@mkdir -p build
-	@printf '#define POLICY_PATH "%s"\n#define HELPER_PATH "%s"\n#define SYMBI_VERSION "%s"\n#define RUN_DIR "%s"\n' \
-		'$(POLICY_PATH)' '$(HELPER_PATH)' '$(VERSION)' '$(RUN_DIR)' > $@.tmp
+	@printf '#define POLICY_PATH "%s"\n#define HELPER_PATH "%s"\n#define SYMBI_VERSION "%s"\n#define RUN_DIR "%s"\n#define AUDIT_LOG "%s"\n' \
+		'$(POLICY_PATH)' '$(HELPER_PATH)' '$(VERSION)' '$(RUN_DIR)' '$(AUDIT_LOG)' > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 build/%.o: %.c build/paths.h $(wildcard */*.h)

@@ -148,6 +148,13 @@ static void answer_dry_run(struct job *j)
 
 static void start(struct job *j)
 {
+	/* audit_required: no job while no audit line can be kept. */
+	if (j->pol.audit_required && !log_audit_writable()) {
+		set_message(&j->v, 125, "no audit line can be kept (no "
+			    "syslog daemon, and %s cannot be written), and "
+			    "the policy requires one", AUDIT_LOG);
+		reply_deny(j);
+	}
 	/* What killed helpers left, swept by a detached process (before the
 	 * helper becomes the reaper of orphans). Then, before anything the
 	 * job holds exists, the stop signals. The work directory first: it
@@ -178,6 +185,7 @@ int main(int argc, char **argv)
 	j.exe_fd = j.base_fd = j.work_fd = j.pidfd = -1;
 	j.cg.fd = j.pty_fd = j.pool_fd = -1;
 	log_init("symbi-exec-helper");
+	log_set_fallback(AUDIT_LOG);
 	inv_sanitize(argc, argv, &j.inv);
 	id_from_kernel(&j.inv, j.sock, &j.id);
 	load_policy(&j);

@@ -63,6 +63,8 @@ struct policy_rule {
 
 struct policy {
 	int default_tier; /* [security] default_sandbox_tier; TIER_NONE */
+	bool audit_required; /* [security]: no job when no audit line can
+				be kept (syslog nor the helper's file) */
 
 	struct {
 		bool enabled; /* default false when the table is absent */

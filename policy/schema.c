@@ -174,6 +174,7 @@ static const struct key_def security_keys[] = {
 	{ "default_sandbox_tier", K_TIER, AT(default_tier), NULL, NULL, 0, 0 },
 	/* The seeds' switch for tier none: [native_execution] enabled. */
 	BOOL_KEY("allow_native_execution", AT(native.enabled)),
+	BOOL_KEY("audit_required", AT(audit_required)),
 };
 
 static const struct key_def native_keys[] = {

@@ -2,11 +2,13 @@
  * stderr and syslog without allocation or blocking: lines are formatted on
  * the stack and sent once over a non-blocking datagram socket. A setuid
  * helper must not hang because a syslog daemon is slow or absent, nor
- * leave a half-written trail: a line that cannot be sent is dropped.
+ * leave a half-written trail: a line that cannot be sent goes to the
+ * helper's fallback file, or (the client) is dropped.
  */
 #include "shared/log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +27,7 @@ static struct sockaddr_un log_addr = { .sun_family = AF_UNIX,
 static int log_fd = -1;
 static void (*log_die_hook)(const char *text);
 static bool log_crlf;
+static const char *log_fallback; /* NULL: none (the client) */
 static dev_t log_dev;
 static ino_t log_ino;
 
@@ -164,6 +167,80 @@ static size_t audit_header(char *buf, size_t cap, int prio)
 	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 }
 
+void log_set_fallback(const char *path)
+{
+	log_fallback = path;
+}
+
+static bool root_only(int fd, bool dir)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && st.st_uid == 0 && !(st.st_mode & 077) &&
+	       (dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode));
+}
+
+/* The fallback file for appending, or -1: its directory is made when
+ * missing (its parent must exist), never followed through a symlink. */
+static int open_fallback(void)
+{
+	char dir[512];
+	const char *slash = log_fallback ? strrchr(log_fallback, '/') : NULL;
+	int dfd, fd = -1;
+
+	if (!slash || slash == log_fallback ||
+	    (size_t)(slash - log_fallback) >= sizeof(dir))
+		return -1;
+	memcpy(dir, log_fallback, (size_t)(slash - log_fallback));
+	dir[slash - log_fallback] = '\0';
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd == -1 && errno == ENOENT && mkdir(dir, 0700) == 0)
+		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd == -1)
+		return -1;
+	if (root_only(dfd, true))
+		fd = openat(dfd, slash + 1, O_WRONLY | O_APPEND | O_CREAT |
+						    O_NOFOLLOW | O_CLOEXEC,
+			    0600);
+	close(dfd);
+	if (fd != -1 && !root_only(fd, false)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* line without its "<pri>", and a newline. */
+static void append_fallback(const char *line, size_t n)
+{
+	const char *text = memchr(line, '>', n);
+	int fd = open_fallback();
+	char nl = '\n';
+
+	if (fd == -1)
+		return;
+	text = text ? text + 1 : line;
+	write_all(fd, text, n - (size_t)(text - line));
+	write_all(fd, &nl, 1);
+	close(fd);
+}
+
+bool log_audit_writable(void)
+{
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool ok = fd >= 0 && log_addr.sun_path[0] &&
+		  connect(fd, (const struct sockaddr *)&log_addr,
+			  sizeof(log_addr)) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	if (!ok && (fd = open_fallback()) != -1) {
+		close(fd);
+		ok = true;
+	}
+	return ok;
+}
+
 __attribute__((format(printf, 2, 0)))
 static void vaudit(int prio, const char *fmt, va_list ap)
 {
@@ -175,10 +252,12 @@ static void vaudit(int prio, const char *fmt, va_list ap)
 	n += format_into(line + n, sizeof(line) - n, fmt, ap);
 	sanitize(line, true);
 	fd = log_socket();
-	if (fd >= 0 && log_addr.sun_path[0])
-		(void)sendto(fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL,
-			     (const struct sockaddr *)&log_addr,
-			     sizeof(log_addr));
+	if (!(fd >= 0 && log_addr.sun_path[0] &&
+	      sendto(fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL,
+		     (const struct sockaddr *)&log_addr,
+		     sizeof(log_addr)) == (ssize_t)n) &&
+	    log_fallback)
+		append_fallback(line, n);
 	errno = saved;
 }
 

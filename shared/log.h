@@ -5,6 +5,8 @@
  * (never glibc's syslog(3), which can block when the reader is slow): if no
  * daemon listens, or its queue is full, the line is dropped and the program
  * goes on. Each line is "<pri>TIMESTAMP prog[pid]: text", RFC 3164 style.
+ * The helper names a fallback file: a line syslog does not take is
+ * appended there instead, so none is lost without a trace.
  */
 #ifndef SYMBI_LOG_H
 #define SYMBI_LOG_H
@@ -34,6 +36,16 @@ void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
  * and before it exits (the client's --json: the refusal as an object on
  * stdout). NULL: none, the default. */
 void log_set_die_hook(void (*hook)(const char *text));
+
+/* Audit lines syslog does not take go to path (the helper's, compiled
+ * in): appended to a root-owned 0600 file in a directory of root's
+ * alone, which is created 0700 when missing; a file or directory that
+ * is anything else is never written. */
+void log_set_fallback(const char *path);
+
+/* Whether an audit line can be kept now: a syslog daemon listens on the
+ * socket, or the fallback file opens. */
+bool log_audit_writable(void);
 
 /* Set the socket path (tests of the log module only). */
 void log_set_socket_path(const char *path);

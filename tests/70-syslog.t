@@ -1,7 +1,9 @@
 #!/bin/bash
 # The audit trail: one authpriv line per decision and one per job end,
 # with who, what and why; and the helper never waits for syslog: with no
-# listener, or one that stopped reading, jobs still run promptly.
+# listener, or one that stopped reading, jobs still run promptly, and
+# their lines go to the helper's fallback file; with audit_required and
+# no way to keep a line, nothing runs.
 # Single quotes are meant: the job's shell expands them.
 # shellcheck disable=SC2016
 # shellcheck source=tests/lib.sh
@@ -61,6 +63,7 @@ like "$(logged "allow user=$A " | tail -n 1)" ' cmd=/[^ "]*/bash ' \
 	"... and a plain command name stays a bare token"
 
 # --- a listener that stopped reading: its queue fills ---------------------
+rm -f "$T_AUDIT_LOG"
 kill -STOP "$T_SYSLOG_PID"
 python3 - "$T_SYSLOG_SOCK" <<'EOF'
 import socket, sys
@@ -78,9 +81,21 @@ run $A "$C" -- bash -c 'echo ran'
 ms=$((($(date +%s%N) - start) / 1000000))
 is "$rc:$out" "0:ran" "with the syslog queue full, a job still runs"
 ok "... promptly (took ${ms} ms)" [ "$ms" -lt 2000 ]
+like "$(grep "allow user=$A " "$T_AUDIT_LOG" | tail -n 1)" "symbi-exec-helper\[[0-9]+\]: allow user=$A " \
+	"... and its audit lines went to the fallback file $T_AUDIT_LOG"
 kill -CONT "$T_SYSLOG_PID"
 
+# --- audit_required with a listener: jobs run (control) --------------------
+required_policy() {
+	test_policy | sed 's/^\[security\]$/[security]\naudit_required = true/'
+}
+write_policy "$(required_policy)"
+run $A "$C" -- bash -c 'echo ran'
+is "$rc:$out" "0:ran" "audit_required: with syslog listening, a job runs"
+write_policy "$(test_policy)"
+
 # --- no listener at all -----------------------------------------------------
+rm -f "$T_AUDIT_LOG"
 stop_syslog
 ok "no /dev/log (test sanity)" absent "$T_SYSLOG_SOCK"
 start=$(date +%s%N)
@@ -90,6 +105,33 @@ is "$rc:$out" "0:ran" "with no syslog listener, a job still runs"
 ok "... promptly (took ${ms} ms)" [ "$ms" -lt 2000 ]
 run $M "$C" -- bash -c 'echo ran'
 is "$rc" 125 "... and a denial is still a denial"
+
+# No line is lost without a trace: what syslog does not take, the helper
+# appends to its fallback file, root's alone.
+fb=$(cat "$T_AUDIT_LOG" 2>/dev/null)
+like "$fb" "symbi-exec-helper\[[0-9]+\]: allow user=$A uid=$(id -u $A) tier=none" \
+	"no syslog: the allow line is in the fallback file $T_AUDIT_LOG"
+like "$fb" "end user=$A job=[0-9a-f]+ status=exit:0" "... and the end line"
+like "$fb" "deny user=$M " "... and the denial"
+is "$(stat -c '%U %a' "$T_AUDIT_LOG" "$(dirname "$T_AUDIT_LOG")" | xargs)" "root 600 root 700" \
+	"... a file of root's, 0600, in a directory of root's alone"
+
+# audit_required: the fallback still takes the line, so jobs run; with
+# neither syslog nor the file, the helper refuses to run anything.
+write_policy "$(required_policy)"
+mark=$(user_dir "$A" 0755)
+run $A "$C" -- bash -c "touch $mark/ran; echo ran"
+is "$rc:$out" "0:ran" "audit_required, no syslog: the fallback file takes the lines, a job runs"
+rm -f "$mark/ran"
+chmod 0755 "$(dirname "$T_AUDIT_LOG")"
+run $A "$C" -- bash -c "touch $mark/ran; echo ran"
+is "$rc:$out" "125:" "audit_required, no syslog, a fallback directory others could read: refused (125)"
+like "$err" "no audit line can be kept .*the policy requires one" "... saying why"
+ok "... and nothing ran" absent "$mark/ran"
+write_policy "$(test_policy)"
+run $A "$C" -- bash -c 'echo ran'
+is "$rc:$out" "0:ran" "control: without audit_required the same job runs (its lines are lost)"
+chmod 0700 "$(dirname "$T_AUDIT_LOG")"
 
 ok_clean "syslog"
 done_testing

@@ -37,6 +37,12 @@ T_POLICY=$T_ETC/symbi-exec/policy.toml
 # The test policy's working_directory: in world-writable /tmp on purpose,
 # as the default policy's is.
 T_WORKBASE=/tmp/symbi-exec-test-work
+# Where the test build's helper keeps audit lines syslog does not take
+# (the package's: the compiled-in default).
+T_AUDIT_LOG=$T_PREFIX/log/audit.log
+if [[ -n "$T_SYSTEM" ]]; then
+	T_AUDIT_LOG=/var/log/symbi-exec/audit.log
+fi
 T_SECURE_PATH=/usr/local/bin:/usr/bin:/bin
 T_USERS="symbi-alice symbi-bob symbi-mallory"
 T_SYSLOG_SOCK=/dev/log
@@ -376,14 +382,14 @@ make_users() {
 install_prefix() {
 	# prove runs under make check: do not inherit its jobserver.
 	unset MAKEFLAGS MFLAGS MAKELEVEL
-	make -C "$T_TOP" -s PREFIX="$T_PREFIX" SYSCONFDIR="$T_PREFIX/etc" \
-		>"$T_SCRATCH/make.log" 2>&1 ||
+	AUDIT_LOG=$T_AUDIT_LOG make -C "$T_TOP" -s PREFIX="$T_PREFIX" \
+		SYSCONFDIR="$T_PREFIX/etc" >"$T_SCRATCH/make.log" 2>&1 ||
 		bail "build failed: $(tail -n 20 "$T_SCRATCH/make.log")"
 	if [[ -n "$T_SYSTEM" ]]; then
 		keep_system_policy
 	elif ! cmp -s "$T_TOP/build/symbi-exec-helper" "$T_HELPER" ||
 		! cmp -s "$T_TOP/build/symbi-exec" "$T_CLIENT"; then
-		env -u SUDO_USER "$T_TOP/install.sh" --prefix "$T_PREFIX" \
+		env -u SUDO_USER AUDIT_LOG="$T_AUDIT_LOG" "$T_TOP/install.sh" --prefix "$T_PREFIX" \
 			--sysconfdir "$T_ETC" --no-deps \
 			>"$T_SCRATCH/install.log" 2>&1 ||
 			bail "install failed: $(cat "$T_SCRATCH/install.log")"
