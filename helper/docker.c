@@ -320,7 +320,10 @@ static int add_fixed_flags(struct docker_job *j)
 	 * a json log under /var/lib/docker would fill the host's disk. */
 	rc |= arg_add(j, "--log-driver=none");
 	rc |= arg_add(j, "--workdir=/workspace");
-	rc |= arg_add(j, "--volume=%s:/workspace", j->workdir);
+	/* --mount fails on a missing source where -v would create it, as
+	 * root, wherever a symlink swapped in meanwhile points. */
+	rc |= arg_add(j, "--mount");
+	rc |= arg_add(j, "type=bind,source=%s,target=/workspace", j->workdir);
 	if (*j->runtime)
 		rc |= arg_add(j, "--runtime=%s", j->runtime);
 	return rc ? -1 : 0;
@@ -338,8 +341,9 @@ static int build_argv(struct docker_job *j, char *err, size_t errlen)
 		return -1;
 	}
 	snprintf(j->name, sizeof(j->name), "symbi-%s", j->job_id);
+	/* --mount is a CSV list: no comma or quote may split it. */
 	if (!j->workdir || !valid_abs_path(j->workdir) ||
-	    strchr(j->workdir, ':') || volume_path_dangerous(j->workdir)) {
+	    strpbrk(j->workdir, ":,\"") || volume_path_dangerous(j->workdir)) {
 		fmt_msg(err, errlen, "work directory %.200s cannot be mounted "
 			"into a container", j->workdir ? j->workdir : "(none)");
 		return -1;

@@ -152,6 +152,47 @@ like "$(dock -v /etc:/data -- sh -c true; echo "$err")" "/etc" "... the message 
 dock -v "$mine:ro" -- sh -c "cat '$mine/f'"
 is "$rc:$out" "0:data" "-v SRC:ro mounts SRC at its own path"
 
+# --- -C DIR reaches the engine as the checked directory ----------------------
+# alice's -C path flips (renameat2 RENAME_EXCHANGE, as fast as it goes)
+# between her directory and a symlink to a missing directory in a place
+# only root can write, while jobs start. Handed over as -v, the engine
+# resolved the path again, followed the symlink and created the missing
+# directory, as root; as --mount of the checked canonical path, a job
+# gets her directory or a refusal, and nothing is created.
+dkw=$(mktemp -d "$H/dkw.XXXXXX")
+target=$(mktemp -d /var/tmp/symbi-p85.XXXXXX)
+chmod 0755 "$target"
+T_CLEAN+=("$dkw" "$target")
+mkdir "$dkw/d" && echo mine >"$dkw/d/f"
+ln -s "$target/made" "$dkw/l"
+chown -R -h $A: "$dkw"
+dock -C "$dkw/d" -- sh -c 'pwd; cat f'
+is "$rc:$out" "0:/workspace
+mine" "-C: control: alice's directory is the job's /workspace"
+dock -C "$dkw/l" -- sh -c true
+is "$rc" 125 "-C: a symlink to a missing directory is refused (125)"
+absent_ok() { ok "$1" test ! -e "$target/made"; }
+absent_ok "-C: ... and nothing was created where it points"
+# (20 s of exchanges; as_user runs it in a subshell, so it ends by itself.)
+as_user $A "$T_TOOLS/exchanger" "$dkw/d" "$dkw/l" 20000 >/dev/null 2>&1 &
+xpid=$!
+ran=0 refused=0 other=
+for ((i = 0; i < 12; i++)); do
+	kill -0 "$xpid" 2>/dev/null || break
+	dock -C "$dkw/d" -- sh -c 'cat f'
+	case "$rc:$out" in
+	0:mine) ran=$((ran + 1)) ;;
+	125:) refused=$((refused + 1)) ;;
+	*) other+="[rc=$rc out=$out err=$err] " ;;
+	esac
+	[[ -e "$target/made" ]] && break
+done
+wait "$xpid"
+diag "-C swap race: $ran ran in alice's directory, $refused refused"
+absent_ok "-C swap race: the engine never created the symlink's target"
+is "$other" "" "-C swap race: every job ran in alice's directory or was refused (125)"
+ok "-C swap race: the race was real: some jobs were refused ($refused)" test "$refused" -gt 0
+
 # --- environment ----------------------------------------------------------------
 dock --env=SYMBI_TEST_OK='a b --privileged' -- sh -c 'echo "[$SYMBI_TEST_OK]"'
 is "$out" "[a b --privileged]" "an env_keep variable passes, value verbatim"
