@@ -139,6 +139,33 @@ for e in NOEQUALS =x LD_PRELOAD=x "BASH_ENV=/tmp/x"; do
 done
 ok_clean "fields"
 
+# Every limit the wire carries, judged by the helper alone: at the test
+# policy's ceiling the marker job runs (the control), one above it is
+# refused and nothing runs. (max_cpu_cores travels in millicores.)
+for lim in max_memory_mb=2048 max_cpu_cores=2000 max_cpu_seconds=60 \
+	max_execution_time_seconds=60 max_processes=256 max_file_size_mb=64 \
+	max_open_files=256 kill_grace_seconds=5; do
+	name=${lim%=*} ceil=${lim#*=}
+	raw_ok "limits: control: $name at the ceiling ($ceil) runs the job" \
+		valid -l "$lim"
+	rm -f "$mark/ran"
+	raw_ok "limits: $name=$((ceil + 1)) is refused, nothing runs" \
+		forbidden -l "$name=$((ceil + 1))"
+done
+ok_clean "limits"
+
+# The image: only for the docker tiers, and only one the policy lists.
+# (The control, an allowed image that runs, needs an engine: 85-docker.t.)
+raw_ok "image: an image on tier none is refused, nothing runs" \
+	forbidden -t none -i python:3.12-slim
+raw_ok "image: an image on tier isolated is refused, nothing runs" \
+	forbidden -t isolated -i python:3.12-slim
+raw_ok "image: an image the policy does not list is refused, nothing runs" \
+	forbidden -t docker -i "evil:latest"
+raw_ok "image: an allowed image with a path's spelling is refused, nothing runs" \
+	forbidden -t docker -i "../python:3.12-slim"
+ok_clean "image"
+
 # ---- the caller against the helper ---------------------------------------
 
 # descendant ROOT COMM: the pid of a process below ROOT whose command
