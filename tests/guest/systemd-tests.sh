@@ -192,7 +192,21 @@ ok "systemctl stop of the job's scope ($unit) ends it" \
 	wait_for 300 no_sleep_of $B
 wait "$client_pid"
 not_ok "... and its client reports a failure" [ "$?" -eq 0 ]
-ok "nothing left in the cgroup tree at the end" wait_for 50 no_leftovers
+
+# A helper killed outright (SIGKILL) leaves its job running in its scope;
+# the next run's sweeper kills it through the job's cgroup and removes
+# what the helper made, and systemd then collects the empty scope.
+su -l $B -c "$long" </dev/null >/dev/null 2>&1 &
+client_pid=$!
+ok "a third long job started" wait_for 300 job_scope
+pkill -KILL -x symbi-exec-help
+wait "$client_pid"
+ok "... its helper SIGKILLed, its job goes on (control)" pgrep -u $B -x sleep
+login $A "$C -- sh -c 'echo next'"
+is "$rc:$out" "0:next" "the next run on the host"
+ok "... whose sweeper ends the killed helper's job" \
+	wait_for 300 no_sleep_of $B
+ok "nothing left in the cgroup tree at the end" wait_for 300 no_leftovers
 [[ -z "$(leftovers)" ]] || diag "left: $(leftovers)"
 ok "no work directory left: the helper cleaned up on the stops' SIGTERM" \
 	test -z "$(leftover_workdirs)"
