@@ -83,7 +83,8 @@ is "$rc:$out" "0:allocated" "the same job outside the 200 MB cgroup runs (contro
 field() {
 	awk -F: -v h="$1" '$2 == h { print $3 }' <<<"$2"
 }
-run_inside $A "$C" -- sh -c "cat /proc/self/cgroup"
+# Half a CPU: a quota that covers every CPU gets no cpu cgroup at all.
+run_inside $A "$C" --max-cpu=0.5 -- sh -c "cat /proc/self/cgroup"
 job_cg=$out
 like "$(field memory "$job_cg")" "^$ENC_MREL/symbi-exec-job-[0-9a-f]+\$" \
 	"the job's memory cgroup lies inside the caller's"
