@@ -11,8 +11,10 @@
  * client's /proc/PPID/cgroup.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -63,6 +65,64 @@ static int inherit(struct cgroup *cg, int d, const char *mnt, const char *rel)
 	return n > 0 && (size_t)n < sizeof(cg->parent[d]) ? 0 : -1;
 }
 
+/* Root's alone: the directory and its cgroup.procs owned by root and
+ * writable by no one else. */
+static bool roots_alone(int dfd)
+{
+	struct stat d, p;
+
+	return fstat(dfd, &d) == 0 &&
+	       fstatat(dfd, "cgroup.procs", &p, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       d.st_uid == 0 && p.st_uid == 0 &&
+	       !(d.st_mode & (S_IWGRP | S_IWOTH)) &&
+	       !(p.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* Whether someone other than root may write a cgroup on the way from the
+ * hierarchy's root (mnt) to rel, the caller's: such a writer may move
+ * processes below it anywhere in that subtree (cgroup v2 checks no uid)
+ * and freeze or kill all of it, the helper included. A job nested there,
+ * or a helper left there, would hold no limit and no timeout. */
+static bool others_may_write(const char *mnt, const char *rel)
+{
+	char path[CG_PATH];
+	bool bad = false;
+	int dfd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd == -1 || (size_t)snprintf(path, sizeof(path), "%s", rel) >=
+				 sizeof(path)) {
+		if (dfd != -1)
+			close(dfd);
+		return true;
+	}
+	for (char *save = NULL, *c = strtok_r(path, "/", &save); c && !bad;
+	     c = strtok_r(NULL, "/", &save)) {
+		int next = openat(dfd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					  O_CLOEXEC);
+
+		close(dfd);
+		dfd = next;
+		bad = dfd == -1 || !roots_alone(dfd);
+	}
+	if (dfd != -1)
+		close(dfd);
+	return bad;
+}
+
+/* The first hierarchy in which the caller's cgroup is writable by others
+ * than root, or -1. */
+static int writable_hierarchy(const struct cgroup *cg,
+			      char rel[CGD_COUNT][CG_PATH])
+{
+	char mnt[64];
+
+	for (int d = 0; d < CGD_COUNT; d++)
+		if (rel[d][0] && mount_of(cg, d, mnt, sizeof(mnt)) &&
+		    others_may_write(mnt, rel[d]))
+			return d;
+	return -1;
+}
+
 /* "inherit" on a systemd host: a scope systemd delegates to the helper,
  * in the caller's slice (cgroup_systemd.c). */
 static int systemd_scope(struct job *j, const char *rel)
@@ -100,6 +160,7 @@ int cg_choose_parent(struct job *j)
 	struct cgroup *cg = &j->cg;
 	const char *admin = j->pol.native.cgroup_parent;
 	char file[64], mnt[64];
+	int w;
 
 	cg->v2 = access(CG_ROOT "/cgroup.controllers", F_OK) == 0;
 	snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)j->inv.ppid);
@@ -116,9 +177,23 @@ int cg_choose_parent(struct job *j)
 	if (admin && strcmp(admin, "inherit") == 0)
 		admin = NULL;
 	cg->per_user = admin != NULL;
+	w = writable_hierarchy(cg, mine);
+	/* A caller in a subtree delegated to a user (user@UID.service, a
+	 * unit of theirs) gets a scope too: the helper leaves for it. */
 	if (!admin && cg->v2 && sd_manages_cgroups() &&
-	    !sd_caller_delegated(mine[CGD_UNIFIED]))
+	    (w != -1 || !sd_caller_delegated(mine[CGD_UNIFIED])))
 		return systemd_scope(j, mine[CGD_UNIFIED]);
+	if (w != -1) {
+		log_audit(LOG_WARNING, "job=%s: refused: the caller's %s "
+			  "cgroup is writable by others than root",
+			  j->job_id, cg_hierarchy_name(w));
+		set_message(&j->v, 125, "the caller's %s cgroup can be "
+			    "written by others than root: a job there could "
+			    "leave its limits and its helper be frozen "
+			    "(run from a root-owned cgroup)",
+			    cg_hierarchy_name(w));
+		return -1;
+	}
 	for (int d = 0; d < CGD_COUNT; d++) {
 		cg->parent[d][0] = '\0';
 		if (!mine[d][0] || !mount_of(cg, d, mnt, sizeof(mnt)))

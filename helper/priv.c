@@ -40,6 +40,7 @@ void priv_take_root(pid_t parent)
  * effective set, so root's DAC override is off until priv_fs_leave. */
 int priv_fs_enter(const struct creds *c)
 {
+	log_hold(true);
 	if (setgroups(c->ngroups, c->groups) == -1)
 		return -1;
 	(void)setfsgid(c->gid);
@@ -60,6 +61,7 @@ void priv_fs_leave(void)
 	(void)setfsgid(0);
 	if ((uid_t)setfsuid((uid_t)-1) != 0 || setgroups(0, NULL) == -1)
 		die("cannot return to root file access: %s", strerror(errno));
+	log_hold(false);
 }
 
 /* Bounding and ambient sets go while we still may change them. */

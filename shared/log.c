@@ -241,6 +241,46 @@ bool log_audit_writable(void)
 	return ok;
 }
 
+/* While the helper acts as a user (priv_fs_enter), the fallback file,
+ * root's alone, cannot be opened: lines for it wait here until
+ * log_hold(false); more than fit are counted, and the count is logged. */
+#define HELD_MAX 4
+static bool held;
+static char held_line[HELD_MAX][LOG_LINE_MAX];
+static size_t held_len[HELD_MAX], held_n, held_lost;
+
+static void to_fallback(const char *line, size_t n)
+{
+	if (!held) {
+		append_fallback(line, n);
+	} else if (held_n < HELD_MAX) {
+		memcpy(held_line[held_n], line, n);
+		held_len[held_n++] = n;
+	} else {
+		held_lost++;
+	}
+}
+
+void log_hold(bool on)
+{
+	char lost[96];
+
+	held = on;
+	if (on)
+		return;
+	for (size_t i = 0; i < held_n; i++)
+		append_fallback(held_line[i], held_len[i]);
+	if (held_lost) {
+		int n = snprintf(lost, sizeof(lost), "<%d>%s: %zu audit lines "
+				 "lost while acting as a user",
+				 LOG_AUTHPRIV | LOG_ERR, log_prog, held_lost);
+
+		if (n > 0 && (size_t)n < sizeof(lost))
+			append_fallback(lost, (size_t)n);
+	}
+	held_n = held_lost = 0;
+}
+
 __attribute__((format(printf, 2, 0)))
 static void vaudit(int prio, const char *fmt, va_list ap)
 {
@@ -257,7 +297,7 @@ static void vaudit(int prio, const char *fmt, va_list ap)
 		     (const struct sockaddr *)&log_addr,
 		     sizeof(log_addr)) == (ssize_t)n) &&
 	    log_fallback)
-		append_fallback(line, n);
+		to_fallback(line, n);
 	errno = saved;
 }
 

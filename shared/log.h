@@ -47,6 +47,10 @@ void log_set_fallback(const char *path);
  * socket, or the fallback file opens. */
 bool log_audit_writable(void);
 
+/* On: lines for the fallback file wait (the helper acts as a user, who
+ * cannot open it); off: they are written. */
+void log_hold(bool on);
+
 /* Set the socket path (tests of the log module only). */
 void log_set_socket_path(const char *path);
 

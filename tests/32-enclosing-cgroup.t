@@ -140,4 +140,37 @@ ok_clean "enclosing cgroup"
 is "$(find "$ENC_MEM" -mindepth 1 -type d)" "" \
 	"nothing is left inside the caller's cgroup"
 
+# --- a caller's cgroup that a user may write ------------------------------------
+# cgroup v2 lets whoever may write a cgroup move any process below it
+# (no uid check) and freeze or kill all of it: a job nested there could
+# leave its limits, and its helper, left there, could be frozen past the
+# timeout. Such a caller is refused (on a systemd host it gets a scope).
+if [[ -n "$ENC_UNI" ]]; then
+	DEL=$ENC_UNI/delegated
+	mkdir "$DEL" || bail "cannot make $DEL"
+	at_exit "rmdir '$DEL' 2>/dev/null"
+	chown $A "$DEL" "$DEL/cgroup.procs"
+	(echo "$BASHPID" >"$ENC_MEM/cgroup.procs" &&
+		echo "$BASHPID" >"$DEL/cgroup.procs" &&
+		as_user $A "$C" -- sh -c "echo ran") \
+		</dev/null >"$T_SCRATCH/run.out" 2>"$T_SCRATCH/run.err"
+	rc=$?
+	is "$rc" 125 "a caller in a cgroup2 subtree a user owns is refused"
+	like "$(cat "$T_SCRATCH/run.err")" "cgroup can be written by others than root" \
+		"... saying why"
+	is "$(cat "$T_SCRATCH/run.out")" "" "... and nothing ran"
+	like "$(logged "job=.*refused: the caller's .*cgroup is writable")" "authpriv|<8" \
+		"... with an audit line"
+	chown root "$DEL" "$DEL/cgroup.procs"
+	(echo "$BASHPID" >"$ENC_MEM/cgroup.procs" &&
+		echo "$BASHPID" >"$DEL/cgroup.procs" &&
+		as_user $A "$C" -- sh -c "echo ran") \
+		</dev/null >"$T_SCRATCH/run.out" 2>"$T_SCRATCH/run.err"
+	rc=$?
+	is "$rc:$(cat "$T_SCRATCH/run.out")" "0:ran" \
+		"control: the same cgroup, root's alone, runs the job"
+	[[ $rc == 0 ]] || diag "$(cat "$T_SCRATCH/run.err")"
+	rmdir "$DEL" 2>/dev/null
+fi
+
 done_testing

@@ -115,6 +115,18 @@ like "$fb" "end user=$A job=[0-9a-f]+ status=exit:0" "... and the end line"
 like "$fb" "deny user=$M " "... and the denial"
 is "$(stat -c '%U %a' "$T_AUDIT_LOG" "$(dirname "$T_AUDIT_LOG")" | xargs)" "root 600 root 700" \
 	"... a file of root's, 0600, in a directory of root's alone"
+# A warning the helper writes while it acts as the caller (resolving the
+# command with the caller's credentials, who cannot open root's file)
+# waits until it is root again: not lost either.
+odd=$(user_dir "$A" 0755)
+cp /bin/true "$odd/bash"
+chown "$A:" "$odd/bash"
+write_policy "$(test_policy | sed "s|^secure_path = \"|secure_path = \"$odd:|")"
+run $A "$C" -- bash -c 'echo ran'
+is "$rc:$out" "0:ran" "a secure_path entry others can write is skipped, the job runs"
+like "$(cat "$T_AUDIT_LOG")" "secure_path: $odd/bash is reached through a directory others can write: skipped" \
+	"... and the warning, written as the caller, reached the fallback file"
+write_policy "$(test_policy)"
 
 # audit_required: the fallback still takes the line, so jobs run; with
 # neither syslog nor the file, the helper refuses to run anything.
