@@ -58,11 +58,14 @@ static void leave_foreground(void)
 
 /* A caller can leave SIGCHLD ignored (waits then lose exit statuses) or
  * signals blocked; start from the defaults. Ignored: SIGPIPE (a closed
- * stderr must not kill the supervisor before its cleanup) and the
- * terminal's signals, which a stray process group could still send.
- * The job child resets all of them before its exec. */
-static const int ignored[] = {SIGPIPE, SIGINT,  SIGQUIT, SIGTSTP,
-			      SIGTTIN, SIGTTOU, SIGHUP};
+ * stderr must not kill the supervisor before its cleanup), SIGXFSZ (a
+ * write past the caller's RLIMIT_FSIZE, a hard limit root without
+ * CAP_SYS_RESOURCE cannot raise, fails instead of killing the helper
+ * with the job's directory and cgroups made) and the terminal's
+ * signals, which a stray process group could still send. The job child
+ * resets all of them before its exec. */
+static const int ignored[] = {SIGPIPE, SIGXFSZ, SIGINT,  SIGQUIT,
+			      SIGTSTP, SIGTTIN, SIGTTOU, SIGHUP};
 
 static void reset_signals(void)
 {
@@ -196,7 +199,7 @@ struct rlim_need {
 
 static const struct rlim_need rlim_needs[] = {
 	{RLIMIT_CPU, "RLIMIT_CPU", 10},
-	{RLIMIT_FSIZE, "RLIMIT_FSIZE", 0},
+	{RLIMIT_FSIZE, "RLIMIT_FSIZE", 1u << 20}, /* job records, audit lines */
 	{RLIMIT_AS, "RLIMIT_AS", 256u << 20},
 	{RLIMIT_DATA, "RLIMIT_DATA", 256u << 20},
 	{RLIMIT_STACK, "RLIMIT_STACK", 2u << 20},
