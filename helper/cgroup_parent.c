@@ -109,17 +109,21 @@ static bool others_may_write(const char *mnt, const char *rel)
 	return bad;
 }
 
-/* The first hierarchy in which the caller's cgroup is writable by others
- * than root, or -1. */
+/* CGD_UNIFIED when the caller's cgroup2 path is writable by others than
+ * root, else -1. Only cgroup2 moves any process without a uid check and
+ * freezes or kills root's: on v1 a user moves only their own processes
+ * (a job of theirs may leave its symbi-exec cgroup for one of theirs,
+ * never the limits of a root-owned ancestor: Slurm's v1 plugin hands
+ * each step's cgroups to its user), and its freezer is not ours. */
 static int writable_hierarchy(const struct cgroup *cg,
 			      char rel[CGD_COUNT][CG_PATH])
 {
 	char mnt[64];
 
-	for (int d = 0; d < CGD_COUNT; d++)
-		if (rel[d][0] && mount_of(cg, d, mnt, sizeof(mnt)) &&
-		    others_may_write(mnt, rel[d]))
-			return d;
+	if (rel[CGD_UNIFIED][0] &&
+	    mount_of(cg, CGD_UNIFIED, mnt, sizeof(mnt)) &&
+	    others_may_write(mnt, rel[CGD_UNIFIED]))
+		return CGD_UNIFIED;
 	return -1;
 }
 
@@ -184,14 +188,13 @@ int cg_choose_parent(struct job *j)
 	    (w != -1 || !sd_caller_delegated(mine[CGD_UNIFIED])))
 		return systemd_scope(j, mine[CGD_UNIFIED]);
 	if (w != -1) {
-		log_audit(LOG_WARNING, "job=%s: refused: the caller's %s "
-			  "cgroup is writable by others than root",
-			  j->job_id, cg_hierarchy_name(w));
-		set_message(&j->v, 125, "the caller's %s cgroup can be "
+		log_audit(LOG_WARNING, "job=%s: refused: the caller's "
+			  "cgroup2 cgroup is writable by others than root",
+			  j->job_id);
+		set_message(&j->v, 125, "the caller's cgroup2 cgroup can be "
 			    "written by others than root: a job there could "
 			    "leave its limits and its helper be frozen "
-			    "(run from a root-owned cgroup)",
-			    cg_hierarchy_name(w));
+			    "(run from a root-owned cgroup)");
 		return -1;
 	}
 	for (int d = 0; d < CGD_COUNT; d++) {
