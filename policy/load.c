@@ -30,7 +30,7 @@ static void trust_error(struct policy_errors *errs, const char *path,
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	memset(errs, 0, sizeof(*errs));
+	errs->count = 0;
 	policy_error_add(errs, 0, 0, "policy %s: %s", path, why);
 }
 
@@ -100,7 +100,7 @@ int policy_load(const char *path, struct policy *p, struct policy_errors *errs)
 	char why[160];
 	int fd, r;
 
-	memset(errs, 0, sizeof(*errs));
+	errs->count = 0;
 	if (!path || !valid_abs_path(path) || !strcmp(path, "/")) {
 		trust_error(errs, path ? path : "(null)",
 			    "not a canonical absolute path");
@@ -123,7 +123,7 @@ int policy_load_untrusted(const char *path, struct policy *p,
 {
 	int fd, r;
 
-	memset(errs, 0, sizeof(*errs));
+	errs->count = 0;
 	fd = path ? open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
 		  : -1;
 	if (fd < 0) {

@@ -598,7 +598,7 @@ int policy_parse(const char *text, size_t len, struct policy *p,
 {
 	struct parser ps;
 
-	memset(errs, 0, sizeof(*errs));
+	errs->count = 0;
 	if (len > (size_t)POLICY_MAX_BYTES) {
 		policy_clear(p);
 		policy_error_add(errs, 0, 0, "the policy is larger than %d "

@@ -30,6 +30,7 @@ struct policy_error {
 	char msg[200];
 };
 
+/* Only the first min(count, POLICY_MAX_ERRORS) entries of e are set. */
 struct policy_errors {
 	unsigned count; /* all errors found; only the first POLICY_MAX_ERRORS kept */
 	struct policy_error e[POLICY_MAX_ERRORS];

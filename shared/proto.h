@@ -188,6 +188,8 @@ int proto_peek_type(const uint8_t *msg, size_t len);
  * malformation (wrong type, caps, lengths, NULs, trailing bytes, unknown
  * flags or enum values), leaving *out zeroed. */
 int proto_decode_request(const uint8_t *msg, size_t len, struct request *out);
+/* An empty request (every field but the arena zeroed). */
+void proto_request_init(struct request *r);
 int proto_decode_verdict(const uint8_t *msg, size_t len, struct verdict *out);
 int proto_decode_result(const uint8_t *msg, size_t len, struct result *out);
 int proto_decode_signal(const uint8_t *msg, size_t len, int32_t *signo);
@@ -196,7 +198,6 @@ int proto_decode_listing(const uint8_t *msg, size_t len, struct listing *out);
 
 /* Builder helpers for the client: append strings into r->arena. Return
  * -1 when a cap would be broken. */
-void proto_request_init(struct request *r);
 int proto_request_set_workdir(struct request *r, const char *s);
 int proto_request_set_image(struct request *r, const char *s);
 int proto_request_add_arg(struct request *r, const char *s);

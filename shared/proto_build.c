@@ -9,11 +9,6 @@
 #include <stdbool.h>
 #include <string.h>
 
-void proto_request_init(struct request *r)
-{
-	memset(r, 0, sizeof(*r));
-}
-
 /* Offset just past s's NUL if s lives in the arena, else 0. */
 static size_t end_in_arena(const struct request *r, const char *s)
 {
