@@ -183,6 +183,9 @@ define_goals() {
 		case_add "${class}_floor" "$class" "$u" "${class}_bare" \
 			"floor: hop, setuid hop, true (bench/hop.c)" \
 			"$TOOLS/hop" "$PEERS/hop-setuid" /bin/true
+		case_add "${class}_cgfloor" "$class" "$u" "${class}_floor" \
+			"floor + the job's cgroups (bench/cghop.c)" \
+			"$TOOLS/hop" "$PEERS/cghop" /bin/true
 		if [ "$SYMBI_OK" = 1 ]; then
 			case_add "${class}_none" "$class" "$u" "${class}_floor" \
 				"tier none: true" "$CLIENT" --native -- /bin/true
@@ -314,6 +317,8 @@ cleanup() {
 	[ -n "${RES_DIR:-}" ] && rm -rf "$RES_DIR"
 	rm -rf "$PREFIX" "$DOCKER_WORK"
 	rmdir "$WORKBASE" 2>/dev/null
+	rmdir /sys/fs/cgroup/symbi-bench-floor \
+		/sys/fs/cgroup/{unified,memory,pids}/symbi-bench-floor 2>/dev/null
 	[ "$DOCKER_OK" = 1 ] && bash "$BENCH_DIR/docker-start.sh" stop
 }
 

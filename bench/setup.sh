@@ -111,6 +111,10 @@ setup_tools() {
 			die "cannot compile bench/$t.c"
 	done
 	install -m 4755 -o root -g root "$TOOLS/hop" "$PEERS/hop-setuid"
+	# The same setuid hop plus the job's cgroups (bench/cghop.c).
+	gcc -O2 -Wall -Wextra -Werror -o "$PEERS/cghop" "$BENCH_DIR/cghop.c" ||
+		die "cannot compile bench/cghop.c"
+	chmod 4755 "$PEERS/cghop"
 	# bubblewrap as a distribution would ship it setuid: same binary.
 	if command -v bwrap >/dev/null; then
 		install -m 4755 -o root -g root "$(command -v bwrap)" \

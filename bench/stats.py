@@ -107,6 +107,12 @@ def goal_rows(by_id, capture_mb, scale_goals):
                   None if x is None else x - y <= 0.7, line)
         else:
             out.append(("(info) tier none over the floor" + when, "info", line))
+        x, y = pair(cls + "_none", cls + "_cgfloor")
+        z = med(by_id, cls + "_floor")
+        out.append(("(info) tier none over the floor with the job's cgroups" + when,
+                    "info", "-" if x is None or z is None else
+                    "+%.2f ms (%.2f vs %.2f; the cgroups alone +%.2f ms)"
+                    % (x - y, x, y, y - z)))
         x, y = pair(cls + "_iso", cls + "_bwrap")
         line = "-" if x is None else "%.2f vs %.2f ms (x%.2f)" % (x, y, x / y)
         if cls == "goals":
