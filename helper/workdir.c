@@ -5,7 +5,8 @@
  * a refusal, not a redirect. In the base each job account has a
  * directory of its own, named by uid and kept; the job directory is made
  * inside it with the account's file credentials, so a kept one is the
- * user's to remove. A job directory left non-empty is emptied by a child
+ * user's to remove. A run_as_pool uid's is root's (take_pool_dir): the
+ * uid serves other callers next. A job directory left non-empty is emptied by a child
  * that became the job user, so no root unlink ever runs inside a tree
  * the user controlled; that child holds a few descriptors whatever the
  * depth, and the user can neither signal nor trace it (a FUSE mount in
@@ -113,45 +114,113 @@ static int check_caller_dir(struct job *j)
 	return 0;
 }
 
-/* The job account's own directory in the base, named by its uid: made
- * once (in root's base, where no one else can meddle) and kept, so that
- * a kept job directory lies in a directory of the user's and plain
- * rm -rf removes it (the base itself is root's). Returns its fd, -1. */
+/* Group or other write on the account's directory would let another
+ * local user rename the job directory away and put a symlink in its
+ * place: HOME, and the docker tiers' mount source, are paths. */
+static int refuse_open_dir(struct job *j, const char *uid,
+			   const struct stat *st)
+{
+	set_message(&j->v, 125, "%s/%s is writable by others (mode %04o): "
+		    "no job directory is made there (chmod go-w it)",
+		    j->pol.native.working_directory, uid,
+		    (unsigned)(st->st_mode & 07777));
+	return -1;
+}
+
+/* A caller's (or run_as account's) directory in the base: made once and
+ * kept, the account's own, so that a kept job directory lies in a
+ * directory of the user's and plain rm -rf removes it. */
+static int take_account_dir(struct job *j, int fd, bool made, const char *uid)
+{
+	struct stat st;
+
+	if ((made && fchown(fd, j->user.c.uid, j->user.c.gid) == -1) ||
+	    fstat(fd, &st) == -1)
+		return -1;
+	if (st.st_uid != j->user.c.uid) {
+		errno = EPERM; /* another account's: never shared */
+		return -1;
+	}
+	return st.st_mode & 022 ? refuse_open_dir(j, uid, &st) : 0;
+}
+
+static int clear_pool_dir(int ufd, const struct creds *c);
+
+/* A pool uid's directory is root's, 0711: the uid serves other callers'
+ * jobs next, so no job of it may change the directory in which the next
+ * holder's job directory (its HOME) is made. One of the older layout
+ * (the uid's own, which a job could chmod 0777) is taken back as root
+ * through its descriptor before anything is made in it; then whatever
+ * an earlier holder left in it goes (clear_pool_dir). */
+static int take_pool_dir(struct job *j, int fd, const char *uid)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == -1)
+		return -1;
+	if (st.st_uid != 0 && st.st_uid != j->user.c.uid) {
+		errno = EPERM;
+		return -1;
+	}
+	if ((st.st_uid != 0 || st.st_gid != 0) && fchown(fd, 0, 0) == -1)
+		return -1;
+	if ((st.st_mode & 07777) != 0711 && fchmod(fd, 0711) == -1)
+		return -1;
+	if (clear_pool_dir(fd, &j->user.c) == -1) {
+		set_message(&j->v, 125, "%s/%s holds what an earlier job of "
+			    "pool uid %s left, and it cannot be removed",
+			    j->pol.native.working_directory, uid, uid);
+		return -1;
+	}
+	return 0;
+}
+
+/* The job account's directory in the base, named by its uid, made in
+ * root's base, where no one else can meddle. Returns its fd, or -1
+ * (with j->v filled, or errno). */
 static int open_user_dir(struct job *j, int base_fd, const char *name)
 {
-	int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, fd;
+	int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, fd, rc;
 	bool made = mkdirat(base_fd, name, 0700) == 0;
-	struct stat st;
 
 	if (!made && errno != EEXIST)
 		return -1;
 	fd = openat(base_fd, name, flags);
 	if (fd == -1)
 		return -1;
-	if ((made && fchown(fd, j->user.c.uid, j->user.c.gid) == -1) ||
-	    fstat(fd, &st) == -1) {
+	rc = j->pool_fd != -1 ? take_pool_dir(j, fd, name)
+			      : take_account_dir(j, fd, made, name);
+	if (rc == -1) {
 		close(fd);
-		return -1;
-	}
-	if (st.st_uid != j->user.c.uid) {
-		close(fd);
-		errno = EPERM; /* another account's: never shared */
 		return -1;
 	}
 	return fd;
 }
 
 /* Made with the job account's file credentials: in the user's own
- * directory, root creates nothing. */
+ * directory, root creates nothing. A pool uid's directory is root's:
+ * there root makes it and gives it to the uid by its descriptor. */
 static int make_job_dir(struct job *j)
 {
-	int fd = -1;
+	int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, fd = -1;
+	const struct creds *c = &j->user.c;
 
-	if (priv_fs_enter(&j->user.c) == -1)
+	if (j->pool_fd != -1) {
+		if (mkdirat(j->base_fd, j->work_name, 0700) == -1)
+			return -1;
+		fd = openat(j->base_fd, j->work_name, flags);
+		if (fd != -1 && fchown(fd, c->uid, c->gid) == -1) {
+			close(fd);
+			fd = -1;
+		}
+		if (fd == -1)
+			(void)unlinkat(j->base_fd, j->work_name, AT_REMOVEDIR);
+		return fd;
+	}
+	if (priv_fs_enter(c) == -1)
 		return -1;
 	if (mkdirat(j->base_fd, j->work_name, 0700) == 0)
-		fd = openat(j->base_fd, j->work_name,
-			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		fd = openat(j->base_fd, j->work_name, flags);
 	priv_fs_leave();
 	return fd;
 }
@@ -171,6 +240,8 @@ int workdir_make(struct job *j)
 	snprintf(uid, sizeof(uid), "%lu", (unsigned long)j->user.c.uid);
 	j->base_fd = open_user_dir(j, base_fd, uid);
 	close(base_fd);
+	if (j->base_fd == -1 && j->v.status != 0)
+		return -1;
 	if (j->base_fd == -1 || (j->work_fd = make_job_dir(j)) == -1) {
 		set_message(&j->v, 125, "cannot create a work directory in "
 			    "%s/%s: %s", base, uid, strerror(errno));
@@ -443,7 +514,8 @@ bool workdir_finish(struct job *j)
 }
 
 /* The job account's directory in the base, as open_user_dir made it:
- * only if it is that account's. Returns its fd, or -1 (errno). */
+ * the account's, or root's (a pool uid's), and writable by no one else.
+ * Returns its fd, or -1 (errno). */
 static int open_swept_user_dir(const char *base, const struct creds *c)
 {
 	char why[160], uid[24];
@@ -457,12 +529,82 @@ static int open_swept_user_dir(const char *base, const struct creds *c)
 	snprintf(uid, sizeof(uid), "%lu", (unsigned long)c->uid);
 	ufd = openat(bfd, uid, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	close(bfd);
-	if (ufd != -1 && (fstat(ufd, &st) == -1 || st.st_uid != c->uid)) {
+	if (ufd != -1 && (fstat(ufd, &st) == -1 ||
+			  (st.st_uid != c->uid && st.st_uid != 0) ||
+			  (st.st_mode & 022))) {
 		close(ufd);
 		errno = EPERM;
 		return -1;
 	}
 	return ufd;
+}
+
+/* name in ufd, a job directory of c's an earlier job left: emptied as
+ * c by a child for up to max_ms, then removed. Returns 0 when it is
+ * gone. */
+static int remove_left(int ufd, const char *name, const struct creds *c,
+		       uint64_t max_ms)
+{
+	struct stat st;
+	int wfd, pidfd;
+	pid_t pid;
+
+	wfd = openat(ufd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+				       O_CLOEXEC);
+	if (wfd == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (fstat(wfd, &st) == 0 && st.st_uid == c->uid &&
+	    unlinkat(ufd, name, AT_REMOVEDIR) == -1 &&
+	    (pid = start_cleaner(c, wfd, &pidfd)) != -1) {
+		if (reaped_within(pidfd, pid, now_ms() + max_ms)) {
+			(void)unlinkat(ufd, name, AT_REMOVEDIR);
+		} else {
+			(void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL,
+				      NULL, 0);
+			(void)waitpid(pid, NULL, 0);
+		}
+		close(pidfd);
+	}
+	close(wfd);
+	return faccessat(ufd, name, F_OK, AT_SYMLINK_NOFOLLOW) == -1 &&
+			       errno == ENOENT ? 0 : -1;
+}
+
+/* A pool uid's directory (root's, so only helpers made what is in it)
+ * before its next job: every job directory an earlier holder left (a
+ * killed helper's, a tree its cleaner could not empty) goes, so nothing
+ * of one caller's job reaches the next caller's. Anything else is
+ * unlinked, or, another user's directory from the older layout, left
+ * where no job looks. Returns 0, or -1 when a job directory stays. */
+static int clear_pool_dir(int ufd, const struct creds *c)
+{
+	int fd = openat(ufd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+	DIR *d = fd == -1 ? NULL : fdopendir(fd);
+	struct dirent *e;
+	struct stat st;
+
+	if (d == NULL) {
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		const char *n = e->d_name;
+
+		if (!strcmp(n, ".") || !strcmp(n, "..") ||
+		    fstatat(ufd, n, &st, AT_SYMLINK_NOFOLLOW) == -1)
+			continue;
+		if (!S_ISDIR(st.st_mode))
+			(void)unlinkat(ufd, n, 0);
+		else if (st.st_uid == c->uid)
+			rc |= remove_left(ufd, n, c, EMPTY_DEADLINE_MS);
+		else if (unlinkat(ufd, n, AT_REMOVEDIR) == -1)
+			log_audit(LOG_WARNING, "pool uid %lu: %s, another "
+				  "user's, left in its directory",
+				  (unsigned long)c->uid, n);
+	}
+	closedir(d);
+	return rc;
 }
 
 /* A record's leftover (sweep.c): the job directory name in the recorded
@@ -471,32 +613,11 @@ static int open_swept_user_dir(const char *base, const struct creds *c)
  * job, but nothing is created. Returns 0 when it is gone. */
 int workdir_sweep(const char *base, const char *name, const struct creds *c)
 {
-	struct stat st;
-	int ufd, wfd, pidfd, rc = -1;
-	pid_t pid;
+	int ufd = open_swept_user_dir(base, c), rc;
 
-	ufd = open_swept_user_dir(base, c);
 	if (ufd == -1)
 		return errno == ENOENT ? 0 : -1;
-	wfd = openat(ufd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-				       O_CLOEXEC);
-	if (wfd == -1) {
-		rc = errno == ENOENT ? 0 : -1;
-		goto out;
-	}
-	if (fstat(wfd, &st) == 0 && st.st_uid == c->uid &&
-	    unlinkat(ufd, name, AT_REMOVEDIR) == -1 &&
-	    (pid = start_cleaner(c, wfd, &pidfd)) != -1) {
-		if (reaped_within(pidfd, pid, now_ms() + CLEANER_MAX_MS))
-			(void)unlinkat(ufd, name, AT_REMOVEDIR);
-		else
-			(void)kill(pid, SIGKILL);
-		close(pidfd);
-	}
-	close(wfd);
-	rc = faccessat(ufd, name, F_OK, AT_SYMLINK_NOFOLLOW) == -1 &&
-			     errno == ENOENT ? 0 : -1;
-out:
+	rc = remove_left(ufd, name, c, CLEANER_MAX_MS);
 	close(ufd);
 	return rc;
 }

@@ -197,6 +197,130 @@ is "$(cat "$T_SCRATCH"/[ab][123] | sed -n '2~3p' | sort -u | xargs)" "$(xargs <<
 homes=$(cat "$T_SCRATCH"/[ab][123] | sed -n '3~3p' | sort -u)
 is "$(wc -l <<<"$homes")" 6 "... and a HOME of its own (the job's work directory)"
 
+# --- a pool uid's directory in the base (review F1) ---------------------------
+# alice's pool job opens its HOME's parent to all; then alice, as
+# herself, watches that directory and swaps bob's next job directory on
+# the same uid (the lowest free one) for a symlink to a tree of hers
+# holding usercustomize.py. The watcher, run as alice: it prints
+# "watching PID" once its inotify watch is set (or why not), then
+# "swapped NAME" for each job-* directory it replaced.
+watcher='import ctypes, os, struct, sys, time
+d, trap, deadline = sys.argv[1], sys.argv[2], time.time() + float(sys.argv[3])
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.inotify_init1(os.O_NONBLOCK)
+if libc.inotify_add_watch(fd, d.encode(), 0x100) < 0:
+    sys.exit("cannot watch: %s" % os.strerror(ctypes.get_errno()))
+print("watching", os.getpid(), flush=True)
+while time.time() < deadline:
+    try:
+        buf = os.read(fd, 4096)
+    except BlockingIOError:
+        time.sleep(0.0005)
+        continue
+    i = 0
+    while i < len(buf):
+        ln = struct.unpack_from("iIII", buf, i)[3]
+        name = buf[i + 16:i + 16 + ln].rstrip(b"\0").decode()
+        i += 16 + ln
+        if name.startswith("job-"):
+            try:
+                os.rename(os.path.join(d, name), os.path.join(d, "stolen-" + name))
+                os.symlink(trap, os.path.join(d, name))
+                print("swapped", name, flush=True)
+            except OSError as e:
+                print("swap failed", name, e, flush=True)'
+start_watcher() { # DIR OUT: alice watches DIR for 20 s; waits until set
+	local i
+	as_user $A python3 -c "$watcher" "$1" "$trap_home" 20 >"$2" 2>&1 &
+	watcher_bg=$!
+	for ((i = 0; i < 100; i++)); do
+		[[ -s $2 ]] && return 0
+		sleep 0.1
+	done
+}
+stop_watcher() { # OUT: the watcher itself, by the pid it printed
+	local pid
+	pid=$(awk '$1 == "watching" { print $2; exit }' "$1")
+	[[ -n $pid ]] && kill "$pid" 2>/dev/null
+	wait "$watcher_bg" 2>/dev/null
+}
+trap_home=$(user_dir $A 0755)
+loot=$(user_dir $A 1777)
+pyver=$(python3 -c 'import sys; print("python%d.%d" % sys.version_info[:2])')
+mkdir -p "$trap_home/.local/lib/$pyver/site-packages"
+cat >"$trap_home/.local/lib/$pyver/site-packages/usercustomize.py" <<PY
+import os, sys
+open("$loot/pwned", "a").write("uid=%d key=%r\n" % (os.getuid(), os.environ.get("OPENAI_API_KEY")))
+print("PLANTED-BY-ALICE", file=sys.stderr)
+PY
+chown -R $A: "$trap_home"
+chmod -R go+rX "$trap_home"
+
+# The harness first (control): in a directory others may write, the
+# watcher does swap a job directory for its symlink.
+open_dir=$(user_dir $A 0777)
+start_watcher "$open_dir" "$T_SCRATCH/watch0.out"
+mkdir "$open_dir/job-control"
+for ((i = 0; i < 50; i++)); do
+	[[ -L $open_dir/job-control ]] && break
+	sleep 0.1
+done
+stop_watcher "$T_SCRATCH/watch0.out"
+ok "the watcher swaps a job directory in a directory others may write (control)" \
+	test -L "$open_dir/job-control"
+
+write_policy "$(rule_policy "$pool_rule")"
+run $A "$C" -- sh -c 'id -u; chmod 0777 "$HOME/.." 2>/dev/null && echo OPENED; true'
+u=$(head -n 1 <<<"$out")
+is "$rc" 0 "alice's pool job runs (uid $u)"
+unlike "$out" "^OPENED$" "... and cannot chmod its HOME's parent"
+is "$(stat -c %u:%a "$T_WORKBASE/$u")" "0:711" "... which is root's, 0711"
+start_watcher "$T_WORKBASE/$u" "$T_SCRATCH/watch1.out"
+run $B OPENAI_API_KEY=sk-bob-pool "$C" -e OPENAI_API_KEY -- python3 -c '
+import os
+h = os.environ["HOME"]
+print(os.getuid()); print(h); print(os.path.realpath(h)); print(os.stat(h).st_uid)
+print(os.environ["OPENAI_API_KEY"])'
+stop_watcher "$T_SCRATCH/watch1.out"
+diag "alice's watcher: $(xargs <"$T_SCRATCH/watch1.out")"
+bob_home=$(sed -n 2p <<<"$out")
+is "$rc:$(sed -n 1p <<<"$out")" "0:$u" "bob's pool job runs next, on the same uid $u (control)"
+like "$bob_home" "^$T_WORKBASE/$u/job-[0-9a-f]{16}\$" "... its HOME is its job directory"
+is "$(sed -n 3,4p <<<"$out" | xargs)" "$bob_home $u" "... reached by no symlink, and the job uid's own"
+is "$(sed -n 5p <<<"$out")" "sk-bob-pool" "... with bob's own -e value (control)"
+unlike "$err" "PLANTED-BY-ALICE" "alice's usercustomize.py never runs in bob's job"
+ok "... and took no secret of bob's" absent "$loot/pwned"
+unlike "$(cat "$T_SCRATCH/watch1.out")" "^swapped" "... alice could not swap bob's job directory"
+
+# The older layout: a pool uid's directory its own, opened to all, with a
+# job directory a killed helper left, a symlink, and an (empty) directory
+# of alice's. The next job on that uid takes it back as root and empties it.
+chown "$u:$u" "$T_WORKBASE/$u"
+chmod 0777 "$T_WORKBASE/$u"
+mkdir -p "$T_WORKBASE/$u/job-0123456789abcdef/sub"
+echo bob-secret >"$T_WORKBASE/$u/job-0123456789abcdef/sub/f"
+chown -R "$u:$u" "$T_WORKBASE/$u/job-0123456789abcdef"
+chmod 0500 "$T_WORKBASE/$u/job-0123456789abcdef/sub"
+ln -s "$trap_home" "$T_WORKBASE/$u/link"
+as_user $A mkdir "$T_WORKBASE/$u/alice-dir"
+run $A "$C" -- sh -c 'id -u; cat "$HOME"/../job-0123456789abcdef/sub/f 2>/dev/null; true'
+is "$rc:$out" "0:$u" "old layout: the next job on uid $u runs, and cannot read what an earlier job left"
+is "$(stat -c %u:%a "$T_WORKBASE/$u")" "0:711" "... the directory is root's again, 0711"
+is "$(find "$T_WORKBASE/$u" -mindepth 1 -printf "%f ")" "" "... and emptied of the leftovers, the symlink and alice's directory"
+
+# Every account's directory in the base: one that others may write is
+# refused (the account's own, so the helper does not repair it).
+write_policy "$(test_policy)"
+ua=$(id -u $A)
+run $A "$C" -- true
+as_user $A chmod 0777 "$T_WORKBASE/$ua"
+run $A "$C" -- bash -c 'echo ran'
+is "$rc:$out" "125:" "alice's own directory in the base, opened to others: her job is refused"
+like "$err" "$T_WORKBASE/$ua is writable by others \\(mode 0777\\)" "... saying why"
+as_user $A chmod 0700 "$T_WORKBASE/$ua"
+run $A "$C" -- bash -c 'echo ran'
+is "$rc:$out" "0:ran" "... and runs once she closes it again (control)"
+
 # The caller's directory is not a pool job's: even where jobs start in
 # their caller's directory, it gets a private one of its uid's, and that
 # is never kept (the uid serves other callers' jobs next).
