@@ -1,13 +1,13 @@
-/* symbi-exec --check-policy[=FILE]: the policy code, run as the caller. */
+/* symbi-exec --check-policy[=FILE]: handed to symbi-exec-check. */
 #ifndef SYMBI_CLIENT_CHECKPOLICY_H
 #define SYMBI_CLIENT_CHECKPOLICY_H
 
 #include <stdbool.h>
 
-/* file NULL: the installed policy, trust checks included; else FILE as a
- * draft, without them. Prints "FILE:line:col: message" for every error on
- * stderr, or "FILE: ok" on stdout unless quiet. Returns 0 valid, 1
- * invalid, 125 unreadable. */
-int check_policy(const char *file, bool quiet);
+/* Executes symbi-exec-check (checker/main.c) in place of the client, with
+ * file (NULL: the installed policy) and quiet; its status is the client's
+ * (0 valid, 1 invalid, 125 unreadable). Returns only by die(). */
+void check_policy_exec(const char *file, bool quiet)
+	__attribute__((noreturn));
 
 #endif

@@ -51,12 +51,10 @@ int main(int argc, char **argv)
 		run_report_errors_as_json();
 	refuse_privileges();
 	opts_parse(argc, argv, &o);
-	if (o.action == ACT_CHECK_POLICY) {
-		status = check_policy(o.policy_file, o.quiet);
-	} else {
-		opts_build_request(&o, &req);
-		status = run_request(&o, &req);
-	}
+	if (o.action == ACT_CHECK_POLICY)
+		check_policy_exec(o.policy_file, o.quiet);
+	opts_build_request(&o, &req);
+	status = run_request(&o, &req);
 	if (fflush(stdout) != 0) {
 		log_warn("cannot write to standard output: %s",
 			 strerror(errno));

@@ -110,16 +110,22 @@ $(SAN_DIR)/symbi-exec-helper: $(HELPER_SRC:%.c=$(SAN_DIR)/%.o) $(SAN_COMMON)
 $(SAN_DIR)/symbi-exec: $(CLIENT_SRC:%.c=$(SAN_DIR)/%.o) $(SAN_COMMON)
 	$(CC) $(ALL_CFLAGS) $(SAN_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(SAN_DIR)/symbi-exec-check: $(CHECK_SRC:%.c=$(SAN_DIR)/%.o) $(SAN_COMMON)
+	$(CC) $(ALL_CFLAGS) $(SAN_CFLAGS) $(ALL_LDFLAGS) -o $@ $^
+
 $(SAN_DIR)/tests/%: tests/unit/%.c $(SAN_COMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-check-sanitize: $(SAN_DIR)/symbi-exec $(SAN_DIR)/symbi-exec-helper $(SAN_UNIT)
+check-sanitize: $(SAN_DIR)/symbi-exec $(SAN_DIR)/symbi-exec-helper \
+		$(SAN_DIR)/symbi-exec-check $(SAN_UNIT)
 	$(SAN_ENV) prove --exec '' $(SAN_UNIT)
-	$(SAN_ENV) sh mk/sanitize-client.sh $(SAN_DIR)/symbi-exec
+	$(SAN_ENV) sh mk/sanitize-client.sh $(SAN_DIR)/symbi-exec \
+		$(SAN_DIR)/symbi-exec-check
 
 # ---------------------------------------------------------------- lint --
 LINT_C      = $(SHARED_SRC) $(POLICY_SRC) $(HELPER_SRC) $(CLIENT_SRC) \
+	      $(CHECK_SRC) \
 	      $(TOOL_SRC) $(TOOL_LIB_SRC)
 LINT_ALL_C  = $(LINT_C) $(UNIT_SRC) $(FUZZ_SRC)
 LINT_SH     = $(wildcard install.sh .ci/run completion/symbi-exec \

@@ -1,22 +1,25 @@
 #!/bin/sh
 # The client paths that need no helper, run with an ASan/UBSan client
-# (make check-sanitize): help, version, option errors, --check-policy over
-# the policy corpus. TAP on stdout. A case fails on a wrong exit status or
-# on any sanitizer report, whatever the status.
-# Usage: sh mk/sanitize-client.sh CLIENT
+# (make check-sanitize): help, version, option errors; and the checker
+# that --check-policy executes, over the policy corpus. TAP on stdout. A
+# case fails on a wrong exit status or on any sanitizer report, whatever
+# the status.
+# Usage: sh mk/sanitize-client.sh CLIENT CHECKER
 set -u
-client=${1:?usage: sanitize-client.sh CLIENT}
+client=${1:?usage: sanitize-client.sh CLIENT CHECKER}
+checker=${2:?usage: sanitize-client.sh CLIENT CHECKER}
 err=$(mktemp) || exit 1
 trap 'rm -f "$err"' EXIT
 n=0
 failed=0
 
 # want: "ok" (0), "fail" (1..125, any refusal), or an exact status.
+# The program is the client's, unless prog names the checker.
 check() {
 	want=$1 desc=$2
 	shift 2
 	n=$((n + 1))
-	"$client" "$@" </dev/null >/dev/null 2>"$err"
+	"${prog:-$client}" "$@" </dev/null >/dev/null 2>"$err"
 	rc=$?
 	case $want in
 	ok) good=$((rc == 0)) ;;
@@ -48,15 +51,17 @@ check 125 'unknown tier' --sandbox-tier=nosuch -- true
 check 125 'missing option argument' --sandbox-tier
 check 125 'bad --env' --env='1BAD=x' -- true
 check 125 'bad --volume' --volume=relative:/x -- true
+prog=$checker
 for f in tests/policy/ok/*.toml; do
-	[ -e "$f" ] && check ok "--check-policy accepts $f" --check-policy="$f"
+	[ -e "$f" ] && check ok "the checker accepts $f" -f "$f"
 done
 for f in tests/policy/bad/*.toml; do
-	[ -e "$f" ] && check fail "--check-policy refuses $f" --check-policy="$f"
+	[ -e "$f" ] && check fail "the checker refuses $f" -f "$f"
 done
-check fail '--check-policy of a missing file' \
-	--check-policy=/nonexistent/policy.toml
-check fail '--check-policy of a directory' --check-policy=/
+check fail 'the checker on a missing file' -f /nonexistent/policy.toml
+check fail 'the checker on a directory' -f /
+check 125 'the checker: an unknown option' -x
+check 125 'the checker: an empty file name' -f ''
 
 echo "1..$n"
 [ "$failed" = 0 ]

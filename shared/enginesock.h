@@ -9,7 +9,7 @@
  *
  * Used by the helper on the descriptor it then connects through (by
  * /proc/self/fd/N: the very inode checked), before it runs the docker
- * client, and by --check-policy.
+ * client, and by symbi-exec-check (--check-policy).
  */
 #ifndef SYMBI_ENGINESOCK_H
 #define SYMBI_ENGINESOCK_H

@@ -35,6 +35,7 @@ mode_of() {
 
 CLIENT=$P/bin/symbi-exec
 HELPER=$P/libexec/symbi-exec/symbi-exec-helper
+CHECKER=$P/libexec/symbi-exec/symbi-exec-check
 POLICY=$P/etc/symbi-exec/policy.toml
 MAN1=$P/share/man/man1/symbi-exec.1
 MAN5=$P/share/man/man5/symbi-exec.policy.5
@@ -62,6 +63,8 @@ is "$rc" 0 "install.sh --prefix --sysconfdir --no-deps succeeds"
 [[ $rc -eq 0 ]] || diag "$out"
 is "$(mode_of "$CLIENT")" "755 root:root" "client is root:root 0755"
 is "$(mode_of "$HELPER")" "4755 root:root" "helper is root:root 4755"
+is "$(mode_of "$CHECKER")" "755 root:root" \
+	"the --check-policy checker is root:root 0755"
 is "$(mode_of "$P/etc/symbi-exec")" "755 root:root" \
 	"policy directory is root:root 0755"
 is "$(mode_of "$POLICY")" "644 root:root" "policy is root:root 0644"
@@ -71,6 +74,7 @@ done
 ok "the helper reads the policy under --sysconfdir" \
 	grep -qF "$POLICY" "$HELPER"
 ok "the client runs the helper under --prefix" grep -qF "$HELPER" "$CLIENT"
+ok "... and the checker" grep -qF "$CHECKER" "$CLIENT"
 ok "the default policy admits group symbi-exec" \
 	grep -Eq '^groups = \["symbi-exec"\]' "$POLICY"
 ok "the default policy names the sudo user" \
@@ -80,7 +84,8 @@ like "$(id -nG symbi-bob)" '(^| )symbi-exec( |$)' \
 	"the sudo user is added to group symbi-exec"
 like "$out" "next login" "install.sh says group membership needs a login"
 run symbi-alice "$CLIENT" --check-policy
-is "$rc" 0 "the installed default policy passes --check-policy"
+is "$rc:$out" "0:$POLICY: ok" \
+	"the installed default policy passes --check-policy (the checker ran)"
 run symbi-bob "$CLIENT" -- python3 -c 'print("hello")'
 is "$rc:$out" "0:hello" "the sudo user runs a job at once (user rule)"
 [[ $rc -eq 0 ]] || show_run
@@ -117,6 +122,7 @@ out=$(installer --uninstall 2>&1)
 is "$?" 0 "--uninstall succeeds"
 ok "client removed" absent "$CLIENT"
 ok "helper removed" absent "$HELPER"
+ok "checker removed" absent "$CHECKER"
 ok "man pages removed" absent "$MAN1" "$MAN5" "$MAN8"
 ok "the policy is kept" [ -f "$POLICY" ]
 like "$out" "kept the policy" "... and --uninstall says so"

@@ -144,4 +144,20 @@ docker-no-cpu|[docker]\nenabled = true\nmax_cpu_cores = 0.001|below 0.01
 work-base-root|working_directory = "/"|working_directory: invalid value "/"
 EOF
 
+# --- the accounts, asked through NSS by symbi-exec-check --------------------
+# The static client executes the dynamically linked checker, which sees
+# the accounts as getent does; a file name that starts with "-" stays a
+# file name on the way.
+printf '[native_execution]\nenabled = true\n[[rule]]\nusers = ["%s"]\ntiers = ["none"]\nrun_as = "%s"\n' \
+	"$A" symbi-bob >"$d/-run-as.toml"
+chown $A "$d/-run-as.toml"
+run $A sh -c "cd '$d' && '$C' --check-policy=-run-as.toml"
+is "$rc:$out" "0:-run-as.toml: ok" \
+	"control: run_as naming an account of this host passes"
+sed -i 's/"symbi-bob"/"symbi-no-such-account"/' "$d/-run-as.toml"
+run $A sh -c "cd '$d' && '$C' --check-policy=-run-as.toml"
+is "$rc" 1 "run_as naming no account of this host fails --check-policy"
+like "$err" "run_as symbi-no-such-account: no such account on this host" \
+	"... and says so"
+
 done_testing

@@ -92,6 +92,10 @@ entry() { # the mode and owner dpkg-deb -c shows for ./PATH
 }
 is "$(entry usr/bin/symbi-exec)" "-rwxr-xr-x root/root" "the client: 0755 root"
 is "$(entry ${HELPER#/})" "-rwsr-xr-x root/root" "the helper: setuid root, 4755"
+is "$(entry usr/libexec/symbi-exec/symbi-exec-check)" "-rwxr-xr-x root/root" \
+	"the --check-policy checker: 0755 root"
+like "$(dpkg-deb -f "$DEB" Built-Using)" '(^|, )glibc \(= ' \
+	"Built-Using names glibc (the client is a static PIE)"
 is "$(entry etc/symbi-exec/policy.toml)" "-rw-r--r-- root/root" "the policy: 0644 root"
 is "$(dpkg-deb -f "$DEB" Version)" "$VERSION" "the version is debian/changelog's"
 ok "the policy is a conffile" \
