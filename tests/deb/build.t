@@ -82,8 +82,9 @@ unlike "$lint" '^[EW]: ' "... none printed"
 unlike "$lint" '(unused|mismatched)-override' "... every override is used"
 overrides=$(dpkg-deb --fsys-tarfile "$DEB" |
 	tar -xOf - ./usr/share/lintian/overrides/symbi-exec | grep -v '^#')
-is "$overrides" "symbi-exec: elevated-privileges 4755 root/root [usr/libexec/symbi-exec/symbi-exec-helper]" \
-	"... and the one override is the setuid helper"
+is "$overrides" "symbi-exec: elevated-privileges 4755 root/root [usr/libexec/symbi-exec/symbi-exec-helper]
+symbi-exec: shared-library-lacks-prerequisites [usr/bin/symbi-exec]" \
+	"... and the overrides are the setuid helper and the static PIE client"
 
 # --- contents ----------------------------------------------------------------
 contents=$(dpkg-deb -c "$DEB")
