@@ -19,8 +19,8 @@
 #include "client/term.h"
 #include "shared/log.h"
 
-/* After the result, how long the job's pipes and the helper may take to
- * close: a straggler must not hold the client forever. */
+/* After the result, how long the job's pipes and terminal may take to
+ * end: a straggler must not hold the client forever. */
 #define GRACE_MS 5000
 
 static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
@@ -373,10 +373,14 @@ static void fill_pollfds(const struct session *s, struct pollfd *p)
 		p[P_JOBTTY].events |= POLLOUT;
 }
 
+/* The result says the job's last process is gone, and the helper lets
+ * go of the streams before it sends it: the end of the output is the
+ * end of the run. The helper's own cleanup (work directory, cgroups)
+ * comes after, and the client does not wait for it. */
 static bool run_finished(const struct session *s)
 {
-	return s->have_result && s->helper_done && s->out.fd < 0 &&
-	       s->err.fd < 0 && s->t.master < 0;
+	return s->have_result && s->out.fd < 0 && s->err.fd < 0 &&
+	       s->t.master < 0;
 }
 
 enum { RUN_OK = 0, RUN_NO_RESULT = -1, RUN_MALFORMED = -2 };

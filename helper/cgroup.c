@@ -390,7 +390,8 @@ pid_t cg_clone(struct cgroup *cg, struct clone_args *ca)
 	return (pid_t)syscall(SYS_clone3, ca, sizeof(*ca));
 }
 
-/* Send sig to every pid listed; returns how many were listed. */
+/* Send sig to every pid listed (0: only count them); returns how many
+ * were listed, or -1 when the list cannot be read. */
 static int signal_listed(const char *dir, int sig)
 {
 	char path[CG_FILE], line[32];
@@ -399,7 +400,7 @@ static int signal_listed(const char *dir, int sig)
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
 	if ((f = fopen(path, "re")) == NULL)
-		return 0;
+		return -1;
 	while (fgets(line, sizeof(line), f)) {
 		long pid = strtol(line, NULL, 10);
 
@@ -439,6 +440,38 @@ void cg_kill(const struct cgroup *cg)
 /* One pass: a process forked meanwhile misses the warning, not the
  * SIGKILL that follows it. Every hierarchy lists every process of the
  * job, so the first one made suffices. */
+/* The kernel's word that no process is left: "populated 0" in the
+ * unified cgroup's cgroup.events (which counts its descendants too),
+ * else an empty cgroup.procs in every v1 one. A file that cannot be read
+ * proves nothing. Without any cgroup the helper's reaping is the proof:
+ * it is the subreaper of every process of the job. */
+static bool cg_empty(const struct cgroup *cg)
+{
+	uint64_t populated;
+
+	if (cg->dir[CGD_UNIFIED][0])
+		return cg_read_u64(cg->dir[CGD_UNIFIED], "cgroup.events",
+				   "populated", &populated) == 0 &&
+		       populated == 0;
+	for (int d = 0; d < CGD_COUNT; d++)
+		if (cg->dir[d][0] && signal_listed(cg->dir[d], 0) != 0)
+			return false;
+	return true;
+}
+
+bool cg_gone(const struct cgroup *cg)
+{
+	if (cg_empty(cg))
+		return true;
+	cg_kill(cg);
+	for (int i = 0; i < 100; i++) {
+		if (cg_empty(cg))
+			return true;
+		sleep_ms(10);
+	}
+	return false;
+}
+
 bool cg_signal(const struct cgroup *cg, int sig)
 {
 	for (int d = 0; d < CGD_COUNT; d++)

@@ -17,7 +17,10 @@
  *   spawn_job      clone3 into the cgroup, child setup,    spawn.c
  *                  verified exec
  *   supervise      one poll loop until everything is gone  supervise.c
+ *   job_answer     the job's processes provably gone: its  teardown.c
+ *                  slot freed, the result, the client released
  *   job_cleanup    every resource released, on every path  teardown.c
+ *                  (after job_answer: the caller waits for none)
  * priv.c is the only file that calls setgroups, set*id, capset,
  * PR_SET_NO_NEW_PRIVS or execveat. limits.c sets the job's rlimits,
  * env.c builds its environment. Every policy decision is the judge's
@@ -208,6 +211,7 @@ struct job {
 	struct isolated_job *isolated;
 
 	bool answered;               /* a verdict was sent */
+	bool tier_cleaned;           /* the tier's cleanup hook ran */
 	bool cleaned;                /* job_cleanup ran */
 	int pty_fd;                  /* the job's terminal (REQ_PTY), -1 */
 
@@ -269,6 +273,9 @@ int workdir_empty_tree(int top);
  * IPC), then frees the uid. */
 int pool_acquire(struct job *j, char *msg, size_t cap);
 void pool_release(struct job *j);
+/* Before the result: the uid's holder only cleans up from now on, and
+ * a helper that finds every uid held waits for it (a bounded time). */
+void pool_mark_cleaning(const struct job *j);
 
 /* cgroup_parent.c: returns 0, or -1 with j->v filled (job refused). */
 int cg_choose_parent(struct job *j);
@@ -295,9 +302,11 @@ int cg_parse_proc(const char *text, size_t len,
 		  char rel[CGD_COUNT][CG_PATH]);
 const char *cg_hierarchy_name(int d);
 
-/* userjobs.c: take one of the caller's max_concurrent_jobs slots for
- * the helper's lifetime; returns 0, or -1 with j->v filled (refused). */
+/* userjobs.c: take one of the caller's max_concurrent_jobs slots until
+ * userjobs_release (once the job's processes are gone) or the helper's
+ * end; returns 0, or -1 with j->v filled (refused). */
 int userjobs_claim(struct job *j);
+void userjobs_release(void);
 
 /* After the reply: wait for a cleaner workdir_remove left running, then
  * remove the directory. False when it is left for the next run. */
@@ -316,6 +325,9 @@ int cg_join(const struct cgroup *cg);
 struct clone_args;
 pid_t cg_clone(struct cgroup *cg, struct clone_args *ca);
 void cg_kill(const struct cgroup *cg);
+/* True once the kernel says no process is left in the job's cgroups
+ * (after a kill and a bounded wait if one is); false: one outlived it. */
+bool cg_gone(const struct cgroup *cg);
 /* sig to every process of the job; false when there is no cgroup. */
 bool cg_signal(const struct cgroup *cg, int sig);
 bool cg_oom_killed(const struct cgroup *cg);
@@ -350,7 +362,10 @@ void reply_result(struct job *j);
 void audit_allow(const struct job *j);
 void audit_deny(const struct job *j);
 
-/* teardown.c: the job's resources released, on every path. */
+/* teardown.c: the job's resources released, on every path. job_answer:
+ * after supervise, the result and the client released (job_fail if a
+ * process of the job outlived it). */
+void job_answer(struct job *j);
 void job_cleanup(struct job *j);
 void job_finish(struct job *j);
 /* Cleanup, audit line, verdict j->v, exit: every refusal and every

@@ -197,8 +197,8 @@ int main(int argc, char **argv)
 		answer_dry_run(&j);
 	start(&j);
 	supervise(&j);
+	job_answer(&j);
 	job_cleanup(&j);
-	reply_result(&j);
 	job_finish(&j);
 	return 0;
 }

@@ -17,6 +17,13 @@
  * the System V IPC objects it created or owns. Working as the uid, it
  * can remove nothing else, whatever the job planted meanwhile. The sweep
  * before the job clears what a killed helper left.
+ *
+ * The sweep after the job, and the removal of its work directory, come
+ * after its result: the caller may start the next job at once. A record
+ * whose holder has answered says so ("cleaning", pool_mark_cleaning), and
+ * a helper that finds every uid held waits up to WAIT_MS for such a one
+ * instead of refusing: the uid is free within moments, and only then,
+ * with nothing of its last job left.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -43,6 +50,10 @@
 
 #define RECORDS_PARENT "/run"
 #define KILL_ROUNDS 500 /* of 2 ms: a fork loop is outrun long before */
+#define WAIT_MS 5000     /* for a uid whose last job is being cleaned up */
+#define WAIT_STEP_MS 2
+#define WAIT_UIDS 8      /* such uids watched at once */
+#define STATE_LEN 8      /* "running " or "cleaning", the record's start */
 
 static const char *const SWEPT_DIRS[] = { "/tmp", "/var/tmp", "/dev/shm",
 					  "/dev/mqueue" };
@@ -247,20 +258,35 @@ static bool uid_has_owner(uid_t uid)
 	return getpwuid(uid) != NULL || getgrgid((gid_t)uid) != NULL;
 }
 
-/* The record of uid, locked: its fd, or -1 when another helper holds it. */
-static int lock_record(int dir, uid_t uid)
+/* Whether the record's holder answered its client and only cleans up. */
+static bool record_cleaning(int fd)
+{
+	char state[STATE_LEN];
+
+	return pread(fd, state, sizeof(state), 0) == (ssize_t)sizeof(state) &&
+	       memcmp(state, "cleaning", STATE_LEN) == 0;
+}
+
+/* The record of uid, locked: its fd, or -1 when another helper holds it
+ * (*cleaning then says whether that helper only cleans up). */
+static int lock_record(int dir, uid_t uid, bool *cleaning)
 {
 	char name[16];
 	struct stat st;
 	int fd;
 
+	*cleaning = false;
 	snprintf(name, sizeof(name), "%lu", (unsigned long)uid);
 	fd = openat(dir, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
 		    0600);
 	if (fd == -1)
 		return -1;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
-	    flock(fd, LOCK_EX | LOCK_NB) == -1) {
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_uid != 0) {
+		close(fd);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		*cleaning = record_cleaning(fd);
 		close(fd);
 		return -1;
 	}
@@ -270,7 +296,7 @@ static int lock_record(int dir, uid_t uid)
 static void note_holder(int fd, const struct job *j)
 {
 	char line[160];
-	int n = snprintf(line, sizeof(line), "pid=%ld user=%s\n",
+	int n = snprintf(line, sizeof(line), "running  pid=%ld user=%s\n",
 			 (long)getpid(), j->id.user);
 
 	/* For the administrator only: the lock is what counts. */
@@ -293,26 +319,77 @@ static void fill_account(struct job *j, uid_t uid)
 	(void)copy_str(a->shell, sizeof(a->shell), "/bin/sh");
 }
 
+/* Uids of the pool whose holder only cleans up. */
+struct cleaning {
+	size_t n;
+	uid_t uid[WAIT_UIDS];
+};
+
+/* The first free uid of first..last, its record locked: the fd and *uid,
+ * or -1 with the held ones that are being cleaned up in *k. */
+static int take_free_uid(int dir, uid_t first, uid_t last, uid_t *uid,
+			 struct cleaning *k)
+{
+	bool cleaning;
+	int fd;
+
+	k->n = 0;
+	for (uid_t u = first; u >= first && u <= last; u++) {
+		if (uid_has_owner(u))
+			continue;
+		if ((fd = lock_record(dir, u, &cleaning)) != -1) {
+			*uid = u;
+			return fd;
+		}
+		if (cleaning && k->n < WAIT_UIDS)
+			k->uid[k->n++] = u;
+	}
+	return -1;
+}
+
+/* Every uid held, some only until their last job's cleanup ends: the
+ * first of those to be free, within WAIT_MS. */
+static int wait_cleaned_uid(int dir, const struct cleaning *k, uid_t *uid)
+{
+	struct timespec step = { 0, WAIT_STEP_MS * 1000000L };
+	uint64_t deadline = now_ms() + WAIT_MS;
+	bool cleaning;
+	int fd;
+
+	while (k->n > 0 && now_ms() < deadline) {
+		nanosleep(&step, NULL);
+		for (size_t i = 0; i < k->n; i++)
+			if ((fd = lock_record(dir, k->uid[i], &cleaning)) !=
+			    -1) {
+				*uid = k->uid[i];
+				return fd;
+			}
+	}
+	return -1;
+}
+
 int pool_acquire(struct job *j, char *msg, size_t cap)
 {
-	uid_t first = j->dec.pool_first, last = j->dec.pool_last, uid;
-	int dir = open_records(), fd = -1;
+	uid_t first = j->dec.pool_first, last = j->dec.pool_last, uid = 0;
+	int dir = open_records(), fd;
+	struct cleaning k;
 
 	if (dir == -1) {
 		snprintf(msg, cap, "cannot use the run_as_pool records under "
 			 "%s/symbi-exec: %s", RECORDS_PARENT, strerror(errno));
 		return -1;
 	}
-	for (uid = first; fd == -1 && uid >= first && uid <= last; uid++)
-		if (!uid_has_owner(uid))
-			fd = lock_record(dir, uid);
+	fd = take_free_uid(dir, first, last, &uid, &k);
+	if (fd == -1)
+		fd = wait_cleaned_uid(dir, &k, &uid);
 	close(dir);
 	if (fd == -1) {
-		snprintf(msg, cap, "every uid of run_as_pool %lu-%lu is in use",
-			 (unsigned long)first, (unsigned long)last);
+		snprintf(msg, cap, "every uid of run_as_pool %lu-%lu is in "
+			 "use%s", (unsigned long)first, (unsigned long)last,
+			 k.n ? " (the cleanup of a finished job held one "
+			       "longer than the wait)" : "");
 		return -1;
 	}
-	uid--;
 	if (sweep_uid(uid) == -1) {
 		close(fd);
 		snprintf(msg, cap, "cannot clear pool uid %lu of what an "
@@ -323,6 +400,15 @@ int pool_acquire(struct job *j, char *msg, size_t cap)
 	note_holder(fd, j);
 	fill_account(j, uid);
 	return 0;
+}
+
+void pool_mark_cleaning(const struct job *j)
+{
+	if (j->pool_fd != -1 &&
+	    pwrite(j->pool_fd, "cleaning", STATE_LEN, 0) != STATE_LEN)
+		log_audit(LOG_WARNING, "job=%s: cannot mark pool uid %lu as "
+			  "being cleaned up", j->job_id,
+			  (unsigned long)j->user.c.uid);
 }
 
 void pool_release(struct job *j)

@@ -1,8 +1,14 @@
 /*
- * The end of every job, whatever happened: the tier's resources, the
- * work directory, the cgroup and the executable's descriptor go before
- * the final answer. Once any of them may exist, a failure ends through
- * reply_deny or job_fail here, never through die().
+ * The end of every job, whatever happened. A job that ran: once its
+ * last process is provably gone (the tier's cleanup, then the kernel's
+ * word that its cgroup is empty), its slot is freed, the client gets
+ * the result and is released, and only then go the work directory, the
+ * cgroups, the pool uid and the record (job_answer, then job_cleanup and
+ * job_finish): the caller does not wait for them, and a helper killed
+ * meanwhile leaves its record for the next run's sweep. A refusal or a
+ * failure releases everything before its answer. Once any of them may
+ * exist, a failure ends through reply_deny or job_fail here, never
+ * through die().
  */
 #include <fcntl.h>
 #include <stdarg.h>
@@ -14,13 +20,55 @@
 #include "../shared/log.h"
 #include "helper.h"
 
+static void tier_cleanup(struct job *j)
+{
+	if (j->tier_cleaned)
+		return;
+	j->tier_cleaned = true;
+	if (j->ops && j->ops->cleanup)
+		j->ops->cleanup(j);
+}
+
+/* Nothing of the helper's stays open on the caller's side but the
+ * socket: its stdio (the caller's, or the --json pipes) and the job's
+ * terminal, so the client finds every stream ended with the result. */
+static void release_streams(struct job *j)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (null != -1) {
+		(void)dup2(null, 0);
+		(void)dup2(null, 1);
+		(void)dup2(null, 2);
+		close(null);
+	}
+	if (j->pty_fd != -1)
+		close(j->pty_fd);
+	j->pty_fd = -1;
+}
+
+/* The slot counts running jobs, and a pool uid waits for its cleanup:
+ * the caller's next job must not be refused for this one's. */
+void job_answer(struct job *j)
+{
+	tier_cleanup(j);
+	if (!cg_gone(&j->cg))
+		job_fail(j, "a process of job %s outlived the kill of its "
+			 "cgroup", j->job_id);
+	userjobs_release();
+	pool_mark_cleaning(j);
+	release_streams(j);
+	reply_result(j);
+	close(j->sock);
+	j->sock = -1;
+}
+
 void job_cleanup(struct job *j)
 {
 	if (j->cleaned)
 		return;
 	j->cleaned = true;
-	if (j->ops && j->ops->cleanup)
-		j->ops->cleanup(j);
+	tier_cleanup(j);
 	workdir_remove(j);
 	cg_kill(&j->cg);
 	cg_destroy(&j->cg);
@@ -33,25 +81,14 @@ void job_cleanup(struct job *j)
 	}
 }
 
-/* After the reply: a cleaner still emptying a big work directory gets
- * its time, with the client released (the helper lets go of its
- * descriptors); the job's record goes once nothing is left, or stays
- * for the next run's sweep. A pool uid is freed only then: the next
- * job of that uid must not find the tree still there. */
+/* A cleaner still emptying a big work directory gets its time; the
+ * job's record goes once nothing is left, or stays for the next run's
+ * sweep. A pool uid is freed only then: the next job of that uid must
+ * not find the tree still there. */
 void job_finish(struct job *j)
 {
-	int null;
-
 	if (j->cleaner == 0)
 		return;
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null != -1) {
-		(void)dup2(null, 0);
-		(void)dup2(null, 1);
-		(void)dup2(null, 2);
-		close(null);
-	}
-	close(j->sock);
 	if (workdir_finish(j))
 		sweep_forget(j);
 	pool_release(j);

@@ -4,8 +4,11 @@
  * /run/symbi-exec/users/UID; a running job holds an open-file-description
  * write lock on one byte of it, its slot. A job takes the first free
  * slot below the limit with F_OFD_SETLK, which the kernel grants to one
- * helper only; the lock goes when the helper's descriptor closes, at its
- * exit or its death, so a killed helper's slot is free at once, with
+ * helper only; the lock goes when the helper's descriptor closes: once
+ * the job's last process is gone, before its result (the slot counts
+ * running jobs, not a helper still removing a finished one's work
+ * directory, so the caller's next job never finds it taken), or at the
+ * helper's death, so a killed helper's slot is free at once, with
  * nothing to sweep. No free slot: refused at once, nothing queued.
  */
 #include <errno.h>
@@ -56,7 +59,9 @@ static int open_user_file(uid_t uid)
 	return fd;
 }
 
-/* Open, holding the job's slot, until the helper exits. */
+/* Open, holding the job's slot, until userjobs_release or the helper's
+ * exit. Nothing forked before the release lives past it: the job child
+ * execs (O_CLOEXEC), the sweepers close it. */
 static int held_fd = -1;
 
 int userjobs_claim(struct job *j)
@@ -93,4 +98,12 @@ int userjobs_claim(struct job *j)
 		    "%llu jobs, the policy's limit", j->id.user,
 		    (unsigned long long)max);
 	return -1;
+}
+
+void userjobs_release(void)
+{
+	if (held_fd == -1)
+		return;
+	close(held_fd);
+	held_fd = -1;
 }
