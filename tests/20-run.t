@@ -181,9 +181,54 @@ run $A "$C" -- bash -c 'pwd; stat -c "%a %U" .'
 wd=$(head -n 1 <<<"$out")
 like "$wd" "^$T_WORKBASE/." "the job runs in a directory under working_directory"
 is "$(sed -n 2p <<<"$out")" "700 $A" "... private: 0700, owned by the user"
-ok "... removed afterwards" absent "$wd"
+ok "... removed afterwards (after the result: within 10 s)" gone_within 100 "$wd"
 run $A "$C" -- bash -c 'pwd'
 ok "each job gets a fresh directory" [ -n "$out" -a "$out" != "$wd" ]
+
+# --- the result before the cleanup ----------------------------------------
+# The helper answers once the job's last process is gone, and removes the
+# work directory, the cgroups and the job's record after: a reader right
+# after the client returned sees no process of the job, and the rest go
+# within a bounded time. The job leaves a process behind and files to
+# remove, and names its cgroups.
+leave='pwd; cut -d: -f2,3 /proc/self/cgroup | grep "/symbi-exec-job-"
+	mkdir d && (cd d && seq 1 3000 | xargs touch)
+	setsid sleep 300 </dev/null >/dev/null 2>&1 & echo "left $!"'
+# A job's cgroup directories, from the CONTROLLERS:PATH lines of its
+# /proc/self/cgroup (hybrid: the unified one under unified/).
+job_cgroup_dirs() {
+	local ctl path root
+	while IFS=: read -r ctl path; do
+		root=/sys/fs/cgroup
+		if [[ -z $ctl ]]; then
+			[[ -d $root/unified ]] && root=$root/unified
+		else
+			root=$root/$ctl
+		fi
+		echo "$root$path"
+	done
+}
+run $A "$C" -- bash -c "$leave"
+gone_at_return=yes
+left=$(sed -n 's/^left //p' <<<"$out")
+[[ -n $left && "$(tr '\0' ' ' <"/proc/$left/cmdline" 2>/dev/null)" == "sleep 300 " ]] &&
+	gone_at_return=no
+is "$rc:$gone_at_return" "0:yes" "result first: the process the job left is gone when the client returns"
+wd=$(head -n 1 <<<"$out")
+id=${wd##*/job-}
+cgs=$(grep : <<<"$out" | job_cgroup_dirs | sort -u)
+like "$wd" "^$T_WORKBASE/$(id -u $A)/job-[0-9a-f]+$" "result first: control: the job ran in a work directory"
+ok "result first: control: the job named its cgroups ($(xargs <<<"$cgs"))" [ -n "$cgs" ]
+mapfile -t paths < <(printf '%s\n' "$wd" "$cgs" "/run/symbi-exec/job-$id")
+still=0
+for p in "${paths[@]}"; do
+	[[ -e $p ]] && still=$((still + 1))
+done
+ok "result first: its work directory, cgroups and record go within 10 s" \
+	gone_within 100 "${paths[@]}"
+diag "result first: $still of them were still there when the client returned"
+run $A "$C" -- bash -c 'echo next'
+is "$rc:$out" "0:next" "result first: the caller's next job runs"
 run $A "$C" --keep-workdir -- bash -c 'pwd; echo data > kept'
 wd=$out
 is "$(cat "$wd/kept" 2>&1)" "data" "--keep-workdir keeps the directory"

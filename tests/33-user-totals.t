@@ -64,6 +64,26 @@ wait "${jobs_bg[@]}"
 run $A "$C" -- sh -c 'echo again'
 is "$rc:$out" "0:again" "once alice's jobs ended, she runs again (control)"
 
+# Back to back: the slot counts running jobs. It is free with the result,
+# while the helper still removes the work directory, so the caller's next
+# job is never refused for the last one's cleanup.
+write_policy "$(totals_policy 'max_concurrent_jobs = 1')"
+as_user $A "$C" -- sh -c 'sleep 3' </dev/null >/dev/null 2>&1 &
+first=$!
+wait_jobs $A 1
+run $A "$C" -- sh -c true
+is "$rc" 125 "max_concurrent_jobs = 1: control: a second job while one runs is refused"
+wait $first
+fill='pwd; mkdir d && cd d && seq 1 5000 | xargs touch'
+bad='' cleaning=0
+for i in 1 2 3 4 5; do
+	run $A "$C" -- sh -c "$fill"
+	[[ $rc == 0 ]] || bad+="$i:$rc "
+	[[ -e $out ]] && cleaning=$((cleaning + 1))
+done
+is "$bad" "" "max_concurrent_jobs = 1: five jobs back to back, each leaving 5000 files, all run"
+diag "back to back: $cleaning of 5 returned before their work directory was gone"
+
 # A helper killed outright: its slot is free at once, nothing to sweep.
 as_user $A "$C" -- sh -c 'sleep 5' </dev/null >/dev/null 2>&1 &
 first=$!

@@ -351,6 +351,42 @@ is "$(awk -v u="$u" '$8 == u || $10 == u' /proc/sysvipc/shm | wc -l)" 0 \
 	"... and its SysV segment"
 is "$(pgrep -u "$u" | wc -l)" 0 "... and it has no process left"
 
+# Back to back with a pool of one uid: the result comes before the uid's
+# sweep and its work directory's removal, and the uid is free only after
+# them; the next job waits for it (a bounded time) instead of being
+# refused, and finds nothing of the last one.
+one=$((pool_first + 1))
+write_policy "$(rule_policy "$(printf 'users = ["%s", "%s"]\ntiers = ["none"]\nrun_as_pool = "%s-%s"' \
+	$A $B $one $one)")"
+as_user $A "$C" -- sh -c 'echo ready; exec sleep 30' </dev/null >"$T_SCRATCH/one.out" 2>&1 &
+bg=$!
+for ((i = 0; i < 100; i++)); do
+	grep -q ready "$T_SCRATCH/one.out" 2>/dev/null && break
+	sleep 0.1
+done
+run $B "$C" -- sh -c 'echo ran'
+is "$rc:$out" "125:" "a pool of one uid: control: a second job while one runs is refused"
+like "$err" "every uid of run_as_pool $one-$one is in use\$" "... at once, the uid being held by a running job"
+kill "$(pgrep -u $A -x symbi-exec)" 2>/dev/null
+wait "$bg" 2>/dev/null
+leave='id -u; pwd; mkdir d && (cd d && seq 1 5000 | xargs touch); touch /tmp/symbi-one-$$'
+bad='' seen='' cleaning=0
+for i in 1 2 3; do
+	run $A "$C" -- sh -c "$leave"
+	[[ $rc == 0 && $(head -n 1 <<<"$out") == "$one" ]] || bad+="alice:$i:$rc "
+	prev=$(sed -n 2p <<<"$out")
+	[[ -e $prev ]] && cleaning=$((cleaning + 1))
+	run $B "$C" -- sh -c 'id -u; [ -e "$1" ] && echo "left: $1"
+		find /tmp -maxdepth 1 -user "$(id -u)"' sh "$prev"
+	[[ $rc == 0 && $(head -n 1 <<<"$out") == "$one" ]] || bad+="bob:$i:$rc "
+	rest=$(sed 1d <<<"$out")
+	[[ -z $rest ]] || seen+="$i:[$(xargs <<<"$rest")] "
+done
+is "$bad" "" "a pool of one uid: alice's and bob's jobs back to back, three rounds: all run as uid $one"
+is "$seen" "" "... each of bob's finds neither alice's work directory nor her file in /tmp"
+diag "pool back to back: $cleaning of 3 of alice's jobs returned before their work directory was gone"
+write_policy "$(rule_policy "$pool_rule")"
+
 # A stale record: the helper of a pool job killed outright leaves its
 # uid locked by no one; the next job takes it and sweeps first.
 as_user $A "$C" -- bash -c 'id -u; touch /tmp/symbi-stale-$$; echo ready; exec sleep 30' \

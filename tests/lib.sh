@@ -297,6 +297,34 @@ leftover_workdirs() {
 	find "$T_WORKBASE" -mindepth 2 -maxdepth 2 -print
 }
 
+# gone_within DS PATH...: true once none of PATH exists, within DS
+# tenths of a second: a helper removes its job's work directory, cgroups
+# and record after the result, so a client that returned does not mean
+# they are gone yet, only that they will be.
+gone_within() {
+	local i f n=$1
+	shift
+	for ((i = 0; i < n; i++)); do
+		absent "$@" && return 0
+		sleep 0.1
+	done
+	for f in "$@"; do
+		[[ -e "$f" ]] && diag "still there: $f"
+	done
+	return 1
+}
+
+# helpers_gone_within DS: no helper process left within DS tenths of a
+# second (each may still be cleaning up after its client returned).
+helpers_gone_within() {
+	local i
+	for ((i = 0; i < $1; i++)); do
+		pgrep -x symbi-exec-help >/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # PIDs of processes of the test users, with their command lines.
 user_procs() {
 	local u
@@ -475,6 +503,9 @@ t_cleanup() {
 	for cmd in "${T_AT_EXIT[@]}"; do
 		eval "$cmd"
 	done
+	# The last jobs' helpers finish their cleanup before the next
+	# script (or the lead's run) counts what is left.
+	helpers_gone_within 100
 	stop_syslog
 	kill_leftovers
 	rm -rf "$T_WORKBASE" "${T_CLEAN[@]}"

@@ -51,9 +51,10 @@
  *            until the helper has exited; each round counted by the
  *            phase it hit: setup (no verdict yet), running, timeout
  *            (from 20 ms before the job's deadline until its processes
- *            are reaped), cleanup (job gone, no result yet), reporting
- *            (result sent, helper not yet gone). The job must end as -x
- *            says.
+ *            are reaped), reporting (job gone, no result yet), cleanup
+ *            (result sent, helper not yet gone: it removes the work
+ *            directory and cgroups after the result). The job must end
+ *            as -x says.
  *   cleanup  first a control: the attacks that work on any process of
  *            the caller's own (kill SIGSTOP and SIGKILL, ptrace attach
  *            and seize, /proc/PID/mem for reading and writing) are made
@@ -736,11 +737,11 @@ static int run_spray(const struct opts *o)
 
 /* ------------------------------------------------------------ storm */
 
-enum phase { PH_SETUP, PH_RUNNING, PH_TIMEOUT, PH_CLEANUP, PH_REPORT,
+enum phase { PH_SETUP, PH_RUNNING, PH_TIMEOUT, PH_REPORT, PH_CLEANUP,
 	     PH_COUNT };
 
 static const char *const phase_names[PH_COUNT] = {
-	"setup", "running", "timeout", "cleanup", "reporting",
+	"setup", "running", "timeout", "reporting", "cleanup",
 };
 
 static int run_storm(const struct opts *o)
@@ -771,7 +772,7 @@ static int run_storm(const struct opts *o)
 		while (tk_read_message(h.sock, 0, &out))
 			;
 		if (out.result_seen)
-			ph = PH_REPORT;
+			ph = PH_CLEANUP;
 		else if (!out.verdict_seen)
 			ph = PH_SETUP;
 		else if (job_children(h.pid) > 0)
@@ -779,7 +780,7 @@ static int run_storm(const struct opts *o)
 			     tk_now_ns() + 20000000u >= sent_ns + timeout_ns
 				? PH_TIMEOUT : PH_RUNNING;
 		else
-			ph = PH_CLEANUP;
+			ph = PH_REPORT;
 		if (!attack_all(h.pid, phase_names[ph], false))
 			printf("... in phase %s\n", phase_names[ph]);
 		rounds[ph]++;
@@ -801,9 +802,9 @@ static int run_storm(const struct opts *o)
 /* ---------------------------------------------------------- cleanup */
 
 /* The helper's child that is the work directory cleaner, once the job
- * has ended: the helper's name, real, effective and saved uid 0 and the
- * caller's file-system uid (it took only the user's file credentials).
- * Its uids into uid. */
+ * has ended (after its result): the helper's name, real, effective and
+ * saved uid 0 and the caller's file-system uid (it took only the user's
+ * file credentials). Its uids into uid. */
 static pid_t find_cleaner(pid_t helper, uid_t me, struct tk_outcome *out,
 			  int sock, unsigned long uid[4])
 {
@@ -816,7 +817,7 @@ static pid_t find_cleaner(pid_t helper, uid_t me, struct tk_outcome *out,
 
 		while (tk_read_message(sock, 0, out))
 			;
-		if (out->result_seen || proc_state(helper) == 0)
+		if (proc_state(helper) == 0 || proc_state(helper) == 'Z')
 			return 0;
 		if (job_children(helper) > 0) {
 			job_seen = true;
