@@ -8,7 +8,8 @@
  * with no pid to be reused and nothing to race. Every run looks at the
  * records first (an opendir of a directory that holds one entry per
  * running job); an unlocked one goes to a detached sweeper, which
- * removes what it names, nothing else, and then the record.
+ * removes what it names, nothing else, and then the record. So does a
+ * record still under its temporary name (stale_tmp).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../shared/log.h"
@@ -78,9 +80,12 @@ void sweep_record(const struct job *j)
 	if (dfd != -1)
 		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 					      O_CLOEXEC, 0600);
-	n = fd == -1 ? -1 : (int)write(fd, text, (size_t)len);
-	if (n != len || flock(fd, LOCK_EX) == -1 ||
-	    renameat(dfd, tmp, dfd, j->work_name) == -1) {
+	/* Locked before it holds a word: a sweeper takes only an unlocked
+	 * tmp- file (stale_tmp). */
+	n = fd == -1 || flock(fd, LOCK_EX) == -1
+		    ? -1
+		    : (int)write(fd, text, (size_t)len);
+	if (n != len || renameat(dfd, tmp, dfd, j->work_name) == -1) {
 		log_audit(LOG_WARNING, "job=%s: cannot record the job in %s: "
 			  "%s; a killed helper's leftovers would stay",
 			  j->job_id, RUN_DIR, strerror(errno));
@@ -252,6 +257,54 @@ static bool any_unlocked(int dfd)
 	return found;
 }
 
+/* A tmp- record (sweep_record) a helper killed before its rename left:
+ * a regular file no one holds, untouched for TMP_STALE_S (a live helper
+ * locks it at once). Returns it locked, or -1. */
+#define TMP_STALE_S 10
+
+static int stale_tmp(int dfd, const char *name)
+{
+	int fd;
+	struct stat st;
+
+	if (strncmp(name, "tmp-", 4) != 0)
+		return -1;
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_mtime > time(NULL) - TMP_STALE_S ||
+	    flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Each stale tmp- record: what it names (as a record of its job), then
+ * the file. Whether there was one. */
+static bool sweep_tmp(int dfd, bool sweep)
+{
+	DIR *d = open_listing(dfd);
+	struct dirent *e;
+	bool found = false;
+	char rec[64];
+	int fd;
+
+	while (d && (sweep || !found) && (e = readdir(d)) != NULL) {
+		if ((fd = stale_tmp(dfd, e->d_name)) == -1)
+			continue;
+		found = true;
+		snprintf(rec, sizeof(rec), "job-%.40s", e->d_name + 4);
+		if (sweep && sweep_one(fd, rec) == 0)
+			(void)unlinkat(dfd, e->d_name, 0);
+		close(fd);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
 /* The sweep runs detached (a grandchild in a session of its own, on
  * /dev/null, no descriptor of the job's): this job does not wait for
  * it, and the helper's kill of its children at the job's end never
@@ -263,7 +316,7 @@ void sweep_leftovers(void)
 
 	if (dfd == -1)
 		return;
-	if (!any_unlocked(dfd)) {
+	if (!any_unlocked(dfd) && !sweep_tmp(dfd, false)) {
 		close(dfd);
 		return;
 	}
@@ -277,6 +330,7 @@ void sweep_leftovers(void)
 		    dup2(dfd, 3) == -1 || close_range(4, ~0U, 0) == -1)
 			_exit(1);
 		sweep_all(3);
+		(void)sweep_tmp(3, true);
 		_exit(0);
 	}
 	if (pid != -1)

@@ -388,6 +388,43 @@ fi
 rmdir "$other"
 ok_clean "killed helper"
 
+# A tmp- record (sweep_record writes tmp-ID, locks it, renames it job-ID)
+# that a helper killed before the rename left: swept once stale (10 s
+# untouched), like a record of its job; never one that a live process
+# holds, nor one just made, nor anything but a regular file.
+tmp_rec=/run/symbi-exec/tmp-00000000deadbe
+T_CLEAN+=("${tmp_rec}e1" "${tmp_rec}e2" "${tmp_rec}e3" "${tmp_rec}e4" "$T_SCRATCH/tmp-held")
+: >"${tmp_rec}e1"
+: >"${tmp_rec}e2"
+: >"${tmp_rec}e3"
+mkdir "${tmp_rec}e4"
+touch -d '1 hour ago' "${tmp_rec}e1" "${tmp_rec}e2" "${tmp_rec}e4"
+(exec 9<"${tmp_rec}e2" && flock 9 && touch "$T_SCRATCH/tmp-held" && exec sleep 60) &
+holder=$!
+for ((i = 0; i < 50; i++)); do
+	[[ -e $T_SCRATCH/tmp-held ]] && break
+	sleep 0.1
+done
+run "$ALICE" "$T_CLIENT" -- sh -c true
+is "$rc" 0 "tmp- records: a job runs beside them"
+absent_within() { # PATH DS
+	local i
+	for ((i = 0; i < $2; i++)); do
+		[[ -e $1 ]] || return 0
+		sleep 0.1
+	done
+	return 1
+}
+ok "... and its run sweeps a stale one no one holds" absent_within "${tmp_rec}e1" 100
+like "$(logged "swept job-00000000deadbee1,")" "swept job-00000000deadbee1, left by a helper that was killed$" \
+	"... saying so in the audit trail"
+ok "... not one a live process holds (control)" test -f "${tmp_rec}e2"
+ok "... nor one just made (control)" test -f "${tmp_rec}e3"
+ok "... nor a directory (control)" test -d "${tmp_rec}e4"
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+rm -rf "${tmp_rec}e1" "${tmp_rec}e2" "${tmp_rec}e3" "${tmp_rec}e4"
+
 # ---- numbers -----------------------------------------------------------
 
 bad_numbers=(-1 4294967297 18446744073709551616 99999999999999999999999
