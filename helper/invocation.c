@@ -210,6 +210,16 @@ static const struct rlim_need rlim_needs[] = {
 _Static_assert(sizeof(rlim_needs) / sizeof(*rlim_needs) == RLIM_NEEDS,
 	       "struct invocation records one rlimit per rlim_needs entry");
 
+/* The audit fallback file is the helper's own: where root may
+ * (CAP_SYS_RESOURCE), no caller's RLIMIT_FSIZE bounds the helper's
+ * writes to it. The job gets the caller's limit back. */
+static bool lift_fsize(const struct rlim_need *n)
+{
+	const struct rlimit inf = {RLIM_INFINITY, RLIM_INFINITY};
+
+	return n->res == RLIMIT_FSIZE && setrlimit(n->res, &inf) == 0;
+}
+
 /* Soft limits the caller lowered are raised back; hard limits cannot be
  * raised (no CAP_SYS_RESOURCE on some hosts), so a hard limit too low
  * for the helper to do its job safely is refused by name. */
@@ -222,6 +232,8 @@ static void fix_rlimits(struct invocation *inv)
 		if (getrlimit(n->res, &rl) == -1)
 			die("getrlimit %s: %s", n->name, strerror(errno));
 		inv->rlim[i] = rl;
+		if (lift_fsize(n))
+			continue;
 		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < n->min)
 			die("the hard limit %s of %llu is too low to run safely",
 			    n->name, (unsigned long long)rl.rlim_max);
@@ -233,14 +245,19 @@ static void fix_rlimits(struct invocation *inv)
 	}
 }
 
-/* In the job child: the caller's own soft limits, before the policy's
- * (the helper raised them for itself). Returns 0 or -1 with errno. */
+/* In the job child: the caller's own limits, before the policy's (the
+ * helper raised soft ones, and RLIMIT_FSIZE's hard one where it could,
+ * for itself). Returns 0 or -1 with errno. */
 int inv_restore_rlimits(const struct invocation *inv)
 {
+	struct rlimit now;
+
 	/* One the helper did not raise is the caller's still. */
 	for (size_t i = 0; i < RLIM_NEEDS; i++)
-		if (inv->rlim[i].rlim_cur != inv->rlim[i].rlim_max &&
-		    setrlimit(rlim_needs[i].res, &inv->rlim[i]) == -1)
+		if (getrlimit(rlim_needs[i].res, &now) == -1 ||
+		    ((now.rlim_cur != inv->rlim[i].rlim_cur ||
+		      now.rlim_max != inv->rlim[i].rlim_max) &&
+		     setrlimit(rlim_needs[i].res, &inv->rlim[i]) == -1))
 			return -1;
 	return 0;
 }

@@ -10,8 +10,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -210,19 +212,68 @@ static int open_fallback(void)
 	return fd;
 }
 
-/* line without its "<pri>", and a newline. */
-static void append_fallback(const char *line, size_t n)
+/* line without its "<pri>", and a newline, in one write (so that
+ * concurrent helpers' lines never interleave): false unless the file
+ * took all of it. */
+static bool append_fallback(const char *line, size_t n)
 {
 	const char *text = memchr(line, '>', n);
+	char buf[LOG_LINE_MAX + 1];
 	int fd = open_fallback();
-	char nl = '\n';
+	size_t len;
+	ssize_t w;
 
 	if (fd == -1)
-		return;
+		return false;
 	text = text ? text + 1 : line;
-	write_all(fd, text, n - (size_t)(text - line));
-	write_all(fd, &nl, 1);
+	len = n - (size_t)(text - line);
+	if (len > LOG_LINE_MAX)
+		len = LOG_LINE_MAX;
+	memcpy(buf, text, len);
+	buf[len++] = '\n';
+	do
+		w = write(fd, buf, len);
+	while (w < 0 && errno == EINTR);
 	close(fd);
+	return w == (ssize_t)len;
+}
+
+/* Lines the file did not take (the disk full, or a caller's hard
+ * RLIMIT_FSIZE the helper could not lift: SIGXFSZ is ignored, so the
+ * write fails with EFBIG): counted, said with the next line it takes,
+ * and from then on log_audit_writable says no. */
+static size_t fallback_lost;
+
+static void keep_line(const char *line, size_t n)
+{
+	char note[128];
+	int k;
+
+	if (fallback_lost) {
+		k = snprintf(note, sizeof(note), "<%d>%s: %zu audit lines lost: "
+			     "the fallback file did not take them",
+			     LOG_AUTHPRIV | LOG_ERR, log_prog, fallback_lost);
+		if (k > 0 && (size_t)k < sizeof(note) &&
+		    append_fallback(note, (size_t)k))
+			fallback_lost = 0;
+	}
+	if (!append_fallback(line, n))
+		fallback_lost++;
+}
+
+/* Room in the fallback file for a job's lines under this process's
+ * RLIMIT_FSIZE (a caller's hard limit root could not lift). */
+#define FALLBACK_ROOM ((uint64_t)64 << 10)
+
+static bool fallback_has_room(int fd)
+{
+	struct rlimit rl;
+	struct stat st;
+
+	if (fstat(fd, &st) == -1 || getrlimit(RLIMIT_FSIZE, &rl) == -1)
+		return false;
+	return rl.rlim_cur == RLIM_INFINITY ||
+	       (uint64_t)st.st_size + FALLBACK_ROOM <= (uint64_t)rl.rlim_cur;
 }
 
 bool log_audit_writable(void)
@@ -235,8 +286,8 @@ bool log_audit_writable(void)
 	if (fd >= 0)
 		close(fd);
 	if (!ok && (fd = open_fallback()) != -1) {
+		ok = fallback_lost == 0 && fallback_has_room(fd);
 		close(fd);
-		ok = true;
 	}
 	return ok;
 }
@@ -252,7 +303,7 @@ static size_t held_len[HELD_MAX], held_n, held_lost;
 static void to_fallback(const char *line, size_t n)
 {
 	if (!held) {
-		append_fallback(line, n);
+		keep_line(line, n);
 	} else if (held_n < HELD_MAX) {
 		memcpy(held_line[held_n], line, n);
 		held_len[held_n++] = n;
@@ -269,14 +320,14 @@ void log_hold(bool on)
 	if (on)
 		return;
 	for (size_t i = 0; i < held_n; i++)
-		append_fallback(held_line[i], held_len[i]);
+		keep_line(held_line[i], held_len[i]);
 	if (held_lost) {
 		int n = snprintf(lost, sizeof(lost), "<%d>%s: %zu audit lines "
 				 "lost while acting as a user",
 				 LOG_AUTHPRIV | LOG_ERR, log_prog, held_lost);
 
 		if (n > 0 && (size_t)n < sizeof(lost))
-			append_fallback(lost, (size_t)n);
+			keep_line(lost, (size_t)n);
 	}
 	held_n = held_lost = 0;
 }

@@ -145,5 +145,56 @@ run $A "$C" -- bash -c 'echo ran'
 is "$rc:$out" "0:ran" "control: without audit_required the same job runs (its lines are lost)"
 chmod 0700 "$(dirname "$T_AUDIT_LOG")"
 
+# --- a caller's hard RLIMIT_FSIZE and the fallback file (review) ---------
+# The helper accepts a hard RLIMIT_FSIZE down to 1 MiB. With the file past
+# that (a user can grow it with denials while syslog is down), a caller
+# with a hard limit of 1 MiB (`ulimit -f 1024`) must not get jobs that
+# leave no audit line.
+# Where root may lift the limit for itself (CAP_SYS_RESOURCE), the helper
+# does and keeps the lines; where it may not (the capability out of the
+# bounding set, as in many containers), audit_required refuses. The job
+# gets the caller's own limit either way.
+run_nores() { # USER CMD...: run, with CAP_SYS_RESOURCE out of the bounding set
+	local user=$1
+	shift
+	(cd "$(home_of "$user")" && exec setpriv --bounding-set=-sys_resource \
+		--reuid="$user" --regid="$(id -g "$user")" --init-groups -- \
+		env -i PATH="$T_SECURE_PATH" HOME="$(home_of "$user")" LANG=C.UTF-8 "$@") \
+		</dev/null >"$T_SCRATCH/run.out" 2>"$T_SCRATCH/run.err"
+	rc=$?
+	out=$(cat "$T_SCRATCH/run.out")
+	err=$(cat "$T_SCRATCH/run.err")
+}
+fallback_tail() {
+	tail -c 16384 "$T_AUDIT_LOG" | tr -d '\0'
+}
+limited='ulimit -f 1024 && exec "$0" -- bash -c "touch $1/ran; ulimit -Hf"'
+truncate -s 2M "$T_AUDIT_LOG"
+write_policy "$(required_policy)"
+rm -f "$mark/ran"
+run_nores $A bash -c "$limited" "$C" "$mark"
+is "$rc:$out" "125:" "no CAP_SYS_RESOURCE, audit_required, the fallback file past the caller's ulimit -f 1024: refused"
+like "$err" "no audit line can be kept" "... saying why"
+ok "... and nothing ran" absent "$mark/ran"
+run_nores $A "$C" -- bash -c 'echo ran'
+is "$rc:$out" "0:ran" "... the same caller without that limit runs (control)"
+like "$(fallback_tail)" "allow user=$A uid=" "... and its allow line is in the fallback file past 1 MiB"
+write_policy "$(test_policy)"
+rm -f "$mark/ran"
+run_nores $A bash -c "$limited" "$C" "$mark"
+is "$rc:$out" "0:1024" "... without audit_required it runs, with the caller's hard limit (1024 KiB)"
+capbnd=$(awk '/^CapBnd:/ { print $2 }' /proc/self/status)
+if (((16#$capbnd >> 24) & 1)); then
+	write_policy "$(required_policy)"
+	rm -f "$mark/ran"
+	run $A bash -c "$limited" "$C" "$mark"
+	is "$rc:$out" "0:1024" "with CAP_SYS_RESOURCE, the same limited caller's job runs, with its own limit"
+	like "$(fallback_tail)" "end user=$A job=[0-9a-f]+ status=exit:0" \
+		"... and the helper, its own limit lifted, kept the end line past 1 MiB"
+	write_policy "$(test_policy)"
+else
+	diag "CAP_SYS_RESOURCE is not in this host's bounding set: the helper cannot lift a caller's RLIMIT_FSIZE here (the refusal above is what runs)"
+fi
+
 ok_clean "syslog"
 done_testing
