@@ -269,12 +269,16 @@ stop_watcher "$T_SCRATCH/watch0.out"
 ok "the watcher swaps a job directory in a directory others may write (control)" \
 	test -L "$open_dir/job-control"
 
+# (Each helper frees its uid after its result: bob's job gets alice's
+# uid, the lowest free one, once her helper is gone.)
 write_policy "$(rule_policy "$pool_rule")"
+helpers_gone_within 100
 run $A "$C" -- sh -c 'id -u; chmod 0777 "$HOME/.." 2>/dev/null && echo OPENED; true'
 u=$(head -n 1 <<<"$out")
 is "$rc" 0 "alice's pool job runs (uid $u)"
 unlike "$out" "^OPENED$" "... and cannot chmod its HOME's parent"
 is "$(stat -c %u:%a "$T_WORKBASE/$u")" "0:711" "... which is root's, 0711"
+helpers_gone_within 100
 start_watcher "$T_WORKBASE/$u" "$T_SCRATCH/watch1.out"
 run $B OPENAI_API_KEY=sk-bob-pool "$C" -e OPENAI_API_KEY -- python3 -c '
 import os
@@ -295,6 +299,7 @@ unlike "$(cat "$T_SCRATCH/watch1.out")" "^swapped" "... alice could not swap bob
 # The older layout: a pool uid's directory its own, opened to all, with a
 # job directory a killed helper left, a symlink, and an (empty) directory
 # of alice's. The next job on that uid takes it back as root and empties it.
+helpers_gone_within 100
 chown "$u:$u" "$T_WORKBASE/$u"
 chmod 0777 "$T_WORKBASE/$u"
 mkdir -p "$T_WORKBASE/$u/job-0123456789abcdef/sub"
@@ -305,6 +310,7 @@ ln -s "$trap_home" "$T_WORKBASE/$u/link"
 as_user $A mkdir "$T_WORKBASE/$u/alice-dir"
 run $A "$C" -- sh -c 'id -u; cat "$HOME"/../job-0123456789abcdef/sub/f 2>/dev/null; true'
 is "$rc:$out" "0:$u" "old layout: the next job on uid $u runs, and cannot read what an earlier job left"
+helpers_gone_within 100
 is "$(stat -c %u:%a "$T_WORKBASE/$u")" "0:711" "... the directory is root's again, 0711"
 is "$(find "$T_WORKBASE/$u" -mindepth 1 -printf "%f ")" "" "... and emptied of the leftovers, the symlink and alice's directory"
 
