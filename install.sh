@@ -110,7 +110,9 @@ build_and_install() {
 	else
 		say "installed $helper (root:root 4755)"
 	fi
-	say "installed $prefix/bin/symbi-exec and the man pages"
+	say "installed $prefix/bin/symbi-exec (a static program)," \
+		"$prefix/libexec/symbi-exec/symbi-exec-check (what" \
+		"--check-policy runs) and the man pages"
 }
 
 ensure_group() {
