@@ -212,51 +212,6 @@ static DIR *open_listing(int dfd)
 	return d;
 }
 
-static void sweep_all(int dfd)
-{
-	DIR *d = open_listing(dfd);
-	struct dirent *e;
-
-	while (d && (e = readdir(d)) != NULL) {
-		int fd;
-
-		if (!is_record(e->d_name))
-			continue;
-		fd = openat(dfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd == -1)
-			continue;
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0 &&
-		    sweep_one(fd, e->d_name) == 0)
-			(void)unlinkat(dfd, e->d_name, 0);
-		close(fd);
-	}
-	if (d)
-		closedir(d);
-}
-
-/* A record no live process holds: its job is gone. */
-static bool any_unlocked(int dfd)
-{
-	DIR *d = open_listing(dfd);
-	struct dirent *e;
-	bool found = false;
-
-	while (!found && d && (e = readdir(d)) != NULL) {
-		int fd;
-
-		if (!is_record(e->d_name))
-			continue;
-		fd = openat(dfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd == -1)
-			continue;
-		found = flock(fd, LOCK_SH | LOCK_NB) == 0;
-		close(fd);
-	}
-	if (d)
-		closedir(d);
-	return found;
-}
-
 /* A tmp- record (sweep_record) a helper killed before its rename left:
  * a regular file no one holds, untouched for TMP_STALE_S (a live helper
  * locks it at once). Returns it locked, or -1. */
@@ -281,9 +236,30 @@ static int stale_tmp(int dfd, const char *name)
 	return fd;
 }
 
-/* Each stale tmp- record: what it names (as a record of its job), then
- * the file. Whether there was one. */
-static bool sweep_tmp(int dfd, bool sweep)
+/* A record of a job that is gone, locked by us, or -1: a job- record no
+ * live process holds, or a stale tmp- one, whose record name (job-ID)
+ * goes to rec. */
+static int claim_record(int dfd, const char *name, char *rec, size_t cap)
+{
+	int fd;
+
+	if (strncmp(name, "tmp-", 4) == 0) {
+		snprintf(rec, cap, "job-%.40s", name + 4);
+		return stale_tmp(dfd, name);
+	}
+	if (!is_record(name) || copy_str(rec, cap, name) == -1)
+		return -1;
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd != -1 && flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Each record of a job that is gone, in turn: swept if sweep (what it
+ * names, then the file), else only seen. Whether there was one. */
+static bool unlocked_records(int dfd, bool sweep)
 {
 	DIR *d = open_listing(dfd);
 	struct dirent *e;
@@ -292,10 +268,9 @@ static bool sweep_tmp(int dfd, bool sweep)
 	int fd;
 
 	while (d && (sweep || !found) && (e = readdir(d)) != NULL) {
-		if ((fd = stale_tmp(dfd, e->d_name)) == -1)
+		if ((fd = claim_record(dfd, e->d_name, rec, sizeof(rec))) == -1)
 			continue;
 		found = true;
-		snprintf(rec, sizeof(rec), "job-%.40s", e->d_name + 4);
 		if (sweep && sweep_one(fd, rec) == 0)
 			(void)unlinkat(dfd, e->d_name, 0);
 		close(fd);
@@ -316,7 +291,7 @@ void sweep_leftovers(void)
 
 	if (dfd == -1)
 		return;
-	if (!any_unlocked(dfd) && !sweep_tmp(dfd, false)) {
+	if (!unlocked_records(dfd, false)) {
 		close(dfd);
 		return;
 	}
@@ -329,8 +304,7 @@ void sweep_leftovers(void)
 		    dup2(null, 1) == -1 || dup2(null, 2) == -1 ||
 		    dup2(dfd, 3) == -1 || close_range(4, ~0U, 0) == -1)
 			_exit(1);
-		sweep_all(3);
-		(void)sweep_tmp(3, true);
+		(void)unlocked_records(3, true);
 		_exit(0);
 	}
 	if (pid != -1)
