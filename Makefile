@@ -16,7 +16,8 @@ HELPER_GROUP ?=
 INSTALL_OWNER ?= -o root -g root
 
 POLICY_PATH = $(SYSCONFDIR)/symbi-exec/policy.toml
-# Where each running job keeps its record (helper/sweep.c), root's alone.
+# Root's alone: each running job's record (helper/sweep.c), users/ the
+# max_concurrent_jobs slots (userjobs.c), pool/ the run_as_pool uids.
 RUN_DIR    ?= /run/symbi-exec
 # Audit lines syslog does not take (helper/main.c, shared/log.c).
 AUDIT_LOG  ?= /var/log/symbi-exec/audit.log

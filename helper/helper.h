@@ -314,7 +314,10 @@ bool workdir_finish(struct job *j);
 void workdir_forget_cleaner(struct job *j);
 int workdir_sweep(const char *base, const char *name, const struct creds *c);
 
-/* sweep.c: what a helper killed outright left behind. */
+/* sweep.c: what a helper killed outright left behind. run_dir_open:
+ * RUN_DIR, or its subdirectory sub (users/, pool/), open and made if
+ * missing, root's and closed to everyone else; -1 with errno. */
+int run_dir_open(const char *sub);
 void sweep_leftovers(void);
 void sweep_record(const struct job *j);
 void sweep_forget(const struct job *j);

@@ -4,7 +4,7 @@
  * can see, signal, trace or plant code for another's: the same uid is
  * what /proc/PID/root, kill(2), ptrace(2) and a shared home all allow.
  *
- * A uid is held by a flock(2) on its record /run/symbi-exec/pool/UID,
+ * A uid is held by a flock(2) on its record RUN_DIR/pool/UID,
  * in root's 0700 directories: concurrent helpers never take the same
  * one, and the lock of a helper that died goes with it. A uid that has
  * an account or a group on this host is in use by something else and
@@ -47,8 +47,9 @@
 #include "../shared/log.h"
 #include "../shared/util.h"
 #include "helper.h"
+#include "build/paths.h"
 
-#define RECORDS_PARENT "/run"
+#define POOL_DIR "pool"
 #define KILL_ROUNDS 500 /* of 2 ms: a fork loop is outrun long before */
 #define WAIT_MS 5000     /* for a uid whose last job is being cleaned up */
 #define WAIT_STEP_MS 2
@@ -57,41 +58,6 @@
 
 static const char *const SWEPT_DIRS[] = { "/tmp", "/var/tmp", "/dev/shm",
 					  "/dev/mqueue" };
-
-/* name in parent, created if missing: a directory of root's that no one
- * else may enter. */
-static int private_dir(int parent, const char *name)
-{
-	int fd;
-	struct stat st;
-
-	if (mkdirat(parent, name, 0700) == -1 && errno != EEXIST)
-		return -1;
-	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-				  O_CLOEXEC);
-	if (fd == -1)
-		return -1;
-	if (fstat(fd, &st) == -1 || st.st_uid != 0 || (st.st_mode & 077)) {
-		close(fd);
-		errno = EPERM;
-		return -1;
-	}
-	return fd;
-}
-
-static int open_records(void)
-{
-	int run = open(RECORDS_PARENT, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					       O_CLOEXEC);
-	int top = run == -1 ? -1 : private_dir(run, "symbi-exec");
-	int pool = top == -1 ? -1 : private_dir(top, "pool");
-
-	if (run != -1)
-		close(run);
-	if (top != -1)
-		close(top);
-	return pool;
-}
 
 /* ---- the sweeper, running as the pool uid alone ---------------------- */
 
@@ -371,12 +337,12 @@ static int wait_cleaned_uid(int dir, const struct cleaning *k, uid_t *uid)
 int pool_acquire(struct job *j, char *msg, size_t cap)
 {
 	uid_t first = j->dec.pool_first, last = j->dec.pool_last, uid = 0;
-	int dir = open_records(), fd;
+	int dir = run_dir_open(POOL_DIR), fd;
 	struct cleaning k;
 
 	if (dir == -1) {
 		snprintf(msg, cap, "cannot use the run_as_pool records under "
-			 "%s/symbi-exec: %s", RECORDS_PARENT, strerror(errno));
+			 "%s/" POOL_DIR ": %s", RUN_DIR, strerror(errno));
 		return -1;
 	}
 	fd = take_free_uid(dir, first, last, &uid, &k);

@@ -33,22 +33,34 @@
 
 static int record_fd = -1; /* this job's record, locked */
 
-/* RUN_DIR, trusted only if root's and open to no one else. */
-static int open_run_dir(bool create)
+/* name in dir (a path, with AT_FDCWD), made if missing: trusted only if
+ * root's and open to no one else. */
+static int private_dir(int dir, const char *name)
 {
 	int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-	int fd = open(RUN_DIR, flags);
+	int fd = openat(dir, name, flags);
 	struct stat st;
 
-	if (fd == -1 && errno == ENOENT && create &&
-	    (mkdir(RUN_DIR, 0700) == 0 || errno == EEXIST))
-		fd = open(RUN_DIR, flags);
+	if (fd == -1 && errno == ENOENT &&
+	    (mkdirat(dir, name, 0700) == 0 || errno == EEXIST))
+		fd = openat(dir, name, flags);
 	if (fd != -1 && (fstat(fd, &st) == -1 || st.st_uid != 0 ||
 			 (st.st_mode & 077))) {
 		close(fd);
 		errno = EPERM;
 		return -1;
 	}
+	return fd;
+}
+
+int run_dir_open(const char *sub)
+{
+	int top = private_dir(AT_FDCWD, RUN_DIR), fd;
+
+	if (top == -1 || sub == NULL)
+		return top;
+	fd = private_dir(top, sub);
+	close(top);
 	return fd;
 }
 
@@ -62,7 +74,7 @@ static bool is_record(const char *name)
 void sweep_record(const struct job *j)
 {
 	char tmp[64], text[4096];
-	int dfd = open_run_dir(true), fd = -1, n, len;
+	int dfd = run_dir_open(NULL), fd = -1, n, len;
 
 	snprintf(tmp, sizeof(tmp), "tmp-%s", j->job_id);
 	len = snprintf(text, sizeof(text), "helper %d\nuser %u %u\n",
@@ -106,7 +118,7 @@ void sweep_forget(const struct job *j)
 
 	if (record_fd == -1)
 		return;
-	dfd = open_run_dir(false);
+	dfd = run_dir_open(NULL);
 	if (dfd != -1) {
 		(void)unlinkat(dfd, j->work_name, 0);
 		close(dfd);
@@ -286,7 +298,7 @@ static bool unlocked_records(int dfd, bool sweep)
  * reaches it. */
 void sweep_leftovers(void)
 {
-	int dfd = open_run_dir(false), null;
+	int dfd = run_dir_open(NULL), null;
 	pid_t pid;
 
 	if (dfd == -1)

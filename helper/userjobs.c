@@ -1,7 +1,7 @@
 /*
  * max_concurrent_jobs: how many jobs one caller may run at once, counted
  * race-free across helpers. One root-only file per caller,
- * /run/symbi-exec/users/UID; a running job holds an open-file-description
+ * RUN_DIR/users/UID; a running job holds an open-file-description
  * write lock on one byte of it, its slot. A job takes the first free
  * slot below the limit with F_OFD_SETLK, which the kernel grants to one
  * helper only; the lock goes when the helper's descriptor closes: once
@@ -18,37 +18,21 @@
 #include <unistd.h>
 
 #include "helper.h"
+#include "build/paths.h"
 
-#define USERJOBS_DIR "/run/symbi-exec"
-#define USERJOBS_USERS USERJOBS_DIR "/users"
-
-/* A directory of root's alone, made if missing; a symlink or a
- * directory anyone else could write is refused. */
-static int root_dir(const char *path)
-{
-	struct stat st;
-
-	if (mkdir(path, 0700) == -1 && errno != EEXIST)
-		return -1;
-	if (lstat(path, &st) == -1)
-		return -1;
-	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
-		errno = EPERM;
-		return -1;
-	}
-	return 0;
-}
+#define USERS_DIR "users"
 
 static int open_user_file(uid_t uid)
 {
-	char path[64];
+	char name[16];
 	struct stat st;
-	int fd;
+	int dir = run_dir_open(USERS_DIR), fd;
 
-	if (root_dir(USERJOBS_DIR) == -1 || root_dir(USERJOBS_USERS) == -1)
+	if (dir == -1)
 		return -1;
-	snprintf(path, sizeof(path), USERJOBS_USERS "/%u", (unsigned)uid);
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	snprintf(name, sizeof(name), "%u", (unsigned)uid);
+	fd = openat(dir, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	close(dir);
 	if (fd == -1)
 		return -1;
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_uid != 0) {
@@ -73,7 +57,8 @@ int userjobs_claim(struct job *j)
 		return 0;
 	if ((fd = open_user_file(j->id.uid)) == -1) {
 		set_message(&j->v, 125, "cannot count the caller's jobs "
-			    "(%s/%u): %m", USERJOBS_USERS, (unsigned)j->id.uid);
+			    "(%s/" USERS_DIR "/%u): %m", RUN_DIR,
+			    (unsigned)j->id.uid);
 		return -1;
 	}
 	for (uint64_t slot = 0; slot < max; slot++) {
