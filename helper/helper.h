@@ -220,6 +220,7 @@ struct job {
 	 * may then belong to someone else. */
 	bool main_reaped;
 	int pidfd;
+	int stop_fd;                 /* signalfd: SIGTERM, SIGHUP, SIGINT, -1 */
 	uint64_t start_ms;           /* CLOCK_MONOTONIC at fork */
 	struct result res;
 };

@@ -183,7 +183,7 @@ int main(int argc, char **argv)
 
 	j.sock = CLIENT_FD;
 	j.exe_fd = j.base_fd = j.work_fd = j.pidfd = -1;
-	j.cg.fd = j.pty_fd = j.pool_fd = -1;
+	j.cg.fd = j.pty_fd = j.pool_fd = j.stop_fd = -1;
 	log_init("symbi-exec-helper");
 	log_set_fallback(AUDIT_LOG);
 	inv_sanitize(argc, argv, &j.inv);

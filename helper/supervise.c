@@ -31,8 +31,6 @@
 
 enum client_event { CLIENT_OK, CLIENT_END, CLIENT_GONE, CLIENT_BAD };
 
-static int stop_fd = -1; /* signalfd of SIGTERM, SIGHUP, SIGINT */
-
 /* Before the job has any resource: from here on a signal telling the
  * helper to stop waits, blocked, until the loop reads it and ends the
  * job; before, it finds nothing to leave behind. Every child resets its
@@ -48,7 +46,7 @@ void supervise_prepare(struct job *j)
 	sigaddset(&sigs, SIGHUP);
 	sigaddset(&sigs, SIGINT);
 	if (sigprocmask(SIG_BLOCK, &sigs, NULL) == -1 ||
-	    (stop_fd = signalfd(-1, &sigs, SFD_CLOEXEC)) == -1)
+	    (j->stop_fd = signalfd(-1, &sigs, SFD_CLOEXEC)) == -1)
 		job_fail(j, "signalfd: %s", strerror(errno));
 }
 
@@ -308,7 +306,7 @@ static void told_to_stop(struct job *j, struct watch *w)
 {
 	struct signalfd_siginfo si;
 
-	if (read(stop_fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+	if (read(j->stop_fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 		return;
 	log_warn("job %s ended: the helper got SIG%s from pid %u", j->job_id,
 		 sigabbrev_np((int)si.ssi_signo), si.ssi_pid);
@@ -328,7 +326,7 @@ static bool wait_main(struct job *j)
 		[W_TIMER] = {.fd = tfd, .events = POLLIN},
 		[W_CLIENT] = {.fd = j->sock, .events = POLLIN},
 		[W_STATE] = {.fd = sfd, .events = POLLIN},
-		[W_STOP] = {.fd = stop_fd, .events = POLLIN},
+		[W_STOP] = {.fd = j->stop_fd, .events = POLLIN},
 	}};
 	bool ok = true;
 
