@@ -204,8 +204,11 @@ static int ask_for_scope(const struct job *j, const char *unit,
 			 size_t errlen)
 {
 	char pid[24], desc[64], stop[32];
+	/* "--" ends busctl's options (its getopt would take any later
+	 * word that starts with '-', wherever it stands): the unit, slice
+	 * and PartOf names come from the caller's cgroup path. */
 	char *argv[] = {
-		"busctl", "--system", "--quiet", BUS_TIMEOUT, "call",
+		"busctl", "--system", "--quiet", BUS_TIMEOUT, "--", "call",
 		"org.freedesktop.systemd1", "/org/freedesktop/systemd1",
 		"org.freedesktop.systemd1.Manager", "StartTransientUnit",
 		"ssa(sv)a(sa(sv))", (char *)unit, "fail",

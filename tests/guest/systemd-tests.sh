@@ -160,6 +160,28 @@ not_ok "a 400 MB job under --max-memory=1500 cannot exceed the step's 200M" \
 unlike "$out" allocated "... it never gets its memory"
 ok "nothing left in the cgroup tree after the steps" wait_for 50 no_leftovers
 
+# --- a caller in the root cgroup, whose slice is "-.slice" -------------------
+# busctl takes any word that starts with '-' for an option, wherever it
+# stands ("invalid option -- '.'"), unless "--" ends its options: the root
+# slice's name is such a word.
+cat >"$T_SCRATCH/top" <<'EOF_TOP'
+#!/bin/bash
+set -e
+echo $$ >/sys/fs/cgroup/cgroup.procs
+cd /
+exec setpriv --reuid="$1" --regid="$(id -g "$1")" --init-groups -- \
+	env -i PATH=/usr/bin:/bin HOME=/ "${@:2}"
+EOF_TOP
+chmod 0755 "$T_SCRATCH/top"
+"$T_SCRATCH/top" $A "$C" -- sh -c 'cat /proc/self/cgroup' </dev/null \
+	>"$T_SCRATCH/out" 2>"$T_SCRATCH/err"
+rc=$?
+out=$(cat "$T_SCRATCH/out")
+like "$rc:$out" '^0:0::/symbi-exec-job-([0-9a-f]+)\.scope/symbi-exec-job-\1$' \
+	"a caller in the root cgroup: the job's scope lies in the root slice"
+[[ $rc -eq 0 ]] || diag "$(cat "$T_SCRATCH/err")"
+ok "nothing left in the cgroup tree after it" wait_for 50 no_leftovers
+
 # --- stopping the session or the scope ends the job -------------------------
 # A job that outlives its client unless something ends it: sleep in a
 # setsid child that ignores SIGTERM and SIGHUP.
