@@ -114,6 +114,13 @@ static bool request_fields_ok(const struct request *q)
 	/* No stray tier the helper might act on without REQ_TIER_SET. */
 	if (!(q->flags & REQ_TIER_SET) && q->tier != 0)
 		return false;
+	/* Mode combinations no client sends: --list and --dry-run run
+	 * nothing, so there is no output to capture and no terminal, and
+	 * --list judges no COMMAND. */
+	if (q->mode != MODE_RUN && (q->flags & (REQ_CAPTURE | REQ_PTY)))
+		return false;
+	if (q->mode == MODE_LIST && q->argc != 0)
+		return false;
 	/* argc 0 is a request for the policy's default_executable. */
 	return q->argc <= PROTO_MAX_ARGS && q->envc <= PROTO_MAX_ENV &&
 	       q->volc <= PROTO_MAX_VOLUMES;

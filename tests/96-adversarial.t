@@ -166,6 +166,58 @@ raw_ok "image: an allowed image with a path's spelling is refused, nothing runs"
 	forbidden -t docker -i "../python:3.12-slim"
 ok_clean "image"
 
+# ---- --list and --dry-run, sent raw ----------------------------------------
+
+# The helper answers --list with the listing and --dry-run with a verdict,
+# and runs nothing for either. What the real client never sends in these
+# modes (a COMMAND to --list, a terminal or --json's capture to either)
+# and the wire's malformations are refused (125), nothing runs; a dry run
+# is judged as a run. Controls: a sound request of each mode, through the
+# same harness, gets its answer and runs nothing.
+# raw_in list|dry-run MODE [RAWCLIENT-OPTIONS...]: raw in that request
+# mode; --list sends no COMMAND (as the client), --dry-run the marker job.
+raw_in() {
+	local m=$1 mode=$2
+	shift 2
+	if [[ $m == list ]]; then
+		run "$ALICE" "$RAW" -q -m "$mark" -M list "$@" "$T_HELPER" "$mode"
+	else
+		raw "$mode" -M "$m" "$@"
+	fi
+}
+
+raw_in_ok() {
+	local desc=$1
+	shift
+	raw_in "$@"
+	if [[ $rc == 0 ]]; then pass "$desc"; else fail "$desc"; show_run; fi
+}
+
+raw_in_ok "list: control: a sound raw --list gets the listing, nothing runs" \
+	list valid
+raw_in_ok "dry-run: control: a sound raw --dry-run of the marker job is allowed, it does not run" \
+	dry-run valid
+for m in list dry-run; do
+	for wire in oversized truncated trailing unknown-flag bad-tier \
+		zero-limit huge-count long-string; do
+		raw_in_ok "$m: $wire is refused, nothing runs" "$m" "$wire"
+	done
+	raw_in_ok "$m: with a terminal (REQ_PTY and a pty) is refused" \
+		"$m" forbidden -P new
+	raw_in_ok "$m: with --json's capture flag is refused" "$m" forbidden -j
+	raw_in_ok "$m: every truncation is refused" "$m" truncate-all
+	raw_in_ok "$m: 100 mutated copies (seed 7): each refused or legal, none crashes" \
+		"$m" mutate -N 100 -s 7
+done
+raw_in_ok "dry-run: memory above the ceiling is denied, as for a run" \
+	dry-run forbidden -l max_memory_mb=4096
+run "$ALICE" "$RAW" -m "$mark" -M list "$T_HELPER" forbidden -- \
+	"${touch_job[@]}"
+is "$rc" 0 "list: with a COMMAND is refused (125), nothing runs"
+[[ $rc == 0 ]] || show_run
+like "$err" "malformed request" "... and the helper says why"
+ok_clean "list and dry-run"
+
 # ---- the caller against the helper ---------------------------------------
 
 # descendant ROOT COMM: the pid of a process below ROOT whose command

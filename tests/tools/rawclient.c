@@ -22,8 +22,14 @@
  * a legal request, and it must only end in time without the helper
  * crashing.
  *
- * -c sets REQ_WORKDIR_CHOSEN (as -C DIR does), -K REQ_KEEP_WORKDIR, -i an
- * image.
+ * -c sets REQ_WORKDIR_CHOSEN (as -C DIR does), -K REQ_KEEP_WORKDIR, -j
+ * REQ_CAPTURE (as --json does), -i an image.
+ *
+ * -M list|dry-run sends the request, built as a run, in that mode (the
+ * byte is patched on the wire, so combinations the encoder refuses go
+ * out too; with -M list and no COMMAND, none is sent). Then "valid"
+ * expects the answer alone: the listing (list) or an allowing verdict
+ * (dry-run), exit 0, nothing run; a refusal expects no listing either.
  *
  * -P WHAT asks for a terminal (REQ_PTY) and passes WHAT with the
  * request: "new" a fresh pty slave (the sound case), "master" a fresh
@@ -71,12 +77,14 @@ struct opts {
 	int deadline_s;         /* per helper run */
 	int settle_s;           /* wait this long before the marker check */
 	int pty_fd;             /* -P: passed with the request, or -1 */
+	int wire_mode;          /* -M: the mode byte sent, or -1 */
 	struct request req;
 };
 
 static const char usage_text[] =
 	"usage: rawclient [-q] [-m DIR] [-W SECONDS] [-N COUNT] [-s SEED] [-T SECONDS]\n"
-	"                 [-t TIER] [-l LIMIT=VALUE] [-n] [-w DIR] [-c] [-K]\n"
+	"                 [-t TIER] [-l LIMIT=VALUE] [-n] [-w DIR] [-c] [-K] [-j]\n"
+	"                 [-M list|dry-run]\n"
 	"                 [-i IMAGE] [-e NAME=VALUE]\n"
 	"                 [-v VOLUME] [-A ARGV0 | -0] [-P new|master|stdin|fd:N|none|PATH]\n"
 	"                 HELPER MODE [-- COMMAND...]\n"
@@ -117,6 +125,8 @@ static size_t encode(const struct opts *o, uint8_t *buf)
 	for (id = 0; id < LIM_COUNT; id++)
 		if (zero_limits & (1u << id))
 			memset(buf + OFF_LIMITS + 4 + (size_t)id * 8, 0, 8);
+	if (o->wire_mode >= 0)
+		buf[OFF_MODE] = (uint8_t)o->wire_mode;
 	return n;
 }
 
@@ -181,7 +191,16 @@ static void send_with_fd(int sock, const uint8_t *buf, size_t len, int fd)
 static bool refused(const struct tk_outcome *o)
 {
 	return !o->hung && o->exited && !o->marker && o->verdict != 0 &&
-	       (o->code == 125 || o->verdict > 0);
+	       !o->listing_seen && (o->code == 125 || o->verdict > 0);
+}
+
+/* -M list: the listing; -M dry-run: an allowing verdict; nothing run. */
+static bool answered(const struct tk_outcome *o, int mode)
+{
+	return !o->hung && o->exited && o->code == 0 && !o->marker &&
+	       !o->result_seen &&
+	       (mode == MODE_LIST ? o->listing_seen && !o->verdict_seen
+				  : o->verdict == 0 && !o->listing_seen);
 }
 
 static bool ran(const struct tk_outcome *o, bool want_marker)
@@ -203,8 +222,9 @@ static void report(const char *mode, const struct tk_outcome *o, bool good)
 		printf("none");
 	else
 		printf("%d", o->verdict);
-	printf(" %s=%d marker=%s%s -> %s", o->exited ? "exit" : "signal",
-	       o->code, o->marker ? "yes" : "no", o->hung ? " HUNG" : "",
+	printf(" %s=%d marker=%s%s%s -> %s", o->exited ? "exit" : "signal",
+	       o->code, o->marker ? "yes" : "no",
+	       o->listing_seen ? " listing" : "", o->hung ? " HUNG" : "",
 	       good ? "ok" : "VIOLATION");
 	if (o->message[0])
 		printf(" (%s)", o->message);
@@ -557,15 +577,25 @@ static void add_or_die(int rc, const char *what)
 		errx(2, "%s breaks a protocol cap", what);
 }
 
+/* -M: the modes other than a run, as the client's --list and --dry-run. */
+static int wire_mode(const char *name)
+{
+	if (strcmp(name, "list") == 0)
+		return MODE_LIST;
+	if (strcmp(name, "dry-run") == 0)
+		return MODE_DRY_RUN;
+	tk_usage();
+}
+
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
 	char **command;
 	int c;
 
 	*o = (struct opts){ .iterations = 100, .seed = 1, .deadline_s = 20,
-			    .pty_fd = -1 };
+			    .pty_fd = -1, .wire_mode = -1 };
 	proto_request_init(&o->req);
-	while ((c = getopt(argc, argv, "+qm:W:N:s:T:t:l:nw:cKi:e:v:A:0P:")) != -1) {
+	while ((c = getopt(argc, argv, "+qm:W:N:s:T:t:l:nw:cKji:e:v:A:0P:M:")) != -1) {
 		switch (c) {
 		case 'q': o->quiet = true; break;
 		case 'm': o->marker_dir = optarg; break;
@@ -579,6 +609,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'w': add_or_die(proto_request_set_workdir(&o->req, optarg), "-w"); break;
 		case 'c': o->req.flags |= REQ_WORKDIR_CHOSEN; break;
 		case 'K': o->req.flags |= REQ_KEEP_WORKDIR; break;
+		case 'j': o->req.flags |= REQ_CAPTURE; break;
+		case 'M': o->wire_mode = wire_mode(optarg); break;
 		case 'i': add_or_die(proto_request_set_image(&o->req, optarg), "-i"); break;
 		case 'e': add_or_die(proto_request_add_env(&o->req, optarg), "-e"); break;
 		case 'v': add_or_die(proto_request_add_volume(&o->req, optarg), "-v"); break;
@@ -592,7 +624,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		}
 	}
 	command = tk_operands(argv + optind, &o->helper, &o->mode);
-	add_or_die(tk_add_command(&o->req, command), "argv");
+	if (*command || o->wire_mode != MODE_LIST)
+		add_or_die(tk_add_command(&o->req, command), "argv");
 }
 
 int main(int argc, char **argv)
@@ -625,7 +658,9 @@ int main(int argc, char **argv)
 	if (!fn && !len)
 		tk_usage();
 	out = run_one(&o, fn ? fn : s_plain, buf, len);
-	if (strcmp(o.mode, "valid") == 0)
+	if (strcmp(o.mode, "valid") == 0 && o.wire_mode >= 0)
+		good = answered(&out, o.wire_mode);
+	else if (strcmp(o.mode, "valid") == 0)
 		good = ran(&out, o.marker_dir != NULL);
 	else if (strcmp(o.mode, "repeat") == 0)
 		good = killed_mid_run(&out);

@@ -93,6 +93,7 @@ static void test_request_round_trips(void)
 {
 	static struct request r;
 	static char big[PROTO_MAX_STR + 1];
+	size_t n;
 
 	sample_request(&r);
 	ok(request_round_trip(&r), "request round trip, every field set");
@@ -118,6 +119,33 @@ static void test_request_round_trips(void)
 	proto_request_add_arg(&r, "x");
 	ok(request_round_trip(&r) && req2.workdir && !*req2.workdir,
 	   "an empty present workdir stays present and empty");
+
+	proto_request_init(&r);
+	r.mode = MODE_LIST;
+	proto_request_add_arg(&r, "x");
+	ok(proto_encode_request(&r, msg, sizeof(msg)) == 0,
+	   "MODE_LIST with a COMMAND does not encode");
+	proto_request_init(&r);
+	r.mode = MODE_DRY_RUN;
+	r.flags = REQ_PTY;
+	ok(proto_encode_request(&r, msg, sizeof(msg)) == 0,
+	   "MODE_DRY_RUN with REQ_PTY does not encode");
+	r.mode = MODE_RUN;
+	n = proto_encode_request(&r, msg, sizeof(msg));
+	for (uint8_t mode = MODE_DRY_RUN; mode <= MODE_LIST; mode++)
+		for (uint32_t f = REQ_CAPTURE; f <= REQ_PTY; f <<= 1) {
+			msg[12] = mode; /* the mode byte after the header */
+			msg[14] = (uint8_t)f;
+			ok(n > 0 && proto_decode_request(msg, n, &req2) == -1,
+			   "mode %u with flag %#x is refused by the decoder",
+			   (unsigned)mode, (unsigned)f);
+		}
+	proto_request_init(&r);
+	r.mode = MODE_LIST;
+	r.flags = REQ_NETWORK | REQ_KEEP_WORKDIR;
+	proto_request_set_workdir(&r, "/w");
+	ok(request_round_trip(&r),
+	   "MODE_LIST with the options --list accepts round-trips");
 
 	proto_request_init(&r);
 	memset(big, 'a', PROTO_MAX_STR);
@@ -769,7 +797,7 @@ static void test_buf(void)
 
 int main(void)
 {
-	printf("1..107\n");
+	printf("1..114\n");
 	test_request_round_trips();
 	test_request_caps();
 	test_request_refusals();
@@ -781,7 +809,7 @@ int main(void)
 	test_socket_io();
 	test_names();
 	test_buf();
-	if (test_no != 107)
-		printf("# ran %d tests, planned 107\n", test_no);
-	return failures || test_no != 107;
+	if (test_no != 114)
+		printf("# ran %d tests, planned 114\n", test_no);
+	return failures || test_no != 114;
 }

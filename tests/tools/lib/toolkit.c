@@ -160,6 +160,9 @@ bool tk_read_message(int sock, int ms, struct tk_outcome *out)
 		if (proto_decode_result(buf, (size_t)n, &out->res) == 0)
 			out->result_seen = true;
 		break;
+	case MSG_LISTING:
+		out->listing_seen = true;
+		break;
 	default:
 		break;
 	}

@@ -18,7 +18,8 @@
 /* What one helper run ended with. verdict is -1 until a verdict is seen
  * (callers start it so): a tool may test it alone. */
 struct tk_outcome {
-	bool verdict_seen, result_seen, exited, signaled, hung, marker;
+	bool verdict_seen, result_seen, listing_seen, exited, signaled, hung,
+	     marker;
 	int verdict, code; /* code: exit status or signal */
 	struct result res;
 	char message[PROTO_MSG_LEN];
