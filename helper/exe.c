@@ -108,21 +108,6 @@ static bool allowed(const struct policy *p, const char *path)
 	return false;
 }
 
-/* The open descriptor must still be the canonical path: nothing was
- * swapped between realpath and open. */
-static bool fd_is_path(int fd, const char *path)
-{
-	char link[64], now[PATH_MAX];
-	ssize_t n;
-
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, now, sizeof(now) - 1);
-	if (n < 0)
-		return false;
-	now[n] = '\0';
-	return strcmp(now, path) == 0;
-}
-
 static bool listed(const struct policy *p, const char *name)
 {
 	const struct strlist *l = &p->native.allowed_executables;
@@ -280,7 +265,7 @@ static int find_and_open(struct job *j, const char *name)
 			return -1;
 	}
 	j->exe_fd = open(j->exe_path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (j->exe_fd == -1 || !fd_is_path(j->exe_fd, j->exe_path)) {
+	if (j->exe_fd == -1 || !trust_fd_is_path(j->exe_fd, j->exe_path)) {
 		set_message(v, 126, "%s: changed while being checked",
 			    j->exe_path);
 		return -1;

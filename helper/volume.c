@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "shared/trust.h"
 #include "shared/util.h"
 #include "helper/helper.h"
 
@@ -20,19 +21,6 @@ struct child_answer {
 	int ok;
 	char msg[256];
 };
-
-static int fd_path_is(int fd, const char *want)
-{
-	char link[64], got[PATH_MAX];
-	ssize_t n;
-
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, got, sizeof(got) - 1);
-	if (n < 0)
-		return 0;
-	got[n] = '\0';
-	return strcmp(got, want) == 0;
-}
 
 /* Runs as the caller. Returns the O_PATH fd of v->src, or -1 with a
  * reason in a->msg. */
@@ -57,7 +45,7 @@ static int resolve_as_caller(const struct volume *v, struct child_answer *a)
 	}
 	free(canon);
 	fd = open(v->src, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0 || !fd_path_is(fd, v->src)) {
+	if (fd < 0 || fstat(fd, &st) != 0 || !trust_fd_is_path(fd, v->src)) {
 		fmt_msg(a->msg, sizeof(a->msg), "%s changed while checked",
 			 v->src);
 		return -1;
@@ -168,7 +156,7 @@ static int check_as_caller(const char *spec, struct volume *v,
 		return -1;
 	}
 	/* Same object, seen from the helper: the path still names it. */
-	if (!fd_path_is(fd, v->src)) {
+	if (!trust_fd_is_path(fd, v->src)) {
 		close(fd);
 		fmt_msg(err, errlen, "--volume %s: %s changed while checked", spec,
 			v->src);

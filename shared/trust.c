@@ -284,3 +284,16 @@ int trust_open(const char *path, unsigned flags, int oflags, char *canon,
 	errno = rc;
 	return fd;
 }
+
+bool trust_fd_is_path(int fd, const char *path)
+{
+	char link[64], now[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, now, sizeof(now) - 1);
+	if (n < 0)
+		return false;
+	now[n] = '\0';
+	return strcmp(now, path) == 0;
+}

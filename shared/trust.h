@@ -20,6 +20,7 @@
 #ifndef SYMBI_TRUST_H
 #define SYMBI_TRUST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -54,6 +55,10 @@ enum trust_flags {
  * "/etc/x is a symbolic link"). */
 int trust_open(const char *path, unsigned flags, int oflags, char *canon,
 	       char *why, size_t cap);
+
+/* Whether the open descriptor fd still names path, as /proc/self/fd
+ * says: nothing was swapped between a check by name and the open. */
+bool trust_fd_is_path(int fd, const char *path);
 
 /* The owner every component must have (tests only; 0 otherwise). */
 void trust_set_uid(uid_t uid);

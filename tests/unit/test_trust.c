@@ -124,6 +124,17 @@ static void test_mkdir_and_reopen(void)
 	   "oflags reopen the checked file for reading");
 	if (fd != -1)
 		close(fd);
+	fd = open(at("d/f"), O_RDONLY | O_CLOEXEC);
+	ok(fd != -1 && trust_fd_is_path(fd, at("d/f")) &&
+		   !trust_fd_is_path(fd, at("d/g")),
+	   "trust_fd_is_path: the descriptor names its path, no other");
+	ok(rename(at("d/f"), at("d/g")) == 0 &&
+		   !trust_fd_is_path(fd, at("d/f")) &&
+		   trust_fd_is_path(fd, at("d/g")) &&
+		   rename(at("d/g"), at("d/f")) == 0,
+	   "... and no longer its old name once renamed");
+	if (fd != -1)
+		close(fd);
 	trust_set_uid(65534);
 	refused("d/f", TRUST_STICKY, "directory / is not owned by root",
 		"ownership is checked against the trusted uid");
