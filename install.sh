@@ -31,7 +31,8 @@ Build and install symbi-exec. Run as root from the source tree.
                     into the helper (default /etc)
   --no-deps         do not install the Debian build dependencies
   --group NAME      only members of NAME may execute the helper (mode 4750)
-  --uninstall       remove the programs and man pages; keep the policy
+  --uninstall       remove the programs and man pages; keep the policy and
+                    the audit lines syslog did not take (/var/log/symbi-exec)
   --help            show this help
 
 An existing policy is never overwritten. A new default policy admits the

@@ -7,15 +7,15 @@
 #                        the binaries' hardening) against /usr and /etc
 #   tests/deb/package.t  the group gate, conffile, statoverride, purge
 # What the machine already had at symbi-exec's system paths (an install.sh
-# install, a test's leftovers: /etc/symbi-exec, /var/lib/symbi-exec, the
-# group symbi-exec) is set aside first and put back at the end; an
+# install, a test's leftovers: /etc/symbi-exec, /var/lib/symbi-exec,
+# /var/log/symbi-exec, the group symbi-exec) is set aside first and put back at the end; an
 # installed symbi-exec package is never touched: the run refuses.
 # Run as root from the tree.
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 SAVED=/var/tmp/symbi-exec-check-deb.saved
-SYSTEM_PATHS=(/etc/symbi-exec /var/lib/symbi-exec)
+SYSTEM_PATHS=(/etc/symbi-exec /var/lib/symbi-exec /var/log/symbi-exec)
 DEB_DIR=
 
 package_state() {

@@ -120,7 +120,7 @@ check_kept "an upgrade"
 # --- purge -----------------------------------------------------------------
 mapfile -t owned < <(dpkg -L symbi-exec)
 # What the package shipped (its files and own directories), what postinst
-# made, and the statoverride: none of it may survive a purge.
+# and the helper made, and the statoverride: none of it may survive a purge.
 leftovers() {
 	local p
 	for p in "${owned[@]}"; do
@@ -128,7 +128,7 @@ leftovers() {
 		[[ -e "$p" || -L "$p" ]] && echo "$p"
 	done
 	for p in /etc/symbi-exec /usr/libexec/symbi-exec \
-		/usr/share/doc/symbi-exec; do
+		/usr/share/doc/symbi-exec /var/log/symbi-exec; do
 		[[ -e "$p" || -L "$p" ]] && echo "$p"
 	done
 	# On a shared machine a job of another install whose policy keeps
@@ -145,6 +145,15 @@ leftovers() {
 	dpkg-query -W -f='${db:Status-Status}\n' symbi-exec 2>/dev/null |
 		grep -vx not-installed
 }
+# With no syslog daemon the helper keeps its audit lines in its fallback
+# file, /var/log/symbi-exec/audit.log, in a directory of its own: a purge
+# removes that too.
+stop_syslog
+run $A "$C" -- python3 -c 'print(1)'
+is "$rc:$out" "0:1" "with no syslog daemon a job runs"
+ok "... its audit lines in /var/log/symbi-exec/audit.log" \
+	test -s /var/log/symbi-exec/audit.log
+start_syslog
 WORK_BASE=/var/lib/symbi-exec
 base_inode=$(stat -c %i "$WORK_BASE")
 apt purge symbi-exec
