@@ -400,19 +400,36 @@ int workdir_empty_tree(int top)
 	return rc;
 }
 
-static bool reaped_within(int pidfd, pid_t pid, uint64_t deadline)
+enum cleaner_end { CLEANER_RUNNING, CLEANER_DONE, CLEANER_FAILED };
+
+/* Waits for the cleaner until deadline and reaps it through its pidfd,
+ * never by pid: a cleaner reaped earlier (it failed) answers ECHILD here
+ * instead of naming whatever process took its pid since. */
+static enum cleaner_end cleaner_wait(int pidfd, uint64_t deadline)
 {
 	struct pollfd pf = {.fd = pidfd, .events = POLLIN};
+	siginfo_t si;
 	uint64_t now;
-	int status;
 
 	while ((now = now_ms()) < deadline &&
 	       poll(&pf, 1, (int)(deadline - now)) == 0)
 		;
 	if (!(pf.revents & POLLIN))
-		return false;
-	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-	       WEXITSTATUS(status) == 0;
+		return CLEANER_RUNNING;
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) == -1)
+		return CLEANER_FAILED;
+	return si.si_code == CLD_EXITED && si.si_status == 0 ? CLEANER_DONE
+							      : CLEANER_FAILED;
+}
+
+/* A cleaner past its time: killed and reaped, both through its pidfd. */
+static void cleaner_kill(int pidfd)
+{
+	siginfo_t si;
+
+	(void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	(void)waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED);
 }
 
 /* The child works with the user's file credentials alone: its real and
@@ -473,8 +490,8 @@ void workdir_remove(struct job *j)
 	}
 	/* A big tree takes longer: then the cleaner goes on after the
 	 * reply (workdir_finish). */
-	if (reaped_within(j->cleaner_fd, j->cleaner,
-			  now_ms() + EMPTY_DEADLINE_MS)) {
+	if (cleaner_wait(j->cleaner_fd, now_ms() + EMPTY_DEADLINE_MS) ==
+	    CLEANER_DONE) {
 		workdir_forget_cleaner(j);
 		remove_emptied(j);
 	}
@@ -494,18 +511,21 @@ void workdir_forget_cleaner(struct job *j)
  * record stays). */
 bool workdir_finish(struct job *j)
 {
+	enum cleaner_end end;
 	bool done;
 
 	if (j->cleaner == 0)
 		return true;
-	done = reaped_within(j->cleaner_fd, j->cleaner,
-			     now_ms() + CLEANER_MAX_MS);
-	if (!done) {
-		(void)kill(j->cleaner, SIGKILL);
-		(void)waitpid(j->cleaner, NULL, 0);
+	end = cleaner_wait(j->cleaner_fd, now_ms() + CLEANER_MAX_MS);
+	done = end == CLEANER_DONE;
+	if (end == CLEANER_RUNNING) {
+		cleaner_kill(j->cleaner_fd);
 		log_audit(LOG_WARNING, "job=%s: %s not emptied within %d s; "
 			  "left for the next run", j->job_id, j->v.workdir,
 			  (int)(CLEANER_MAX_MS / 1000));
+	} else if (end == CLEANER_FAILED) {
+		log_audit(LOG_WARNING, "job=%s: %s could not be emptied; left "
+			  "for the next run", j->job_id, j->v.workdir);
 	}
 	workdir_forget_cleaner(j);
 	if (done)
@@ -556,13 +576,12 @@ static int remove_left(int ufd, const char *name, const struct creds *c,
 	if (fstat(wfd, &st) == 0 && st.st_uid == c->uid &&
 	    unlinkat(ufd, name, AT_REMOVEDIR) == -1 &&
 	    (pid = start_cleaner(c, wfd, &pidfd)) != -1) {
-		if (reaped_within(pidfd, pid, now_ms() + max_ms)) {
+		enum cleaner_end end = cleaner_wait(pidfd, now_ms() + max_ms);
+
+		if (end == CLEANER_DONE)
 			(void)unlinkat(ufd, name, AT_REMOVEDIR);
-		} else {
-			(void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL,
-				      NULL, 0);
-			(void)waitpid(pid, NULL, 0);
-		}
+		else if (end == CLEANER_RUNNING)
+			cleaner_kill(pidfd);
 		close(pidfd);
 	}
 	close(wfd);
