@@ -4,8 +4,19 @@
  * The init is made by a raw clone3 used like fork (no new stack): glibc
  * 2.36 has no clone3 wrapper, and clone3 gives the pidfd and the
  * namespaces in one call. glibc's cached thread id is stale in such a
- * child, so the init sticks to plain system calls and fork(), which
- * refreshes it for the job process.
+ * child, so the init and the job process before its exec stick to plain
+ * system calls (nothing there raises a signal or takes a pthread lock).
+ *
+ * The job process shares the init's memory until its exec (CLONE_VM |
+ * CLONE_VFORK on a stack of its own, as posix_spawn does): a fork would
+ * copy the page tables of the whole helper the init was cloned from,
+ * and copy-on-write faults would follow on both sides, each dear on a
+ * virtual machine. The init is suspended meanwhile. That memory is
+ * root's (the init drops only after the exec), so the job process must
+ * stay out of its caller's reach once it has the caller's uid: a change
+ * of credentials makes a process non-dumpable (no ptrace, no
+ * /proc/PID/mem) unless fs.suid_dumpable is 1; then the job gets a
+ * plain fork, as before.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +29,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -32,6 +44,10 @@
  * only touches the host's own trees and descriptors the helper opened,
  * but a stuck file system must not hang the helper forever. */
 #define NS_SETUP_TIMEOUT_MS 30000
+
+/* The job process's stack until its exec (CLONE_VM): generous, only the
+ * pages it touches cost anything; a guard page below. */
+#define JOB_STACK_SIZE (256 * 1024)
 
 enum report_kind {
 	REPORT_READY = 1,
@@ -122,12 +138,50 @@ static int init_setup(const struct ns_config *cfg, struct mount_trees *trees,
 	return mounts_build_root(cfg->mounts, trees, err, errlen);
 }
 
-static _Noreturn void run_job(int rep, int (*child_fn)(void *), void *arg,
-			      const sigset_t *mask)
+struct job_start {
+	int rep;
+	int (*fn)(void *);
+	void *arg;
+	const sigset_t *mask;
+};
+
+/* The job process: its own descriptor table (no CLONE_FILES), so the
+ * report pipe closes for it alone. */
+static int job_main(void *p)
 {
-	close(rep);
-	sigprocmask(SIG_SETMASK, mask, NULL);
-	_exit(child_fn(arg));
+	const struct job_start *s = p;
+
+	close(s->rep);
+	sigprocmask(SIG_SETMASK, s->mask, NULL);
+	_exit(s->fn(s->arg));
+}
+
+/* Step 4. Returns once the job process has exec'd or died (share_vm), or
+ * at once (fork). */
+static pid_t fork_job(struct job_start *s, bool share_vm)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t len = JOB_STACK_SIZE + page;
+	char *stack;
+	pid_t pid;
+
+	if (!share_vm) {
+		pid = fork();
+		if (pid == 0)
+			job_main(s);
+		return pid;
+	}
+	stack = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE,
+		     -1, 0);
+	if (stack == MAP_FAILED)
+		return -1;
+	pid = -1;
+	if (mprotect(stack, page, PROT_NONE) == 0)
+		pid = clone(job_main, stack + len, CLONE_VM | CLONE_VFORK | SIGCHLD,
+			    s);
+	(void)munmap(stack, len);
+	return pid;
 }
 
 /* Step 5: nothing of the helper's left but the report pipe; the job's
@@ -224,23 +278,21 @@ static _Noreturn void init_loop(int sfd, int rep, pid_t job,
 }
 
 static _Noreturn void init_main(const struct ns_config *cfg,
-				struct mount_trees *trees,
-				int (*child_fn)(void *), void *arg, int rep,
-				const sigset_t *mask)
+				struct mount_trees *trees, struct job_start *s,
+				bool share_vm)
 {
 	char err[256];
+	int rep = s->rep;
 	pid_t job;
 	int sfd;
 
 	if (init_setup(cfg, trees, err, sizeof(err)) == -1)
 		init_fail(rep, err);
-	job = fork();
+	job = fork_job(s, share_vm);
 	if (job == -1) {
-		setup_fail(err, sizeof(err), "fork the job");
+		setup_fail(err, sizeof(err), "start the job");
 		init_fail(rep, err);
 	}
-	if (job == 0)
-		run_job(rep, child_fn, arg, mask);
 	sfd = become_init(cfg, rep, err, sizeof(err));
 	if (sfd == -1) {
 		kill(job, SIGKILL);
@@ -267,19 +319,23 @@ static int read_report(int fd, int timeout_ms, struct report *r)
 	return 0;
 }
 
-static int await_ready(struct ns_job *nj, char *err, size_t errlen)
+static int await_ready(const struct ns_config *cfg, struct ns_job *nj,
+		       char *err, size_t errlen)
 {
+	int timeout = NS_SETUP_TIMEOUT_MS;
 	struct report r;
 	int status;
 
-	if (read_report(nj->report_fd, NS_SETUP_TIMEOUT_MS, &r) == 0 &&
+	if (cfg->start_timeout_ms > 0 && cfg->start_timeout_ms < timeout)
+		timeout = cfg->start_timeout_ms;
+	if (read_report(nj->report_fd, timeout, &r) == 0 &&
 	    r.kind == REPORT_READY)
 		return 0;
 	if (r.kind == REPORT_FAILED)
 		snprintf(err, errlen, "%s", r.msg);
 	else
 		snprintf(err, errlen, "isolated: the namespace init died "
-			 "or hung while setting up");
+			 "or the job did not start in time");
 	(void)syscall(SYS_pidfd_send_signal, nj->pidfd, SIGKILL, NULL, 0);
 	(void)waitpid(nj->init_pid, &status, 0);
 	ns_job_close(nj);
@@ -302,10 +358,28 @@ static pid_t clone_init(const struct ns_config *cfg, int *pidfd)
 	return cfg->clone(&ca, cfg->ctx);
 }
 
+/* Whether a process that changes its credentials becomes non-dumpable
+ * (fs.suid_dumpable 0 or 2): only then may the job process share the
+ * init's memory (the top of this file). Unreadable counts as no. */
+static bool drop_makes_undumpable(void)
+{
+	char c = '1';
+	int fd = open("/proc/sys/fs/suid_dumpable", O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		return false;
+	if (read(fd, &c, 1) != 1)
+		c = '1';
+	close(fd);
+	return c == '0' || c == '2';
+}
+
 static pid_t start_init(const struct ns_config *cfg, struct mount_trees *trees,
 			int (*child_fn)(void *), void *arg, int rep[2],
 			int *pidfd)
 {
+	bool share_vm = drop_makes_undumpable();
+	struct job_start s = {.rep = rep[1], .fn = child_fn, .arg = arg};
 	sigset_t block, mask;
 	pid_t pid;
 
@@ -318,7 +392,8 @@ static pid_t start_init(const struct ns_config *cfg, struct mount_trees *trees,
 	pid = clone_init(cfg, pidfd);
 	if (pid == 0) {
 		close(rep[0]);
-		init_main(cfg, trees, child_fn, arg, rep[1], &mask);
+		s.mask = &mask;
+		init_main(cfg, trees, &s, share_vm);
 	}
 	sigprocmask(SIG_SETMASK, &mask, NULL);
 	return pid;
@@ -352,7 +427,7 @@ int ns_spawn(const struct ns_config *cfg, int (*child_fn)(void *), void *arg,
 		return -1;
 	}
 	nj->init_pid = pid;
-	return await_ready(nj, err, errlen);
+	return await_ready(cfg, nj, err, errlen);
 }
 
 /* One report, kept if it is the job's end. */

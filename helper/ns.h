@@ -10,11 +10,15 @@
  *   2. sets the hostname NS_HOSTNAME, brings up loopback;
  *   3. builds the new root and pivots into it (mounts_build_root), which
  *      also closes every directory descriptor: the job inherits none;
- *   4. forks the job process (pid 2), which runs child_fn(arg): rlimits,
- *      privilege drop, chdir(work_path) BY PATH, seccomp, execveat;
+ *   4. starts the job process (pid 2), which runs child_fn(arg): rlimits,
+ *      privilege drop, chdir(work_path) BY PATH, seccomp, execveat; it
+ *      shares the init's memory until that exec, and the init waits for
+ *      it (vfork-like, see ns.c for why and when it is a plain fork);
  *   5. closes all its descriptors, drops to the job's account
  *      (cfg->drop), and then only reaps and forwards signals.
- * ns_spawn returns once the init reported step 5 done (or failed). Then:
+ * ns_spawn returns once the init reported step 5 done (or failed), so
+ * after the job's exec (or its failure, which child_fn reports its own
+ * way), within cfg->start_timeout_ms. Then:
  *   - the supervisor watches ns_job.pidfd (the init) as it would the job;
  *   - SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGCONT sent to the init are
  *     forwarded to the job's process group, and the init reports when
@@ -66,6 +70,9 @@ struct ns_config {
 	 * (priv_drop). Required. 0, or -1 with errno. */
 	int (*drop)(void *ctx);
 	void *ctx;
+	/* How long the namespace, the init and the job's exec may take,
+	 * in ms (the job's timeout); 0 or over 30 s: 30 s. */
+	int start_timeout_ms;
 };
 
 struct ns_job {

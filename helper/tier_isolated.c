@@ -6,10 +6,12 @@
  * result) is the core's, as for tier none.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../shared/util.h"
 #include "helper.h"
 #include "mounts.h"
 #include "ns.h"
@@ -106,6 +108,7 @@ static pid_t iso_fork(struct job *j, int (*child)(void *), void *arg)
 {
 	char err[PROTO_MSG_LEN];
 	int work_fd = j->work_fd != -1 ? j->work_fd : j->isolated->work.src_fd;
+	int64_t left;
 	int rc;
 	struct mount_plan plan = {
 		.ro_binds = j->pol.isolated.read_only_binds.s,
@@ -131,6 +134,10 @@ static pid_t iso_fork(struct job *j, int (*child)(void *), void *arg)
 			    j->v.workdir, strerror(errno));
 		return -1;
 	}
+	left = (int64_t)(supervise_deadline(j) - now_ms());
+	cfg.start_timeout_ms = left > INT_MAX ? INT_MAX : (int)left;
+	if (cfg.start_timeout_ms <= 0)
+		cfg.start_timeout_ms = 1;
 	rc = ns_spawn(&cfg, child, arg, &j->isolated->ns, err, sizeof(err));
 	if (rc == -1) {
 		set_message(&j->v, 125, "%s", err);
