@@ -251,6 +251,11 @@ void priv_exec(int fd, char *const argv[], char *const envp[]);
 int pty_check(struct job *j, int fd);
 int pty_take(const struct job *j);
 
+/* vchild.c: fn(arg) in a child sharing our memory until it execs or
+ * exits, while we wait (a plain fork when a dropped child could be
+ * traced); its pid, or -1. */
+pid_t vchild_start(int (*fn)(void *), void *arg);
+
 /* tier.c */
 const struct tier_ops *tier_ops_for(int tier);
 

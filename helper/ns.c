@@ -7,16 +7,9 @@
  * child, so the init and the job process before its exec stick to plain
  * system calls (nothing there raises a signal or takes a pthread lock).
  *
- * The job process shares the init's memory until its exec (CLONE_VM |
- * CLONE_VFORK on a stack of its own, as posix_spawn does): a fork would
- * copy the page tables of the whole helper the init was cloned from,
- * and copy-on-write faults would follow on both sides, each dear on a
- * virtual machine. The init is suspended meanwhile. That memory is
- * root's (the init drops only after the exec), so the job process must
- * stay out of its caller's reach once it has the caller's uid: a change
- * of credentials makes a process non-dumpable (no ptrace, no
- * /proc/PID/mem) unless fs.suid_dumpable is 1; then the job gets a
- * plain fork, as before.
+ * The job process shares the init's memory until its exec (vchild.c):
+ * a fork would copy the page tables of the whole helper the init was
+ * cloned from. The init waits meanwhile.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,7 +22,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -44,10 +36,6 @@
  * only touches the host's own trees and descriptors the helper opened,
  * but a stuck file system must not hang the helper forever. */
 #define NS_SETUP_TIMEOUT_MS 30000
-
-/* The job process's stack until its exec (CLONE_VM): generous, only the
- * pages it touches cost anything; a guard page below. */
-#define JOB_STACK_SIZE (256 * 1024)
 
 enum report_kind {
 	REPORT_READY = 1,
@@ -145,7 +133,7 @@ struct job_start {
 	const sigset_t *mask;
 };
 
-/* The job process: its own descriptor table (no CLONE_FILES), so the
+/* Step 4, the job process: its descriptor table is its own, so the
  * report pipe closes for it alone. */
 static int job_main(void *p)
 {
@@ -153,35 +141,7 @@ static int job_main(void *p)
 
 	close(s->rep);
 	sigprocmask(SIG_SETMASK, s->mask, NULL);
-	_exit(s->fn(s->arg));
-}
-
-/* Step 4. Returns once the job process has exec'd or died (share_vm), or
- * at once (fork). */
-static pid_t fork_job(struct job_start *s, bool share_vm)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t len = JOB_STACK_SIZE + page;
-	char *stack;
-	pid_t pid;
-
-	if (!share_vm) {
-		pid = fork();
-		if (pid == 0)
-			job_main(s);
-		return pid;
-	}
-	stack = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE,
-		     -1, 0);
-	if (stack == MAP_FAILED)
-		return -1;
-	pid = -1;
-	if (mprotect(stack, page, PROT_NONE) == 0)
-		pid = clone(job_main, stack + len, CLONE_VM | CLONE_VFORK | SIGCHLD,
-			    s);
-	(void)munmap(stack, len);
-	return pid;
+	return s->fn(s->arg);
 }
 
 /* Step 5: nothing of the helper's left but the report pipe; the job's
@@ -278,8 +238,7 @@ static _Noreturn void init_loop(int sfd, int rep, pid_t job,
 }
 
 static _Noreturn void init_main(const struct ns_config *cfg,
-				struct mount_trees *trees, struct job_start *s,
-				bool share_vm)
+				struct mount_trees *trees, struct job_start *s)
 {
 	char err[256];
 	int rep = s->rep;
@@ -288,7 +247,7 @@ static _Noreturn void init_main(const struct ns_config *cfg,
 
 	if (init_setup(cfg, trees, err, sizeof(err)) == -1)
 		init_fail(rep, err);
-	job = fork_job(s, share_vm);
+	job = vchild_start(job_main, s);
 	if (job == -1) {
 		setup_fail(err, sizeof(err), "start the job");
 		init_fail(rep, err);
@@ -358,27 +317,10 @@ static pid_t clone_init(const struct ns_config *cfg, int *pidfd)
 	return cfg->clone(&ca, cfg->ctx);
 }
 
-/* Whether a process that changes its credentials becomes non-dumpable
- * (fs.suid_dumpable 0 or 2): only then may the job process share the
- * init's memory (the top of this file). Unreadable counts as no. */
-static bool drop_makes_undumpable(void)
-{
-	char c = '1';
-	int fd = open("/proc/sys/fs/suid_dumpable", O_RDONLY | O_CLOEXEC);
-
-	if (fd == -1)
-		return false;
-	if (read(fd, &c, 1) != 1)
-		c = '1';
-	close(fd);
-	return c == '0' || c == '2';
-}
-
 static pid_t start_init(const struct ns_config *cfg, struct mount_trees *trees,
 			int (*child_fn)(void *), void *arg, int rep[2],
 			int *pidfd)
 {
-	bool share_vm = drop_makes_undumpable();
 	struct job_start s = {.rep = rep[1], .fn = child_fn, .arg = arg};
 	sigset_t block, mask;
 	pid_t pid;
@@ -393,7 +335,7 @@ static pid_t start_init(const struct ns_config *cfg, struct mount_trees *trees,
 	if (pid == 0) {
 		close(rep[0]);
 		s.mask = &mask;
-		init_main(cfg, trees, &s, share_vm);
+		init_main(cfg, trees, &s);
 	}
 	sigprocmask(SIG_SETMASK, &mask, NULL);
 	return pid;

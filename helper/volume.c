@@ -112,10 +112,34 @@ static int recv_answer(int sock, struct child_answer *a, int *fd)
 	return 0;
 }
 
+struct checker {
+	int sock;
+	const struct volume *v;
+	const struct creds *caller;
+};
+
+/* The child: the caller, entirely, then the check. */
+static int checker_main(void *p)
+{
+	const struct checker *c = p;
+	struct child_answer a;
+	int fd;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (priv_drop(c->caller) != 0)
+		return 2;
+	memset(&a, 0, sizeof(a));
+	fd = resolve_as_caller(c->v, &a);
+	a.ok = fd >= 0;
+	send_answer(c->sock, &a, fd);
+	return 0;
+}
+
 static int check_as_caller(const char *spec, struct volume *v,
 			   const struct creds *caller, char *err, size_t errlen)
 {
 	struct child_answer a;
+	struct checker c = {.v = v, .caller = caller};
 	int sv[2], fd, status, rc;
 	pid_t pid;
 
@@ -124,23 +148,13 @@ static int check_as_caller(const char *spec, struct volume *v,
 			strerror(errno));
 		return -1;
 	}
-	pid = fork();
+	c.sock = sv[1];
+	pid = vchild_start(checker_main, &c);
 	if (pid < 0) {
 		fmt_msg(err, errlen, "--volume %s: fork: %s", spec, strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
 		return -1;
-	}
-	if (pid == 0) {
-		close(sv[0]);
-		signal(SIGPIPE, SIG_IGN);
-		if (priv_drop(caller) != 0)
-			_exit(2);
-		memset(&a, 0, sizeof(a));
-		fd = resolve_as_caller(v, &a);
-		a.ok = fd >= 0;
-		send_answer(sv[1], &a, fd);
-		_exit(0);
 	}
 	close(sv[1]);
 	rc = recv_answer(sv[0], &a, &fd);

@@ -6,7 +6,7 @@
  * path must be the path given), and the caller may read it (and write
  * it unless :ro).
  *
- * The resolution runs in a forked child that drops to the caller with
+ * The resolution runs in a child (vchild.c) that drops to the caller with
  * priv_drop, the job's own drop (groups, gid, uid, capabilities,
  * no_new_privs, then the proof that root cannot be regained): every
  * permission check the kernel makes on the way is the caller's, and a
