@@ -158,21 +158,23 @@ static int clone_tree(int dfd, const char *path, unsigned flags,
 
 static int read_ro_bind(const char *path, struct mount_tree *t)
 {
+	char link[MOUNTS_MAX_LINK];
 	struct stat sb;
 	ssize_t n;
 
 	t->fd = -1;
-	t->link[0] = '\0';
+	t->link = NULL;
 	if (lstat(path, &sb) == -1)
 		return errno == ENOENT ? 0 : -1;
 	if (S_ISLNK(sb.st_mode)) {
-		n = readlink(path, t->link, sizeof(t->link));
-		if (n <= 0 || (size_t)n >= sizeof(t->link)) {
+		n = readlink(path, link, sizeof(link));
+		if (n <= 0 || (size_t)n >= sizeof(link)) {
 			errno = n < 0 ? errno : ENAMETOOLONG;
 			return -1;
 		}
-		t->link[n] = '\0';
-		return 0;
+		link[n] = '\0';
+		t->link = strdup(link);
+		return t->link ? 0 : -1;
 	}
 	t->is_dir = S_ISDIR(sb.st_mode);
 	t->fd = clone_tree(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, ATTR_RO);
@@ -222,7 +224,7 @@ static int place_ro_binds(const struct stage *st, const struct mount_plan *p,
 	for (unsigned i = 0; i < p->n_ro_binds; i++) {
 		int rc = 0;
 
-		if (t[i].link[0])
+		if (t[i].link)
 			rc = place_symlink(st, p->ro_binds[i], t[i].link);
 		else if (t[i].fd != -1)
 			rc = attach(st, t[i].fd, p->ro_binds[i], t[i].is_dir);
@@ -465,9 +467,11 @@ int mounts_prepare(const struct mount_plan *plan, struct mount_trees *t,
 
 void mounts_release(struct mount_trees *t)
 {
-	for (unsigned i = 0; i < MOUNTS_MAX_BINDS; i++)
+	for (unsigned i = 0; i < MOUNTS_MAX_BINDS; i++) {
 		if (t->ro[i].fd != -1)
 			close(t->ro[i].fd);
+		free(t->ro[i].link);
+	}
 	for (unsigned i = 0; i < PROTO_MAX_VOLUMES; i++)
 		if (t->vol[i].fd != -1)
 			close(t->vol[i].fd);

@@ -36,6 +36,7 @@
 #include "volume.h"
 
 #define MOUNTS_MAX_BINDS 64 /* = POLICY_MAX_STRS */
+#define MOUNTS_MAX_LINK 256 /* a read_only_binds symlink's target */
 
 struct mount_plan {
 	char *const *ro_binds; /* the policy's read_only_binds */
@@ -53,8 +54,12 @@ struct mount_plan {
 struct mount_tree {
 	int fd;         /* detached copy (open_tree), or -1 */
 	bool is_dir;
-	char link[256]; /* read_only_binds: the host entry is a symlink to
-			   this, recreated as such; or "" */
+	char *link;     /* read_only_binds: the host entry is a symlink to
+			   this (heap, under MOUNTS_MAX_LINK), recreated as
+			   such; or NULL. A pointer, not an array: the whole
+			   struct mount_trees is zeroed, on the stack, in the
+			   helper and again in the init, a page fault per
+			   4 KiB touched */
 };
 
 struct mount_trees {
