@@ -33,7 +33,7 @@
 
 /* Generous: only the pages the child touches cost anything. A guard
  * page below. */
-#define VCHILD_STACK_SIZE (256 * 1024)
+#define VCHILD_STACK_SIZE ((size_t)256 * 1024)
 
 /* fs.suid_dumpable 0 or 2: a credential change leaves the child
  * non-dumpable. Unreadable counts as no. */
