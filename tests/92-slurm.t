@@ -15,11 +15,7 @@ A=symbi-alice
 B=symbi-bob
 C=$T_CLIENT
 
-if [[ -e /sys/fs/cgroup/cgroup.controllers ]]; then
-	skip "pure cgroup v2 host: this Slurm setup uses the cgroup/v1 plugin"
-	done_testing
-	exit 0
-fi
+skip_all_on_cgroup2 "pure cgroup v2 host: this Slurm setup uses the cgroup/v1 plugin"
 for t in slurmctld slurmd srun sstat scancel munged; do
 	command -v "$t" >/dev/null || [[ -x /usr/sbin/$t ]] ||
 		bail "$t missing: tests/deps.sh installs slurm-wlm and munge"

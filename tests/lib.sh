@@ -139,6 +139,15 @@ skip() {
 	done
 }
 
+# skip_all_on_cgroup2 REASON: a script that needs cgroup v1 ends here,
+# skipped, on a pure cgroup v2 host.
+skip_all_on_cgroup2() {
+	[[ -e /sys/fs/cgroup/cgroup.controllers ]] || return 0
+	skip "$1"
+	done_testing
+	exit 0
+}
+
 # absent PATH...: none of them exists (not even as a dangling symlink).
 absent() {
 	local f
