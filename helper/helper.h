@@ -238,6 +238,11 @@ void id_from_kernel(const struct invocation *inv, int sock,
 int id_account(const struct invocation *inv, const char *name,
 	       struct account *a, char *msg, size_t cap);
 
+/* keys.c: a fresh session keyring for this process; the user keyrings
+ * of this process's uid emptied. Each returns 0, or -1 (errno). */
+int keys_new_session(void);
+int keys_clear_own(void);
+
 /* priv.c */
 void priv_take_root(pid_t parent);
 int priv_fs_enter(const struct creds *c);

@@ -198,6 +198,8 @@ static void sweeper(uid_t uid)
 	if (setsid() == -1 || priv_drop(&c) == -1)
 		_exit(1);
 	kill_all_of_uid(uid);
+	if (keys_clear_own() == -1)
+		_exit(1);
 	for (size_t i = 0; i < sizeof(SWEPT_DIRS) / sizeof(SWEPT_DIRS[0]); i++)
 		remove_files_of(uid, SWEPT_DIRS[i]);
 	remove_ipc_of(uid);

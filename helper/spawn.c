@@ -109,7 +109,9 @@ run_child(struct job *j, int st, pid_t helper)
 	umask(job_umask(j));
 	if (close_other_fds(keep) == -1)
 		report(st, STEP_FDS);
-	if (priv_drop(&j->user.c) == -1)
+	/* Another account's job never holds the caller's session keyring. */
+	if (priv_drop(&j->user.c) == -1 ||
+	    (j->user.c.uid != j->inv.caller.uid && keys_new_session() == -1))
 		report(st, STEP_PRIV);
 	/* After the uid change: a credential change clears it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||

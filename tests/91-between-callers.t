@@ -357,6 +357,42 @@ is "$(awk -v u="$u" '$8 == u || $10 == u' /proc/sysvipc/shm | wc -l)" 0 \
 	"... and its SysV segment"
 is "$(pgrep -u "$u" | wc -l)" 0 "... and it has no process left"
 
+# Kernel keyrings outlive processes (review2 F2): a pool job's keys in
+# its uid's user keyring must not reach the next holder of that uid, and
+# a job of another account never holds its caller's session keyring.
+keys_py='
+import ctypes, os, sys
+l = ctypes.CDLL(None, use_errno=True); l.syscall.restype = ctypes.c_long
+def ring_owner(ring):
+    b = ctypes.create_string_buffer(256)
+    n = l.syscall(250, 6, ctypes.c_long(ring), b, ctypes.c_long(256))
+    return b.value.decode().split(";")[1] if n > 0 else "none"
+def find(desc):
+    k = l.syscall(250, 10, ctypes.c_long(-4), b"user", desc.encode(), 0)
+    if k < 0: return "absent"
+    b = ctypes.create_string_buffer(256)
+    n = l.syscall(250, 11, ctypes.c_long(k), b, ctypes.c_long(256))
+    return b.raw[:n].decode() if n >= 0 else "unreadable"
+print(os.getuid(), ring_owner(-3))
+if sys.argv[1:]:
+    v = sys.argv[1]
+    l.syscall(248, b"user", b"symbi-left", v.encode(), len(v), ctypes.c_long(-4))
+print(find("symbi-left"))'
+one=$((pool_first + 1))
+write_policy "$(rule_policy "$(printf 'users = ["%s", "%s"]\ntiers = ["none"]\nrun_as_pool = "%s-%s"' \
+	$A $B "$one" "$one")")"
+run $A "$C" -- python3 -c "$keys_py" from-alice
+is "$rc:$(sed -n 2p <<<"$out")" "0:from-alice" \
+	"a pool job puts a key in its uid's user keyring and reads it back (control)"
+is "$(sed -n 1p <<<"$out")" "$one $one" \
+	"... its session keyring is its own uid's, not its caller's"
+helpers_gone_within 100
+run $B "$C" -- python3 -c "$keys_py"
+is "$rc:$(sed -n 1p <<<"$out")" "0:$one $one" "bob's pool job runs next, on the same uid"
+is "$(sed -n 2p <<<"$out")" "absent" "... and finds no key of alice's job in the uid's user keyring"
+helpers_gone_within 100
+write_policy "$(rule_policy "$pool_rule")"
+
 # Back to back with a pool of one uid: the result comes before the uid's
 # sweep and its work directory's removal, and the uid is free only after
 # them; the next job waits for it (a bounded time) instead of being
