@@ -567,7 +567,6 @@ static int remove_left(int ufd, const char *name, const struct creds *c,
 {
 	struct stat st;
 	int wfd, pidfd;
-	pid_t pid;
 
 	wfd = openat(ufd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 				       O_CLOEXEC);
@@ -575,7 +574,7 @@ static int remove_left(int ufd, const char *name, const struct creds *c,
 		return errno == ENOENT ? 0 : -1;
 	if (fstat(wfd, &st) == 0 && st.st_uid == c->uid &&
 	    unlinkat(ufd, name, AT_REMOVEDIR) == -1 &&
-	    (pid = start_cleaner(c, wfd, &pidfd)) != -1) {
+	    start_cleaner(c, wfd, &pidfd) != -1) {
 		enum cleaner_end end = cleaner_wait(pidfd, now_ms() + max_ms);
 
 		if (end == CLEANER_DONE)
