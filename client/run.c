@@ -19,8 +19,8 @@
 #include "client/term.h"
 #include "shared/log.h"
 
-/* After the result, how long the job's pipes and terminal may take to
- * end: a straggler must not hold the client forever. */
+/* After the result, how long the job's pipes, its terminal and the
+ * helper may take to end: a straggler must not hold the client forever. */
 #define GRACE_MS 5000
 
 static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
@@ -373,14 +373,16 @@ static void fill_pollfds(const struct session *s, struct pollfd *p)
 		p[P_JOBTTY].events |= POLLOUT;
 }
 
-/* The result says the job's last process is gone, and the helper lets
- * go of the streams before it sends it: the end of the output is the
- * end of the run. The helper's own cleanup (work directory, cgroups)
- * comes after, and the client does not wait for it. */
+/* The result says the job's last process is gone; the helper sends it
+ * before its cleanup (work directory, cgroups), and the client still
+ * waits for the helper's exit, up to GRACE_MS: under a Slurm step or a
+ * systemd unit the end of the client ends the step or the unit, whose
+ * manager then kills whatever is left in it, a helper still removing
+ * its cgroups from inside the step's included. */
 static bool run_finished(const struct session *s)
 {
-	return s->have_result && s->out.fd < 0 && s->err.fd < 0 &&
-	       s->t.master < 0;
+	return s->have_result && s->helper_done && s->out.fd < 0 &&
+	       s->err.fd < 0 && s->t.master < 0;
 }
 
 enum { RUN_OK = 0, RUN_NO_RESULT = -1, RUN_MALFORMED = -2 };
