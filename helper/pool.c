@@ -140,22 +140,18 @@ static void remove_entry(int dfd, const char *name, const struct stat *st)
 
 static void remove_files_of(uid_t uid, const char *dir)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d = fd == -1 ? NULL : fdopendir(fd);
+	DIR *d = opendir_at(AT_FDCWD, dir, O_NOFOLLOW);
 	struct dirent *e;
 	struct stat st;
 
-	if (d == NULL) {
-		if (fd != -1)
-			close(fd);
+	if (d == NULL)
 		return;
-	}
 	while ((e = readdir(d)) != NULL) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    st.st_uid == uid)
-			remove_entry(fd, e->d_name, &st);
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
+			    0 && st.st_uid == uid)
+			remove_entry(dirfd(d), e->d_name, &st);
 	}
 	closedir(d);
 }

@@ -301,16 +301,13 @@ static int add_stuck(struct stuck *k, const struct stat *st)
  * tells whether something stays), or -1 to give up. */
 static int sweep(int dfd, struct stuck *k, bool *skipped)
 {
-	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), sub = -2;
-	DIR *d = fd == -1 ? NULL : fdopendir(fd);
+	DIR *d = opendir_at(dfd, ".", 0);
 	struct dirent *e;
 	struct stat st;
+	int sub = -2;
 
-	if (d == NULL) {
-		if (fd != -1)
-			close(fd);
+	if (d == NULL)
 		return -1;
-	}
 	*skipped = false;
 	while (sub == -2 && (e = readdir(d)) != NULL) {
 		const char *n = e->d_name;
@@ -596,16 +593,13 @@ static int remove_left(int ufd, const char *name, const struct creds *c,
  * where no job looks. Returns 0, or -1 when a job directory stays. */
 static int clear_pool_dir(int ufd, const struct creds *c)
 {
-	int fd = openat(ufd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
-	DIR *d = fd == -1 ? NULL : fdopendir(fd);
+	DIR *d = opendir_at(ufd, ".", 0);
 	struct dirent *e;
 	struct stat st;
+	int rc = 0;
 
-	if (d == NULL) {
-		if (fd != -1)
-			close(fd);
+	if (d == NULL)
 		return -1;
-	}
 	while ((e = readdir(d)) != NULL) {
 		const char *n = e->d_name;
 

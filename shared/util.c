@@ -1,10 +1,13 @@
 /* Strict parsing and validation: see util.h. No side effects. */
 #include "shared/util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static bool is_digit(char c)
 {
@@ -190,4 +193,17 @@ uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+DIR *opendir_at(int dfd, const char *name, int flags)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | flags);
+	DIR *d = fd == -1 ? NULL : fdopendir(fd);
+	int saved = errno;
+
+	if (d == NULL && fd != -1) {
+		close(fd);
+		errno = saved;
+	}
+	return d;
 }

@@ -2,6 +2,7 @@
 #ifndef SYMBI_UTIL_H
 #define SYMBI_UTIL_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,6 +35,11 @@ void fmt_msg(char *buf, size_t cap, const char *fmt, ...)
 
 /* CLOCK_MONOTONIC in milliseconds. */
 uint64_t now_ms(void);
+
+/* A directory stream of name in dfd, opened O_RDONLY | O_DIRECTORY |
+ * O_CLOEXEC | flags (e.g. O_NOFOLLOW), or NULL (errno); closedir closes
+ * the descriptor with it. */
+DIR *opendir_at(int dfd, const char *name, int flags);
 
 /* strlcpy that reports truncation: 0 if src fit, -1 otherwise. */
 int copy_str(char *dst, size_t cap, const char *src);
