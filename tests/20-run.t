@@ -211,7 +211,7 @@ job_cgroup_dirs() {
 run $A "$C" -- bash -c "$leave"
 gone_at_return=yes
 left=$(sed -n 's/^left //p' <<<"$out")
-[[ -n $left && "$(tr '\0' ' ' <"/proc/$left/cmdline" 2>/dev/null)" == "sleep 300 " ]] &&
+[[ -n $left && "$(tr '\0' ' ' 2>/dev/null <"/proc/$left/cmdline")" == "sleep 300 " ]] &&
 	gone_at_return=no
 is "$rc:$gone_at_return" "0:yes" "result first: the process the job left is gone when the client returns"
 wd=$(head -n 1 <<<"$out")
