@@ -197,18 +197,7 @@ ok "the client is running (test sanity)" [ -n "$client" ]
 ok "client killed by SIGKILL: the job and its daemon die within a second" \
 	no_user_procs_within 10
 wait "$bg" 2>/dev/null
-# helper_gone_within DS: no helper process (comm is the helper's name cut
-# to 15 bytes) within DS tenths of a second.
-helper_gone_within() {
-	local i
-	for ((i = 0; i < $1; i++)); do
-		pgrep -x symbi-exec-help >/dev/null || return 0
-		sleep 0.1
-	done
-	diag "left: $(pgrep -a -x symbi-exec-help)"
-	return 1
-}
-ok "... and the helper is gone" helper_gone_within 20
+ok "... and the helper is gone" helpers_gone_within 20
 sleep 1.5
 ok "no daemon ever acted (no marker after 2 s)" absent "$marks/exit" \
 	"$marks/timeout" "$marks/client"

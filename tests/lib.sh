@@ -323,14 +323,16 @@ gone_within() {
 	return 1
 }
 
-# helpers_gone_within DS: no helper process left within DS tenths of a
-# second (each may still be cleaning up after its client returned).
+# helpers_gone_within DS: no helper process (comm is the helper's name
+# cut to 15 bytes) left within DS tenths of a second (each may still be
+# cleaning up after its client returned); says which are left.
 helpers_gone_within() {
 	local i
 	for ((i = 0; i < $1; i++)); do
 		pgrep -x symbi-exec-help >/dev/null || return 0
 		sleep 0.1
 	done
+	diag "left: $(pgrep -a -x symbi-exec-help)"
 	return 1
 }
 
