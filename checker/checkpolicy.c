@@ -11,6 +11,7 @@
 
 #include "paths.h"
 #include "policy/policy.h"
+#include "policy/subids.h"
 #include "shared/enginesock.h"
 #include "shared/log.h"
 
@@ -80,15 +81,46 @@ static int check_run_as(const char *path, const struct policy_rule *r)
 	return bad;
 }
 
+/* A pool that overlaps a user's subordinate ids: she could become a
+ * pool uid through newuidmap, so the helper refuses its jobs. */
+static int check_subids(const char *path, const struct policy_rule *r,
+			uid_t first, uid_t last)
+{
+	static const char *const files[] = { SUBUID_PATH, SUBGID_PATH };
+	struct subid_range s;
+	unsigned line;
+	char why[256];
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		int rc = subid_file_clash(files[i], first, last, &s, &line, why,
+					  sizeof(why));
+
+		if (rc == -1)
+			fprintf(stderr, "%s:%u:1: run_as_pool %s: %s\n", path,
+				r->line, r->run_as_pool, why);
+		else if (rc == 1)
+			fprintf(stderr, "%s:%u:1: run_as_pool %s overlaps the "
+				"subordinate ids %llu-%llu of %s (%s, line %u), "
+				"who could become a pool uid: refused\n", path,
+				r->line, r->run_as_pool,
+				(unsigned long long)s.first,
+				(unsigned long long)s.last, s.owner, files[i],
+				line);
+		bad |= rc != 0;
+	}
+	return bad;
+}
+
 /* A pool uid with an account or a group is in use: the helper skips it. */
-static void check_pool(const char *path, const struct policy_rule *r)
+static int check_pool(const char *path, const struct policy_rule *r)
 {
 	uid_t first, last;
 	struct passwd *pw;
 	struct group *gr;
 
 	if (!policy_pool_range(r->run_as_pool, &first, &last))
-		return;
+		return 0;
 	setpwent();
 	while ((pw = getpwent()) != NULL)
 		if (pw->pw_uid >= first && pw->pw_uid <= last)
@@ -103,6 +135,7 @@ static void check_pool(const char *path, const struct policy_rule *r)
 				"is group %s: that uid is never used\n", path,
 				r->line, (unsigned long)gr->gr_gid, gr->gr_name);
 	endgrent();
+	return check_subids(path, r, first, last);
 }
 
 /* The engine socket, as the helper will check it at connect time. One
@@ -140,7 +173,7 @@ static int check_accounts(const char *path, const struct policy *pol)
 		if (r->run_as && r->run_as[0])
 			bad |= check_run_as(path, r);
 		if (r->run_as_pool)
-			check_pool(path, r);
+			bad |= check_pool(path, r);
 	}
 	return bad;
 }

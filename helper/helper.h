@@ -283,6 +283,10 @@ int workdir_empty_tree(int top);
  * files at the top of /tmp, /var/tmp, /dev/shm, /dev/mqueue, System V
  * IPC), then frees the uid. */
 int pool_acquire(struct job *j, char *msg, size_t cap);
+/* -1 with a message in msg when the decision's pool overlaps a range of
+ * /etc/subuid or /etc/subgid, or those cannot be read: that user could
+ * become a pool uid (policy/subids.h). 0 otherwise. */
+int pool_check_subids(const struct job *j, char *msg, size_t cap);
 void pool_release(struct job *j);
 /* Before the result: the uid's holder only cleans up from now on, and
  * a helper that finds every uid held waits for it (a bounded time). */

@@ -106,6 +106,8 @@ static int account_for(struct job *j, char *msg, size_t cap)
 	if (j->dec.pool_last == 0)
 		return id_account(&j->inv, run_as && run_as[0] ? run_as : NULL,
 				  &j->user, msg, cap);
+	if (pool_check_subids(j, msg, cap) == -1)
+		return -1;
 	if (j->req.mode == MODE_RUN)
 		return pool_acquire(j, msg, cap);
 	/* A dry run takes no uid, but resolves as the pool's first one:

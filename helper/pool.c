@@ -46,6 +46,7 @@
 
 #include "../shared/log.h"
 #include "../shared/util.h"
+#include "../policy/subids.h"
 #include "helper.h"
 #include "build/paths.h"
 
@@ -330,6 +331,37 @@ static int wait_cleaned_uid(int dir, const struct cleaning *k, uid_t *uid)
 			}
 	}
 	return -1;
+}
+
+int pool_check_subids(const struct job *j, char *msg, size_t cap)
+{
+	static const char *const files[] = { SUBUID_PATH, SUBGID_PATH };
+	uint64_t first = j->dec.pool_first, last = j->dec.pool_last;
+	struct subid_range r;
+	unsigned line;
+	char why[256];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		int rc = subid_file_clash(files[i], first, last, &r, &line, why,
+					  sizeof(why));
+
+		if (rc == -1)
+			snprintf(msg, cap, "run_as_pool %lu-%lu cannot be "
+				 "checked against subordinate ids: %s",
+				 (unsigned long)first, (unsigned long)last,
+				 why);
+		else if (rc == 1)
+			snprintf(msg, cap, "run_as_pool %lu-%lu overlaps the "
+				 "subordinate ids %llu-%llu of %s (%s, line "
+				 "%u), who could become a pool uid: refused",
+				 (unsigned long)first, (unsigned long)last,
+				 (unsigned long long)r.first,
+				 (unsigned long long)r.last, r.owner, files[i],
+				 line);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
 }
 
 int pool_acquire(struct job *j, char *msg, size_t cap)

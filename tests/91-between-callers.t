@@ -445,6 +445,37 @@ run $A "$C" -- bash -c 'id -u'
 is "$out" "$u" "after a helper is killed, its pool uid is taken again"
 is "$(find /tmp -maxdepth 1 -uid "$u" | wc -l)" 0 "... swept of what the dead job left first"
 
+# A pool inside a user's subordinate ids (review2 F4): newuidmap lets
+# her map the ids /etc/subuid or /etc/subgid gives her, so a pool uid
+# among them is one she can become, and the pool is refused. The test
+# gives mallory the pool's last two ids, one file at a time.
+M=symbi-mallory
+sub="$((pool_last - 1))-$pool_last"
+subid_round() { # FILE OPTION: mallory gets $sub in FILE; the policy is refused
+	usermod "--add-$2" "$sub" $M || bail "usermod --add-$2 $sub $M"
+	at_exit "usermod --del-$2 $sub $M 2>/dev/null"
+	grep -q "^$M:$((pool_last - 1)):2\$" "$1" || diag "$1 has no $M:$((pool_last - 1)):2"
+	run $A "$C" --check-policy
+	is "$rc" 1 "a pool overlapping $M's range in $1 fails --check-policy"
+	like "$err" "run_as_pool $pool_first-$pool_last overlaps the subordinate ids $sub of $M \\($1, line [0-9]+\\)" \
+		"... naming the range, its owner and the file"
+	run $A "$C" -- sh -c 'echo ran'
+	is "$rc:$out" "125:" "... and the helper refuses its jobs"
+	like "$err" "overlaps the subordinate ids $sub of $M \\($1, line [0-9]+\\), who could become a pool uid: refused" \
+		"... in one line saying why"
+	like "$(logged "deny user=$A .*overlaps the subordinate ids $sub")" "overlaps" "... with a syslog line"
+	usermod "--del-$2" "$sub" $M || bail "usermod --del-$2 $sub $M"
+}
+write_policy "$(rule_policy "$pool_rule")"
+run $A "$C" -- sh -c 'echo ran'
+is "$rc:$out" "0:ran" "a pool outside every subordinate range runs (control)"
+subid_round /etc/subuid subuids
+subid_round /etc/subgid subgids
+run $A "$C" --check-policy
+is "$rc" 0 "the ranges gone, the policy passes --check-policy again (control)"
+run $A "$C" -- sh -c 'echo ran'
+is "$rc:$out" "0:ran" "... and its job runs"
+
 # A run_as account in a group that grants privilege is refused.
 priv_rule=$(printf 'users = ["%s"]\ntiers = ["none"]\nrun_as = "%s"' symbi-mallory $PRIVACCT)
 write_policy "$(rule_policy "$priv_rule")"

@@ -1,0 +1,101 @@
+/*
+ * /etc/subuid and /etc/subgid ranges against a run_as_pool range
+ * (policy/subids.h). The line parser and the overlap are pure, for the
+ * unit tests and the fuzzer; subid_file_clash reads a file a line at a
+ * time, for the checker and the helper alike, so both refuse the same.
+ */
+#include "policy/subids.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Decimal digits alone, at most UINT32_MAX (shadow's ids are 32-bit). */
+static bool read_num(const char *s, size_t len, uint64_t *v)
+{
+	if (len == 0 || len > 10)
+		return false;
+	*v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		*v = *v * 10 + (uint64_t)(s[i] - '0');
+	}
+	return *v <= UINT32_MAX;
+}
+
+/* A name or a uid: printable, no blank, no ':'. */
+static bool read_owner(const char *s, size_t len, char *out)
+{
+	if (len == 0 || len > SUBID_OWNER_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
+			return false;
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return true;
+}
+
+int subid_line(const char *line, size_t len, struct subid_range *r)
+{
+	const char *c1, *c2;
+	uint64_t start, count;
+
+	if (len == 0 || line[0] == '#')
+		return 0;
+	c1 = memchr(line, ':', len);
+	c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line)) : NULL;
+	if (c2 == NULL || !read_owner(line, (size_t)(c1 - line), r->owner) ||
+	    !read_num(c1 + 1, (size_t)(c2 - c1 - 1), &start) ||
+	    !read_num(c2 + 1, len - (size_t)(c2 + 1 - line), &count))
+		return -1;
+	/* COUNT 0 grants nothing: an empty range, without wrapping. */
+	r->first = count ? start : 1;
+	r->last = count ? start + count - 1 : 0;
+	return 1;
+}
+
+bool subid_overlaps(const struct subid_range *r, uint64_t first,
+		    uint64_t last)
+{
+	return r->first <= r->last && r->first <= last && first <= r->last;
+}
+
+int subid_file_clash(const char *path, uint64_t first, uint64_t last,
+		     struct subid_range *r, unsigned *lineno, char *why,
+		     size_t cap)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t lcap = 0;
+	ssize_t n;
+	int rc = 0;
+
+	*lineno = 0;
+	if (f == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(why, cap, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && (n = getline(&line, &lcap, f)) != -1) {
+		++*lineno;
+		if (n > 0 && line[n - 1] == '\n')
+			n--;
+		rc = subid_line(line, (size_t)n, r);
+		if (rc == 1 && !subid_overlaps(r, first, last))
+			rc = 0;
+	}
+	if (rc == -1)
+		snprintf(why, cap, "%s, line %u: not OWNER:START:COUNT", path,
+			 *lineno);
+	else if (rc == 0 && ferror(f)) {
+		snprintf(why, cap, "cannot read %s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
