@@ -281,13 +281,14 @@ int workdir_empty_tree(int top);
  * it), sweeps what an earlier holder left and fills j->user; returns 0,
  * or -1 with a message in msg. pool_release sweeps again (processes,
  * files at the top of /tmp, /var/tmp, /dev/shm, /dev/mqueue, System V
- * IPC), then frees the uid. */
+ * IPC) and clears its directory in the work base (workdir_clear_pool),
+ * then frees the uid; true when that directory is clear. */
 int pool_acquire(struct job *j, char *msg, size_t cap);
 /* -1 with a message in msg when the decision's pool overlaps a range of
  * /etc/subuid or /etc/subgid, or those cannot be read: that user could
  * become a pool uid (policy/subids.h). 0 otherwise. */
 int pool_check_subids(const struct job *j, char *msg, size_t cap);
-void pool_release(struct job *j);
+bool pool_release(struct job *j);
 /* Before the result: the uid's holder only cleans up from now on, and
  * a helper that finds every uid held waits for it (a bounded time). */
 void pool_mark_cleaning(const struct job *j);
@@ -328,6 +329,10 @@ void userjobs_release(void);
 bool workdir_finish(struct job *j);
 void workdir_forget_cleaner(struct job *j);
 int workdir_sweep(const char *base, const char *name, const struct creds *c);
+/* Before a pool uid's job, its processes gone: its directory in the work
+ * base emptied of what earlier holders left, what cannot be removed set
+ * aside (logged). Returns 0, or -1 when something stays. */
+int workdir_clear_pool(const struct job *j, uid_t uid);
 
 /* sweep.c: what a helper killed outright left behind. run_dir_open:
  * RUN_DIR, or its subdirectory sub (users/, pool/), open and made if
@@ -336,6 +341,9 @@ int run_dir_open(const char *sub);
 void sweep_leftovers(void);
 void sweep_record(const struct job *j);
 void sweep_forget(const struct job *j);
+/* The record stays on purpose (why: its work directory could not be
+ * emptied): the next run's sweep says so instead of "killed". */
+void sweep_note_left(const char *why);
 
 /* cgroup.c */
 void cg_create(struct job *j);

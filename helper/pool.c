@@ -16,7 +16,12 @@
  * it owns at the top of /tmp, /var/tmp, /dev/shm and /dev/mqueue, and
  * the System V IPC objects it created or owns. Working as the uid, it
  * can remove nothing else, whatever the job planted meanwhile. The sweep
- * before the job clears what a killed helper left.
+ * before the job clears what a killed helper left. A directory it cannot
+ * empty (another user's files in it) root takes from the uid instead
+ * (disown_dir), and the uid's directory in the work base is emptied
+ * (workdir_clear_pool); a uid that cannot be cleared is passed over for
+ * the next free one, and logged: it costs the pool one uid, not its
+ * jobs.
  *
  * The sweep after the job, and the removal of its work directory, come
  * after its result: the caller may start the next job at once. A record
@@ -203,7 +208,68 @@ static void sweeper(uid_t uid)
 	_exit(0);
 }
 
-/* Returns 0 once the sweeper finished its whole round. */
+/* ---- what the sweeper could not remove, taken from the uid by root ---- */
+
+/* name in dfd, a directory of uid's the sweeper could not empty: another
+ * user put files in it (the job had opened it to all). Root does not
+ * remove them (she could have moved in a tree of someone else's that
+ * she may not delete); it takes the directory from the uid through its
+ * descriptor, root's and 0700, so that no later holder of the uid finds
+ * it as its own nor anyone enters it by its path. The uid's processes
+ * are gone (kill_all_of_uid) and the swept directories are sticky, so
+ * no one else can rename the entry meanwhile. */
+static int disown_dir(int dfd, const char *dir, const char *name, uid_t uid)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					   O_CLOEXEC);
+	struct stat st;
+	int rc = -1;
+
+	if (fd == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (fstat(fd, &st) == 0 && st.st_uid == uid &&
+	    fchown(fd, 0, 0) == 0 && fchmod(fd, 0700) == 0) {
+		log_audit(LOG_WARNING, "pool uid %lu: %s/%s holds other users' "
+			  "files and was not removed; it is root's now, 0700 "
+			  "(remove it by hand)", (unsigned long)uid, dir, name);
+		rc = 0;
+	}
+	close(fd);
+	return rc;
+}
+
+/* Whatever of uid's is still at the top of the swept directories after
+ * its sweeper: 0 once none of it is the uid's. */
+static int disown_left(uid_t uid)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(SWEPT_DIRS) / sizeof(SWEPT_DIRS[0]); i++) {
+		DIR *d = opendir_at(AT_FDCWD, SWEPT_DIRS[i], O_NOFOLLOW);
+		struct dirent *e;
+		struct stat st;
+
+		if (d == NULL)
+			continue;
+		while ((e = readdir(d)) != NULL) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			if (fstatat(dirfd(d), e->d_name, &st,
+				    AT_SYMLINK_NOFOLLOW) == -1 ||
+			    st.st_uid != uid)
+				continue;
+			rc |= S_ISDIR(st.st_mode)
+				      ? disown_dir(dirfd(d), SWEPT_DIRS[i],
+						   e->d_name, uid)
+				      : unlinkat(dirfd(d), e->d_name, 0);
+		}
+		closedir(d);
+	}
+	return rc;
+}
+
+/* Returns 0 once the sweeper finished its whole round and nothing of
+ * the uid's is left where it sweeps. */
 static int sweep_uid(uid_t uid)
 {
 	pid_t pid = fork();
@@ -211,9 +277,10 @@ static int sweep_uid(uid_t uid)
 
 	if (pid == 0)
 		sweeper(uid);
-	if (pid == -1 || waitpid(pid, &status, 0) != pid)
+	if (pid == -1 || waitpid(pid, &status, 0) != pid ||
+	    !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return -1;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+	return disown_left(uid);
 }
 
 /* ---- taking and giving back a uid --------------------------------------- */
@@ -290,16 +357,16 @@ struct cleaning {
 	uid_t uid[WAIT_UIDS];
 };
 
-/* The first free uid of first..last, its record locked: the fd and *uid,
+/* The first free uid of from..last, its record locked: the fd and *uid,
  * or -1 with the held ones that are being cleaned up in *k. */
-static int take_free_uid(int dir, uid_t first, uid_t last, uid_t *uid,
+static int take_free_uid(int dir, uid_t from, uid_t last, uid_t *uid,
 			 struct cleaning *k)
 {
 	bool cleaning;
 	int fd;
 
 	k->n = 0;
-	for (uid_t u = first; u >= first && u <= last; u++) {
+	for (uid_t u = from; u >= from && u <= last; u++) {
 		if (uid_has_owner(u))
 			continue;
 		if ((fd = lock_record(dir, u, &cleaning)) != -1) {
@@ -364,32 +431,68 @@ int pool_check_subids(const struct job *j, char *msg, size_t cap)
 	return 0;
 }
 
+/* uid, just taken: its processes killed, the top of the swept
+ * directories and its directory in the base emptied of what earlier
+ * holders left. Returns 0, or -1 (logged) when it cannot be. */
+static int clear_uid(const struct job *j, uid_t uid)
+{
+	const char *what = "its sweep did not finish";
+
+	if (sweep_uid(uid) == 0) {
+		if (workdir_clear_pool(j, uid) == 0)
+			return 0;
+		what = "its directory in the work base cannot be emptied";
+	}
+	log_audit(LOG_WARNING, "pool uid %lu skipped: %s", (unsigned long)uid,
+		  what);
+	return -1;
+}
+
+/* A free uid of the pool, cleared, its record locked: the fd and *uid,
+ * or -1. One that cannot be cleared is passed over, so it costs the
+ * pool that uid, not every job; *skipped counts them. */
+static int take_cleared_uid(const struct job *j, int dir, uid_t *uid,
+			    struct cleaning *k, unsigned *skipped)
+{
+	uid_t from = j->dec.pool_first, last = j->dec.pool_last;
+	int fd;
+
+	*skipped = 0;
+	for (;;) {
+		fd = take_free_uid(dir, from, last, uid, k);
+		if (fd == -1)
+			fd = wait_cleaned_uid(dir, k, uid);
+		if (fd == -1 || clear_uid(j, *uid) == 0)
+			return fd;
+		close(fd);
+		++*skipped;
+		if (*uid == last)
+			return -1;
+		from = *uid + 1;
+	}
+}
+
 int pool_acquire(struct job *j, char *msg, size_t cap)
 {
 	uid_t first = j->dec.pool_first, last = j->dec.pool_last, uid = 0;
 	int dir = run_dir_open(POOL_DIR), fd;
 	struct cleaning k;
+	unsigned skipped;
 
 	if (dir == -1) {
 		snprintf(msg, cap, "cannot use the run_as_pool records under "
 			 "%s/" POOL_DIR ": %s", RUN_DIR, strerror(errno));
 		return -1;
 	}
-	fd = take_free_uid(dir, first, last, &uid, &k);
-	if (fd == -1)
-		fd = wait_cleaned_uid(dir, &k, &uid);
+	fd = take_cleared_uid(j, dir, &uid, &k, &skipped);
 	close(dir);
 	if (fd == -1) {
 		snprintf(msg, cap, "every uid of run_as_pool %lu-%lu is in "
-			 "use%s", (unsigned long)first, (unsigned long)last,
+			 "use%s%s", (unsigned long)first, (unsigned long)last,
 			 k.n ? " (the cleanup of a finished job held one "
-			       "longer than the wait)" : "");
-		return -1;
-	}
-	if (sweep_uid(uid) == -1) {
-		close(fd);
-		snprintf(msg, cap, "cannot clear pool uid %lu of what an "
-			 "earlier job left", (unsigned long)uid);
+			       "longer than the wait)" : "",
+			 skipped ? " or cannot be cleared of what an earlier "
+				   "job left (see the system log)" : "");
 		return -1;
 	}
 	j->pool_fd = fd;
@@ -407,16 +510,22 @@ void pool_mark_cleaning(const struct job *j)
 			  (unsigned long)j->user.c.uid);
 }
 
-void pool_release(struct job *j)
+bool pool_release(struct job *j)
 {
+	bool cleared;
+
 	if (j->pool_fd == -1)
-		return;
+		return false;
 	/* A uid the sweep could not clear stays locked until this helper
-	 * exits; the next holder sweeps again first. */
+	 * exits; the next holder sweeps again first (and passes it over if
+	 * it still cannot). What the job's cleaner could not empty is set
+	 * aside now, so the uid's next job does not wait for it. */
 	if (sweep_uid(j->user.c.uid) == -1)
 		log_audit(LOG_WARNING, "job=%s: pool uid %lu: the sweep did "
 			  "not finish", j->job_id,
 			  (unsigned long)j->user.c.uid);
+	cleared = workdir_clear_pool(j, j->user.c.uid) == 0;
 	close(j->pool_fd);
 	j->pool_fd = -1;
+	return cleared;
 }

@@ -127,6 +127,17 @@ void sweep_forget(const struct job *j)
 	record_fd = -1;
 }
 
+void sweep_note_left(const char *why)
+{
+	char line[160];
+	int n = snprintf(line, sizeof(line), "left %s\n", why);
+
+	if (record_fd != -1 && n > 0 && (size_t)n < sizeof(line) &&
+	    write(record_fd, line, (size_t)n) != n)
+		log_audit(LOG_WARNING, "cannot note in the job's record why it "
+			  "stays");
+}
+
 /* Only a job directory under the cgroup root, named as cgroup.c names
  * it (symbi-exec-job-ID) for the record's job. */
 static int sweep_cgroup(const char *dir, const char *name)
@@ -183,7 +194,7 @@ static bool parse_user(char *s, struct creds *c)
 static int sweep_one(int fd, const char *name)
 {
 	char text[4096], *line, *save = NULL, base[PATH_MAX] = "",
-			     work[64] = "";
+			     work[64] = "", left[128] = "";
 	struct creds c = {.uid = 0, .gid = 0, .ngroups = 0};
 	ssize_t n = read(fd, text, sizeof(text) - 1);
 	int rc = 0;
@@ -201,13 +212,16 @@ static int sweep_one(int fd, const char *name)
 			(void)copy_str(work, sizeof(work), line + 5);
 		else if (strncmp(line, "cgroup ", 7) == 0)
 			rc |= sweep_cgroup(line + 7, name);
+		else if (strncmp(line, "left ", 5) == 0)
+			(void)copy_str(left, sizeof(left), line + 5);
 	}
 	if (work[0] && strcmp(work, name) == 0 && c.uid != 0 &&
 	    valid_abs_path(base))
 		rc |= workdir_sweep(base, work, &c);
-	log_audit(rc == 0 ? LOG_NOTICE : LOG_WARNING,
-		  "swept %s, left by a helper that was killed%s", name,
-		  rc == 0 ? "" : " (not all of it yet)");
+	/* A record its helper left on purpose says why (sweep_note_left). */
+	log_audit(rc == 0 ? LOG_NOTICE : LOG_WARNING, "swept %s, %s%s%s", name,
+		  left[0] ? "left since " : "left by a helper that was killed",
+		  left, rc == 0 ? "" : " (not all of it yet)");
 	return rc;
 }
 

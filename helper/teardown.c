@@ -87,11 +87,16 @@ void job_cleanup(struct job *j)
  * not find the tree still there. */
 void job_finish(struct job *j)
 {
+	bool emptied;
+
 	if (j->cleaner == 0)
 		return;
-	if (workdir_finish(j))
+	emptied = workdir_finish(j);
+	/* A pool uid's release sets aside what its cleaner left. */
+	if (pool_release(j) || emptied)
 		sweep_forget(j);
-	pool_release(j);
+	else
+		sweep_note_left("its work directory could not be emptied");
 }
 
 void job_fail(struct job *j, const char *fmt, ...)

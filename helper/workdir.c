@@ -6,7 +6,9 @@
  * directory of its own, named by uid and kept; the job directory is made
  * inside it with the account's file credentials, so a kept one is the
  * user's to remove. A run_as_pool uid's is root's (take_pool_dir): the
- * uid serves other callers next. A job directory left non-empty is emptied by a child
+ * uid serves other callers next, and what another user left in a job
+ * directory of it is set aside, never removed by root (set_aside).
+ * A job directory left non-empty is emptied by a child
  * that became the job user, so no root unlink ever runs inside a tree
  * the user controlled; that child holds a few descriptors whatever the
  * depth, and the user can neither signal nor trace it (a FUSE mount in
@@ -144,21 +146,20 @@ static int take_account_dir(struct job *j, int fd, bool made, const char *uid)
 	return st.st_mode & 022 ? refuse_open_dir(j, uid, &st) : 0;
 }
 
-static int clear_pool_dir(int ufd, const struct creds *c);
-
 /* A pool uid's directory is root's, 0711: the uid serves other callers'
  * jobs next, so no job of it may change the directory in which the next
  * holder's job directory (its HOME) is made. One of the older layout
  * (the uid's own, which a job could chmod 0777) is taken back as root
- * through its descriptor before anything is made in it; then whatever
- * an earlier holder left in it goes (clear_pool_dir). */
-static int take_pool_dir(struct job *j, int fd, const char *uid)
+ * through its descriptor before anything is made in it. What an earlier
+ * holder left in it went before (workdir_clear_pool, when the uid was
+ * taken); since then only root can add to it. */
+static int take_pool_dir(int fd, uid_t uid)
 {
 	struct stat st;
 
 	if (fstat(fd, &st) == -1)
 		return -1;
-	if (st.st_uid != 0 && st.st_uid != j->user.c.uid) {
+	if (st.st_uid != 0 && st.st_uid != uid) {
 		errno = EPERM;
 		return -1;
 	}
@@ -166,12 +167,6 @@ static int take_pool_dir(struct job *j, int fd, const char *uid)
 		return -1;
 	if ((st.st_mode & 07777) != 0711 && fchmod(fd, 0711) == -1)
 		return -1;
-	if (clear_pool_dir(fd, &j->user.c) == -1) {
-		set_message(&j->v, 125, "%s/%s holds what an earlier job of "
-			    "pool uid %s left, and it cannot be removed",
-			    j->pol.native.working_directory, uid, uid);
-		return -1;
-	}
 	return 0;
 }
 
@@ -188,7 +183,7 @@ static int open_user_dir(struct job *j, int base_fd, const char *name)
 	fd = openat(base_fd, name, flags);
 	if (fd == -1)
 		return -1;
-	rc = j->pool_fd != -1 ? take_pool_dir(j, fd, name)
+	rc = j->pool_fd != -1 ? take_pool_dir(fd, j->user.c.uid)
 			      : take_account_dir(j, fd, made, name);
 	if (rc == -1) {
 		close(fd);
@@ -585,13 +580,74 @@ static int remove_left(int ufd, const char *name, const struct creds *c,
 			       errno == ENOENT ? 0 : -1;
 }
 
+/* Where what cannot be removed from a pool uid's directory goes: LEFT_DIR
+ * in the base, root's and 0700, so no job nor user reaches it by path;
+ * made if missing. Its fd, or -1. */
+#define LEFT_DIR ".left"
+
+static int open_left_dir(int bfd)
+{
+	int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, fd;
+	struct stat st;
+
+	if (mkdirat(bfd, LEFT_DIR, 0700) == -1 && errno != EEXIST)
+		return -1;
+	fd = openat(bfd, LEFT_DIR, flags);
+	if (fd != -1 && (fstat(fd, &st) == -1 || st.st_uid != 0 ||
+			 (st.st_mode & 077))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* name in the pool uid's directory ufd, which its cleaner could not empty:
+ * another user put files in it (the job had opened it to all), a tree
+ * bigger than the deadline allows, a mount. Root removes none of it:
+ * she could have moved in a tree of someone else's that she may not
+ * delete herself. Root takes it from the uid by its descriptor (root's,
+ * 0700) and moves it into LEFT_DIR, out of the way of the uid's next
+ * jobs, and logs it for the administrator. Returns 0 when it is gone
+ * from ufd. */
+static int set_aside(int bfd, int ufd, const char *name, uid_t uid)
+{
+	char to[NAME_MAX + 1];
+	struct stat st;
+	int fd, lfd, rc = -1;
+
+	fd = openat(ufd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (fstat(fd, &st) == -1 || (st.st_uid == uid &&
+				     (fchown(fd, 0, 0) == -1 ||
+				      fchmod(fd, 0700) == -1))) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	lfd = open_left_dir(bfd);
+	if (lfd != -1 && (size_t)snprintf(to, sizeof(to), "%lu-%s",
+					  (unsigned long)uid, name) <
+				 sizeof(to))
+		rc = renameat2(ufd, name, lfd, to, RENAME_NOREPLACE);
+	if (lfd != -1)
+		close(lfd);
+	log_audit(LOG_WARNING, "pool uid %lu: %s could not be emptied (other "
+		  "users' files in it?): %s", (unsigned long)uid, name,
+		  rc == 0 ? "moved to " LEFT_DIR " in the work base, root's "
+			    "(remove it by hand)"
+			  : "it stays, and so the uid is not used");
+	return rc;
+}
+
 /* A pool uid's directory (root's, so only helpers made what is in it)
- * before its next job: every job directory an earlier holder left (a
- * killed helper's, a tree its cleaner could not empty) goes, so nothing
- * of one caller's job reaches the next caller's. Anything else is
- * unlinked, or, another user's directory from the older layout, left
- * where no job looks. Returns 0, or -1 when a job directory stays. */
-static int clear_pool_dir(int ufd, const struct creds *c)
+ * before its next job, the uid's processes gone: every job directory an
+ * earlier holder left (a killed helper's, a tree its cleaner could not
+ * empty) goes, so nothing of one caller's job reaches the next
+ * caller's; what cannot be removed is set aside. Anything else is
+ * unlinked, or, another user's directory from the older layout, set
+ * aside too. Returns 0, or -1 when something stays. */
+static int clear_pool_dir(int bfd, int ufd, const struct creds *c)
 {
 	DIR *d = opendir_at(ufd, ".", 0);
 	struct dirent *e;
@@ -607,15 +663,39 @@ static int clear_pool_dir(int ufd, const struct creds *c)
 		    fstatat(ufd, n, &st, AT_SYMLINK_NOFOLLOW) == -1)
 			continue;
 		if (!S_ISDIR(st.st_mode))
-			(void)unlinkat(ufd, n, 0);
-		else if (st.st_uid == c->uid)
-			rc |= remove_left(ufd, n, c, EMPTY_DEADLINE_MS);
-		else if (unlinkat(ufd, n, AT_REMOVEDIR) == -1)
-			log_audit(LOG_WARNING, "pool uid %lu: %s, another "
-				  "user's, left in its directory",
-				  (unsigned long)c->uid, n);
+			rc |= unlinkat(ufd, n, 0);
+		else if ((st.st_uid == c->uid &&
+			  remove_left(ufd, n, c, EMPTY_DEADLINE_MS) == -1) ||
+			 (st.st_uid != c->uid &&
+			  unlinkat(ufd, n, AT_REMOVEDIR) == -1))
+			rc |= set_aside(bfd, ufd, n, c->uid);
 	}
 	closedir(d);
+	return rc;
+}
+
+int workdir_clear_pool(const struct job *j, uid_t uid)
+{
+	struct creds c = { .uid = uid, .gid = (gid_t)uid, .ngroups = 0 };
+	char why[160], name[24];
+	int bfd, ufd, rc;
+
+	/* No base yet: nothing to clear (workdir_make makes it, or refuses
+	 * one it cannot trust). */
+	bfd = trust_open(j->pol.native.working_directory, TRUST_STICKY,
+			 O_RDONLY | O_DIRECTORY, NULL, why, sizeof(why));
+	if (bfd == -1)
+		return 0;
+	snprintf(name, sizeof(name), "%lu", (unsigned long)uid);
+	ufd = openat(bfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (ufd == -1)
+		rc = errno == ENOENT ? 0 : -1;
+	else
+		rc = take_pool_dir(ufd, uid) == -1 ? -1
+						   : clear_pool_dir(bfd, ufd, &c);
+	if (ufd != -1)
+		close(ufd);
+	close(bfd);
 	return rc;
 }
 

@@ -314,6 +314,79 @@ helpers_gone_within 100
 is "$(stat -c %u:%a "$T_WORKBASE/$u")" "0:711" "... the directory is root's again, 0711"
 is "$(find "$T_WORKBASE/$u" -mindepth 1 -printf "%f ")" "" "... and emptied of the leftovers, the symlink and alice's directory"
 
+# What another user leaves in a pool job's directories (review2 F1): a
+# pool job opens its HOME and a directory of its own in /tmp to all;
+# its caller, as herself, puts a directory of hers with a file in each,
+# and keeps writing into the first from a process whose directory it is.
+# The uid's cleaner (the uid's credentials) cannot remove them: the uid
+# must still serve the next caller. A pool of one uid: before the fix,
+# every later job of every caller on it was refused.
+one=$((pool_first + 1))
+one_rule=$(printf 'users = ["%s", "%s"]\ntiers = ["none"]\nrun_as_pool = "%s-%s"' \
+	$A $B $one $one)
+write_policy "$(rule_policy "$one_rule")"
+helpers_gone_within 100
+f1=$(user_dir $A 0777)
+as_user $A "$C" -- sh -c 'chmod 0777 "$HOME" && mkdir -m 0777 /tmp/symbi-f1-$1 &&
+	echo "$HOME /tmp/symbi-f1-$1" >"$2/paths"; sleep 2' sh $$ "$f1" \
+	</dev/null >"$T_SCRATCH/f1.out" 2>&1 &
+bg=$!
+for ((i = 0; i < 50; i++)); do
+	[[ -s $f1/paths ]] && break
+	sleep 0.1
+done
+read -r f1_home f1_tmp <"$f1/paths"
+T_CLEAN+=("$f1_tmp")
+as_user $A sh -c 'for d; do mkdir "$d/alice-owned" && touch "$d/alice-owned/f"; done' \
+	sh "$f1_home" "$f1_tmp"
+as_user $A sh -c 'cd "$1/alice-owned" && echo $$ >"$2/writer" &&
+	exec sh -c "i=0; while :; do i=\$((i + 1)); : >w\$((i % 100)); sleep 0.01; done"' \
+	sh "$f1_home" "$f1" </dev/null >/dev/null 2>&1 &
+writer_bg=$!
+at_exit "kill $writer_bg 2>/dev/null"
+ok "alice's pool job opened its HOME and a /tmp directory, and alice put a directory of hers in each (control)" \
+	test -f "$f1_home/alice-owned/f" -a -f "$f1_tmp/alice-owned/f"
+wait "$bg"
+run $B "$C" -- sh -c 'id -u; find /tmp /var/tmp /dev/shm -maxdepth 1 -user "$(id -u)"'
+is "$rc:$out" "0:$one" "bob's pool job runs next, on the same uid $one, and finds nothing of the uid's in /tmp"
+[[ $rc == 0 ]] || show_run
+helpers_gone_within 100
+is "$(find "$T_WORKBASE/$one" -mindepth 1 | wc -l)" 0 "... alice's job directory is out of the uid's directory"
+is "$(stat -c %u:%a "$T_WORKBASE/.left") $(find "$T_WORKBASE/.left" -mindepth 1 -maxdepth 1 -printf '%f %U %m\n' | grep -c "^$one-${f1_home##*/} 0 700\$")" \
+	"0:700 1" "... set aside in the base's .left, root's and closed, itself root's and 0700"
+not_ok "... where alice no longer reaches her directory by its path" as_user $A test -e "$f1_home/alice-owned/f"
+is "$(stat -c %u:%a "$f1_tmp")" "0:700" "the /tmp directory the uid could not remove is root's now, 0700"
+like "$(logged "pool uid $one: ${f1_home##*/} could not be emptied.*moved to \.left")" "moved" \
+	"... both logged: the job directory"
+like "$(logged "pool uid $one: $f1_tmp holds other users' files")" "holds" "... and the /tmp directory"
+kill "$(cat "$f1/writer")" 2>/dev/null
+wait "$writer_bg" 2>/dev/null
+run $A "$C" -- sh -c 'id -u'
+is "$rc:$out" "0:$one" "the uid serves its callers again and again (control)"
+
+# A uid whose leftovers cannot even be set aside (an immutable job
+# directory the test makes) is passed over for the next free one, and
+# logged: it costs the pool that uid, not its jobs.
+stuck=$T_WORKBASE/$one/job-0123456789abcdef
+write_policy "$(rule_policy "$(printf 'users = ["%s", "%s"]\ntiers = ["none"]\nrun_as_pool = "%s-%s"' \
+	$A $B $one $((one + 1)))")"
+helpers_gone_within 100
+mkdir -p "$stuck/d" && touch "$stuck/d/f" && chown -R "$one:$one" "$stuck"
+if chattr +i "$stuck" 2>/dev/null; then
+	at_exit "chattr -i '$stuck' 2>/dev/null"
+	run $A "$C" -- sh -c 'id -u'
+	is "$rc:$out" "0:$((one + 1))" "a pool uid that cannot be cleared is passed over: the job runs on the next"
+	like "$(logged "pool uid $one skipped: its directory in the work base cannot be emptied")" \
+		"skipped" "... and the system log says why"
+	helpers_gone_within 100
+	chattr -i "$stuck"
+	run $A "$C" -- sh -c 'id -u'
+	is "$rc:$out" "0:$one" "... and once it can be, the uid serves again (control)"
+else
+	skip "chattr +i is not supported in $T_WORKBASE" 3
+fi
+write_policy "$(rule_policy "$pool_rule")"
+
 # Every account's directory in the base: one that others may write is
 # refused (the account's own, so the helper does not repair it).
 write_policy "$(test_policy)"
