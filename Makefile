@@ -31,15 +31,15 @@ $(error cannot read the version from debian/changelog)
 endif
 
 CC      ?= cc
-PKGS     = libcap libseccomp libbsd
+PKGS     = libseccomp libbsd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 # The two programs start on every job, so each shared library is paid per
-# job (about 0.1 ms each): the helper carries libcap and libbsd (vis(3)
-# for audit fields; libmd is libbsd's own dependency) statically (rebuild
-# it on their security updates); libseccomp runs at build time only
+# job (about 0.1 ms each): the helper carries libbsd (vis(3) for audit
+# fields; libmd is libbsd's own dependency) statically (rebuild it on
+# its security updates); libseccomp runs at build time only
 # (build/seccomp_gen). The client needs none of them.
-HELPER_LIBS = -Wl,-Bstatic -lcap -lbsd -lmd -Wl,-Bdynamic
+HELPER_LIBS = -Wl,-Bstatic -lbsd -lmd -Wl,-Bdynamic
 
 # Each function and object in its own section, so the setuid helper's
 # link (--gc-sections) drops what only the client uses from the shared
@@ -136,6 +136,8 @@ build/tests/%: tests/unit/%.c $(COMMON_OBJ) $(wildcard tests/unit/*.h)
 build/tests/test_cgroup_proc: helper/cgroup_proc.c helper/helper.h
 # test_audit includes helper/message.c: audit fields, no I/O.
 build/tests/test_audit: helper/message.c helper/helper.h
+# test_vchild includes helper/vchild.c: children sharing the test's memory.
+build/tests/test_vchild: helper/vchild.c helper/helper.h
 
 build/tools/%: tests/tools/%.c $(TOOL_LIB_OBJ) $(COMMON_OBJ) $(TOOL_LIB_HDR)
 	@mkdir -p $(dir $@)

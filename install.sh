@@ -5,7 +5,7 @@
 set -euo pipefail
 
 readonly DEFAULT_GROUP=symbi-exec
-readonly DEPS=(build-essential pkg-config libcap-dev libseccomp-dev libbsd-dev)
+readonly DEPS=(build-essential pkg-config libseccomp-dev libbsd-dev)
 
 prefix=/usr/local
 sysconfdir=/etc

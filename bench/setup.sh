@@ -17,7 +17,7 @@ BENCH_USERS=(symbibench1 symbibench2 symbibench3)
 BENCH_USER=${BENCH_USERS[0]}
 BENCH_IMAGE=symbi-test/busybox
 PEER_PACKAGES=(bubblewrap firejail hyperfine docker.io runsc busybox-static
-	time gcc libc6-dev make pkg-config libcap-dev libseccomp-dev libbsd-dev)
+	time gcc libc6-dev make pkg-config libseccomp-dev libbsd-dev)
 
 SYMBI_OK=0
 DOCKER_OK=0

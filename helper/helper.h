@@ -74,6 +74,7 @@
 #define SYMBI_HELPER_H
 
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/resource.h>
@@ -247,6 +248,7 @@ int keys_clear_own(void);
 void priv_take_root(pid_t parent);
 int priv_fs_enter(const struct creds *c);
 void priv_fs_leave(void);
+int priv_fs_as(const struct creds *c);
 int priv_drop(const struct creds *c);
 void priv_exec(int fd, char *const argv[], char *const envp[]);
 
@@ -257,9 +259,29 @@ int pty_check(struct job *j, int fd);
 int pty_take(const struct job *j);
 
 /* vchild.c: fn(arg) in a child sharing our memory until it execs or
- * exits, while we wait (a plain fork when a dropped child could be
- * traced); its pid, or -1. */
+ * exits (a plain fork when a dropped child could be traced). Such a
+ * child keeps THE RULE at the top of vchild.c: no allocation, no stdio,
+ * no library state written, from its start to its exec or _exit.
+ * vchild_start: we sleep (CLONE_VFORK) until it exec'd or exited; its
+ * pid, or -1.
+ * vchild_spawn: we run on, and until the child exec'd or exited we only
+ * wait (poll, read, its pidfd) and read no errno (it is the child's
+ * too). Returns 0 with vc filled, or -1 (errno) with nothing started.
+ * vchild_release: once it provably left our memory (reaped; its pidfd
+ * readable; or EOF on a close-on-exec descriptor only it held), its
+ * stack goes. vchild_wait: until deadline (now_ms) for its exit, else
+ * SIGKILL through the pidfd; then reaped (si), released, pidfd closed.
+ * Returns 0, or -1 with ETIMEDOUT when it had to be killed. */
+struct vchild {
+	pid_t pid;
+	int pidfd;
+	char *stack;      /* NULL: none, or the plain fork */
+	size_t stack_len;
+};
 pid_t vchild_start(int (*fn)(void *), void *arg);
+int vchild_spawn(struct vchild *vc, int (*fn)(void *), void *arg);
+void vchild_release(struct vchild *vc);
+int vchild_wait(struct vchild *vc, uint64_t deadline, siginfo_t *si);
 
 /* tier.c */
 const struct tier_ops *tier_ops_for(int tier);

@@ -3,16 +3,21 @@
  * calls setgroups, setres[ug]id, setfs[ug]id, capset, PR_SET_NO_NEW_PRIVS
  * or execveat. After the drop it proves the drop by trying to get root
  * back, like OpenSSH's privsep.
+ *
+ * priv_drop, priv_fs_as and priv_exec also run in children that share
+ * the helper's memory (vchild.c's rule): system calls only, nothing
+ * allocated (so capget/capset on stack structures, not libcap, whose
+ * cap_t is malloc'd), no stdio, no log line.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
-#include <stdio.h>
+#include <linux/capability.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../shared/log.h"
@@ -35,12 +40,9 @@ void priv_take_root(pid_t parent)
 		    strerror(errno));
 }
 
-/* File access as c, for the paths a user supplies. setfsuid to a
- * non-zero uid also clears the file-related capabilities from the
- * effective set, so root's DAC override is off until priv_fs_leave. */
-int priv_fs_enter(const struct creds *c)
+/* setgroups, then the file-system gid and uid, verified; 0, or -1. */
+static int fs_creds(const struct creds *c)
 {
-	log_hold(true);
 	if (setgroups(c->ngroups, c->groups) == -1)
 		return -1;
 	(void)setfsgid(c->gid);
@@ -48,11 +50,37 @@ int priv_fs_enter(const struct creds *c)
 	/* setfs*id report nothing; an invalid id reads the current one. */
 	if ((uid_t)setfsuid((uid_t)-1) != c->uid ||
 	    (gid_t)setfsgid((gid_t)-1) != c->gid) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+/* File access as c, for the paths a user supplies. setfsuid to a
+ * non-zero uid also clears the file-related capabilities from the
+ * effective set, so root's DAC override is off until priv_fs_leave. */
+int priv_fs_enter(const struct creds *c)
+{
+	log_hold(true);
+	if (fs_creds(c) == -1) {
 		priv_fs_leave();
 		errno = EPERM;
 		return -1;
 	}
 	return 0;
+}
+
+/* For good, in a child that shares our memory (log_hold's state is the
+ * parent's there). Real and saved uid stay 0, so c cannot signal or
+ * trace the child. c must not be root: that would keep root's DAC
+ * override. */
+int priv_fs_as(const struct creds *c)
+{
+	if (c->uid == 0 || c->gid == 0) {
+		errno = EPERM;
+		return -1;
+	}
+	return fs_creds(c);
 }
 
 void priv_fs_leave(void)
@@ -64,38 +92,41 @@ void priv_fs_leave(void)
 	log_hold(false);
 }
 
-/* Bounding and ambient sets go while we still may change them. */
+/* Bounding and ambient sets go while we still may change them; the
+ * first capability the kernel does not know answers EINVAL. */
 static int drop_cap_sets(void)
 {
-	for (int cap = 0; cap <= cap_max_bits() - 1; cap++)
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 &&
-		    errno != EINVAL)
+	for (int cap = 0; cap < 64; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1) {
+			if (errno == EINVAL)
+				break;
 			return -1;
+		}
 	return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 }
 
 /* setresuid from 0 clears permitted and effective; inheritable stays
- * unless cleared. */
+ * unless cleared. Version 3: 64 capabilities in two words. */
 static int clear_caps(void)
 {
-	cap_t none = cap_init();
-	int rc;
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct none[2];
 
-	if (none == NULL)
-		return -1;
-	rc = cap_set_proc(none);
-	cap_free(none);
-	return rc;
+	memset(none, 0, sizeof(none));
+	return (int)syscall(SYS_capset, &h, none);
 }
 
 static bool caps_empty(void)
 {
-	cap_t now = cap_get_proc(), none = cap_init();
-	bool empty = now && none && cap_compare(now, none) == 0;
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct now[2];
 
-	cap_free(now);
-	cap_free(none);
-	return empty;
+	if (syscall(SYS_capget, &h, now) == -1)
+		return false;
+	for (int i = 0; i < 2; i++)
+		if (now[i].effective || now[i].permitted || now[i].inheritable)
+			return false;
+	return true;
 }
 
 static bool groups_are(const struct creds *c)
@@ -146,6 +177,23 @@ int priv_drop(const struct creds *c)
 	return 0;
 }
 
+/* "/proc/self/fd/N" into buf, without stdio (vchild.c's rule). */
+static void fd_proc_path(char buf[32], int fd)
+{
+	static const char pre[] = "/proc/self/fd/";
+	char digits[12];
+	size_t n = 0;
+	unsigned v = (unsigned)fd;
+
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	memcpy(buf, pre, sizeof(pre) - 1);
+	for (size_t i = 0; i < n; i++)
+		buf[sizeof(pre) - 1 + i] = digits[n - 1 - i];
+	buf[sizeof(pre) - 1 + n] = '\0';
+}
+
 /* The job runs from the very file that was checked. For a script the
  * kernel hands the interpreter /dev/fd/N, and fails with ENOENT when N
  * is close-on-exec; and N must be readable, since perl reads /dev/fd/N
@@ -161,7 +209,7 @@ void priv_exec(int fd, char *const argv[], char *const envp[])
 	execveat(fd, "", argv, envp, AT_EMPTY_PATH);
 	if (errno != ENOENT)
 		return;
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	fd_proc_path(self, fd);
 	rfd = open(self, O_RDONLY); /* inherited: the interpreter's N */
 	if (rfd != -1)
 		execveat(rfd, "", argv, envp, AT_EMPTY_PATH);

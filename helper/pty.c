@@ -11,12 +11,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -101,6 +103,16 @@ static void __attribute__((noreturn)) idle(void)
 		pause();
 }
 
+/* A plain copy of this process. Not fork(3): glibc's fork takes its
+ * atfork lock, which lies in the helper's memory when the job child
+ * shares it (vchild.c's rule). The copies then keep to system calls. */
+static pid_t copy_self(void)
+{
+	struct clone_args ca = {.exit_signal = SIGCHLD};
+
+	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+}
+
 /* In a process reparented away from the job: a group of its own, and a
  * child back in the job's group. */
 static void __attribute__((noreturn)) anchor(pid_t group)
@@ -109,7 +121,7 @@ static void __attribute__((noreturn)) anchor(pid_t group)
 
 	if (setpgid(0, 0) == -1)
 		_exit(1);
-	member = fork();
+	member = copy_self();
 	if (member == 0) {
 		if (setpgid(0, group) == -1 ||
 		    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1)
@@ -131,10 +143,10 @@ static void __attribute__((noreturn)) anchor(pid_t group)
  * only fails; the job still runs. */
 static void anchor_group(void)
 {
-	pid_t group = getpgrp(), mid = fork();
+	pid_t group = getpgrp(), mid = copy_self();
 
 	if (mid == 0) {
-		if (fork() == 0)
+		if (copy_self() == 0)
 			anchor(group);
 		_exit(0);
 	}

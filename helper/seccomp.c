@@ -3,18 +3,15 @@
  * filter, its rules and the reason for each are in
  * helper/gen/seccomp_gen.c, compiled to BPF at build time.
  */
-#include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "build/seccomp_filter.h"
 #include "seccomp.h"
 
-int seccomp_load_job_filter(bool network, char *err, size_t errlen)
+int seccomp_load_job_filter(bool network)
 {
 	struct sock_fprog prog = {
 		.len = sizeof(job_filter) / sizeof(job_filter[0]),
@@ -28,9 +25,6 @@ int seccomp_load_job_filter(bool network, char *err, size_t errlen)
 
 	/* No flags: in particular not SPEC_ALLOW, so the kernel keeps its
 	 * speculative-store-bypass mitigation for the job. */
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) {
-		snprintf(err, errlen, "seccomp: install: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0
+		       ? 0 : -1;
 }

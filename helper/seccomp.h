@@ -8,19 +8,19 @@
  *
  * Usage, in the job child, after the privilege drop (no_new_privs set)
  * and chdir, as the very last step before execveat:
- *       if (seccomp_load_job_filter(net, err, sizeof(err)) == -1) fail;
+ *       if (seccomp_load_job_filter(net) == -1) fail;
  * Every later system call, including the execveat itself, is filtered.
  */
 #ifndef SYMBI_SECCOMP_H
 #define SYMBI_SECCOMP_H
 
 #include <stdbool.h>
-#include <stddef.h>
 
 /* Install the filter on the calling thread: with network, the one for a
  * job granted the network (vsock sockets allowed). Requires no_new_privs
- * (or CAP_SYS_ADMIN). Returns 0, or -1 with a message in err; the caller
- * must then not exec. */
-int seccomp_load_job_filter(bool network, char *err, size_t errlen);
+ * (or CAP_SYS_ADMIN). Returns 0, or -1 with errno; the caller must then
+ * not exec. No message here: the job child may share the helper's
+ * memory (vchild.c's rule), so its parent words the failure. */
+int seccomp_load_job_filter(bool network);
 
 #endif

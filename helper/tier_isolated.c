@@ -148,13 +148,7 @@ static pid_t iso_fork(struct job *j, int (*child)(void *), void *arg)
 
 static int iso_seal(struct job *j)
 {
-	char err[PROTO_MSG_LEN];
-
-	if (seccomp_load_job_filter(j->dec.network, err, sizeof(err)) == -1) {
-		errno = EPERM;
-		return -1;
-	}
-	return 0;
+	return seccomp_load_job_filter(j->dec.network);
 }
 
 static int iso_status(struct job *j, int wstatus)

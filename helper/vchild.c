@@ -1,39 +1,69 @@
 /*
- * A child that shares its parent's memory until it execs or exits
- * (CLONE_VM | CLONE_VFORK on a stack of its own, as posix_spawn does),
- * for the helper's short-lived children: the volume check as the caller
- * (volume.c) and the isolated init's job process (ns.c).
+ * Children that share their parent's memory until they exec or exit
+ * (CLONE_VM on a stack of their own), for the helper's short-lived
+ * children: the volume check as the caller (volume.c) and the isolated
+ * init's job process (ns.c).
+ *
+ * THE RULE. From its start to its exec or _exit, such a child never
+ * allocates (no malloc, realpath(p, NULL), libcap, strerror,
+ * asprintf), never uses stdio (not even snprintf), and writes no
+ * process-wide library state (no fork(3), whose atfork lock lives in
+ * the shared memory; no log.c, no getpwnam): system calls, string and
+ * memory functions on its own stack, and the parent's data read only.
+ * The caller of the job may SIGKILL it at any instant after its drop,
+ * and whatever it half-updated would stay half-updated in the root
+ * helper. errno is shared too (the thread's TLS is the parent's): the
+ * parent reads no errno while such a child runs.
  *
  * Why: a fork copies the page tables of the whole helper, and
  * copy-on-write faults follow on both sides, each dear on a virtual
  * machine (on the project's VM about 12 us a fault; a fork, exit and
  * wait of a process of 4 MB about 1.3 ms, against 0.03 ms shared).
  *
- * The memory shared is root's, and these children take the caller's (or
- * the job's) uid before they exit or exec. A change of credentials makes
- * a process non-dumpable (no ptrace, no /proc/PID/mem, no
+ * The memory shared is root's. A child that takes another uid (the
+ * job's) becomes non-dumpable (no ptrace, no /proc/PID/mem, no
  * process_vm_writev by its new owner) unless fs.suid_dumpable is 1, the
  * administrator's insecure debugging setting: then, and whenever that
  * setting cannot be read, the child is a plain fork.
  *
+ * Two kinds. vchild_start: CLONE_VFORK, the parent sleeps until the
+ * child exec'd or exited (the isolated init, which has nothing else to
+ * do and is bounded by the helper's own deadline). vchild_spawn: the
+ * parent runs on, and must only wait (poll, read, the pidfd) until the
+ * child exec'd or exited, touching nothing the child uses; then
+ * vchild_release unmaps the stack. Proof that the child left the
+ * memory: its exit (reaped, or the pidfd readable) or EOF on a
+ * close-on-exec descriptor that only the child holds. The kernel drops
+ * the shared mm before it closes descriptors on both ways out:
+ * do_exit() calls exit_mm() before exit_files() (kernel/exit.c), and
+ * begin_new_exec() switches to the new mm in exec_mmap() before its
+ * do_close_on_exec() (fs/exec.c).
+ *
  * The child runs on a stale cached thread id and the parent's glibc
- * state: fn keeps to system calls and plain library calls (no threads,
- * no raise). Its descriptor table and signal handlers are its own; its
- * return value is its exit status.
+ * state (no threads, no raise). Its descriptor table and signal
+ * handlers are its own; its return value is its exit status.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "../shared/util.h"
 #include "helper.h"
 
 /* Generous: only the pages the child touches cost anything. A guard
  * page below. */
 #define VCHILD_STACK_SIZE ((size_t)256 * 1024)
+/* How long a child killed by vchild_wait may take to go (a killable
+ * wait in a file system wakes at once). */
+#define VCHILD_KILL_MS 2000
 
 /* fs.suid_dumpable 0 or 2: a credential change leaves the child
  * non-dumpable. Unreadable counts as no. */
@@ -50,10 +80,27 @@ static bool drop_makes_undumpable(void)
 	return c == '0' || c == '2';
 }
 
-pid_t vchild_start(int (*fn)(void *), void *arg)
+static char *map_stack(size_t *len)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t len = VCHILD_STACK_SIZE + page;
+	char *stack;
+
+	*len = VCHILD_STACK_SIZE + page;
+	stack = mmap(NULL, *len, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE,
+		     -1, 0);
+	if (stack == MAP_FAILED)
+		return NULL;
+	if (mprotect(stack, page, PROT_NONE) == -1) {
+		(void)munmap(stack, *len);
+		return NULL;
+	}
+	return stack;
+}
+
+pid_t vchild_start(int (*fn)(void *), void *arg)
+{
+	size_t len;
 	char *stack;
 	pid_t pid;
 	int e;
@@ -64,17 +111,101 @@ pid_t vchild_start(int (*fn)(void *), void *arg)
 			_exit(fn(arg));
 		return pid;
 	}
-	stack = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE,
-		     -1, 0);
-	if (stack == MAP_FAILED)
+	stack = map_stack(&len);
+	if (!stack)
 		return -1;
-	pid = -1;
-	if (mprotect(stack, page, PROT_NONE) == 0)
-		pid = clone(fn, stack + len, CLONE_VM | CLONE_VFORK | SIGCHLD,
-			    arg);
+	pid = clone(fn, stack + len, CLONE_VM | CLONE_VFORK | SIGCHLD, arg);
 	e = errno;
 	(void)munmap(stack, len);
 	errno = e;
 	return pid;
+}
+
+/* The fallback: a copy of our memory, nothing to release but the pidfd. */
+static int spawn_forked(struct vchild *vc, int (*fn)(void *), void *arg)
+{
+	vc->pid = fork();
+	if (vc->pid == 0)
+		_exit(fn(arg));
+	if (vc->pid == -1)
+		return -1;
+	vc->pidfd = (int)syscall(SYS_pidfd_open, vc->pid, 0);
+	if (vc->pidfd == -1) {
+		(void)kill(vc->pid, SIGKILL);
+		(void)waitpid(vc->pid, NULL, 0);
+		vc->pid = -1;
+		return -1;
+	}
+	return 0;
+}
+
+int vchild_spawn(struct vchild *vc, int (*fn)(void *), void *arg)
+{
+	vc->pid = -1;
+	vc->pidfd = -1;
+	vc->stack = NULL;
+	vc->stack_len = 0;
+	if (!drop_makes_undumpable())
+		return spawn_forked(vc, fn, arg);
+	vc->stack = map_stack(&vc->stack_len);
+	if (!vc->stack)
+		return -1;
+	/* CLONE_PIDFD: the kernel writes the descriptor before the child
+	 * runs; our errno is the child's from here on. */
+	vc->pid = clone(fn, vc->stack + vc->stack_len,
+			CLONE_VM | CLONE_PIDFD | SIGCHLD, arg, &vc->pidfd);
+	if (vc->pid == -1) {
+		vchild_release(vc);
+		vc->pidfd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+void vchild_release(struct vchild *vc)
+{
+	if (vc->stack)
+		(void)munmap(vc->stack, vc->stack_len);
+	vc->stack = NULL;
+}
+
+/* Until deadline: whether the pidfd said the child exited. */
+static bool exited_by(int pidfd, uint64_t deadline)
+{
+	struct pollfd pf = {.fd = pidfd, .events = POLLIN};
+	uint64_t now;
+
+	/* Any poll error is retried: errno may be the child's. */
+	while ((now = now_ms()) < deadline)
+		if (poll(&pf, 1, (int)(deadline - now)) == 1 &&
+		    (pf.revents & POLLIN))
+			return true;
+	return false;
+}
+
+int vchild_wait(struct vchild *vc, uint64_t deadline, siginfo_t *si)
+{
+	bool late = !exited_by(vc->pidfd, deadline), gone = !late;
+
+	if (late) {
+		(void)syscall(SYS_pidfd_send_signal, vc->pidfd, SIGKILL,
+			      NULL, 0);
+		gone = exited_by(vc->pidfd, now_ms() + VCHILD_KILL_MS);
+	}
+	memset(si, 0, sizeof(*si));
+	if (gone) {
+		(void)waitid(P_PIDFD, (id_t)vc->pidfd, si, WEXITED);
+		vchild_release(vc);
+	}
+	/* Not gone: its stack stays mapped for good, since a system call
+	 * the child is still in may write to it. */
+	vc->stack = NULL;
+	close(vc->pidfd);
+	vc->pidfd = -1;
+	vc->pid = -1;
+	if (late) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	return 0;
 }

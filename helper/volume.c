@@ -3,68 +3,73 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include <linux/openat2.h>
+#include <poll.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "shared/trust.h"
 #include "shared/util.h"
 #include "helper/helper.h"
 
-struct child_answer {
-	int ok;
-	char msg[256];
+/* How long the check as the caller may take: a path lookup, but a hung
+ * network or FUSE file system must not hold the helper (and the
+ * caller's slot, a pool uid) for ever. */
+#define VOLUME_CHECK_MS 5000
+
+/* What the child found: no words, the parent writes them (vchild.c's
+ * rule: the child formats nothing). */
+enum check_result {
+	CHECK_OK = 1,
+	CHECK_CREDS,   /* could not take the caller's file credentials */
+	CHECK_OPEN,    /* cannot open SRC (err) */
+	CHECK_SYMLINK, /* a component of SRC is a symlink */
+	CHECK_TYPE,    /* neither a directory nor a regular file */
+	CHECK_ACCESS,  /* the caller may not read (write) it */
 };
 
-/* Runs as the caller. Returns the O_PATH fd of v->src, or -1 with a
- * reason in a->msg. */
-static int resolve_as_caller(const struct volume *v, struct child_answer *a)
+struct child_answer {
+	int32_t result;
+	int32_t err;
+};
+
+/* In the child, with the caller's file credentials: the O_PATH fd of
+ * v->src, or -1 with the reason in *a. src is canonical (volume_parse:
+ * no ".", "..", "//"), so "no symlink on the way" is the whole of
+ * "its canonical path is the path given"; openat2 checks it without
+ * allocating (realpath may). The access check uses the file-system ids
+ * (AT_EACCESS), whose uid is the caller's, not the real uid, root. */
+static int open_as_caller(const struct volume *v, struct child_answer *a)
 {
-	char *canon, link[64];
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
 	struct stat st;
 	int fd, mode;
 
-	canon = realpath(v->src, NULL);
-	if (!canon) {
-		fmt_msg(a->msg, sizeof(a->msg), "%s: %s", v->src,
-			strerror(errno));
+	fd = (int)syscall(SYS_openat2, AT_FDCWD, v->src, &how, sizeof(how));
+	if (fd == -1) {
+		a->result = errno == ELOOP ? CHECK_SYMLINK : CHECK_OPEN;
+		a->err = errno;
 		return -1;
 	}
-	if (strcmp(canon, v->src) != 0) {
-		fmt_msg(a->msg, sizeof(a->msg),
-			 "%s goes through a symlink (it resolves to %.100s)",
-			 v->src, canon);
-		free(canon);
-		return -1;
+	a->result = CHECK_TYPE;
+	if (fstat(fd, &st) == 0 && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
+		mode = R_OK | (S_ISDIR(st.st_mode) ? X_OK : 0) |
+		       (v->read_only ? 0 : W_OK);
+		a->result = syscall(SYS_faccessat2, fd, "", mode,
+				    AT_EACCESS | AT_EMPTY_PATH) == 0
+				    ? CHECK_OK : CHECK_ACCESS;
 	}
-	free(canon);
-	fd = open(v->src, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0 || !trust_fd_is_path(fd, v->src)) {
-		fmt_msg(a->msg, sizeof(a->msg), "%s changed while checked",
-			 v->src);
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
-		fmt_msg(a->msg, sizeof(a->msg),
-			 "%s is neither a directory nor a regular file", v->src);
-		close(fd);
-		return -1;
-	}
-	mode = R_OK | (S_ISDIR(st.st_mode) ? X_OK : 0) | (v->read_only ? 0 : W_OK);
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	if (access(link, mode) != 0) {
-		fmt_msg(a->msg, sizeof(a->msg), "%s is not %s by you", v->src,
-			 v->read_only ? "readable" : "readable and writable");
-		close(fd);
-		return -1;
-	}
-	return fd;
+	if (a->result == CHECK_OK)
+		return fd;
+	close(fd);
+	return -1;
 }
 
 static void send_answer(int sock, const struct child_answer *a, int fd)
@@ -100,7 +105,7 @@ static int recv_answer(int sock, struct child_answer *a, int *fd)
 	ssize_t n;
 
 	*fd = -1;
-	n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 	for (cm = CMSG_FIRSTHDR(&mh); n >= 0 && cm; cm = CMSG_NXTHDR(&mh, cm))
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
 		    cm->cmsg_len == CMSG_LEN(sizeof(int)) && *fd < 0)
@@ -108,7 +113,6 @@ static int recv_answer(int sock, struct child_answer *a, int *fd)
 	if (n != (ssize_t)sizeof(*a) ||
 	    (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
 		return -1;
-	a->msg[sizeof(a->msg) - 1] = '\0';
 	return 0;
 }
 
@@ -118,30 +122,85 @@ struct checker {
 	const struct creds *caller;
 };
 
-/* The child: the caller, entirely, then the check. */
+/* The child (shares our memory: vchild.c's rule): the caller's file
+ * credentials alone, then the check. Its real and saved uid stay root,
+ * so the caller can neither signal nor stop it. */
 static int checker_main(void *p)
 {
 	const struct checker *c = p;
-	struct child_answer a;
-	int fd;
+	struct child_answer a = {CHECK_CREDS, 0};
+	int fd = -1;
 
-	signal(SIGPIPE, SIG_IGN);
-	if (priv_drop(c->caller) != 0)
-		return 2;
-	memset(&a, 0, sizeof(a));
-	fd = resolve_as_caller(c->v, &a);
-	a.ok = fd >= 0;
+	if (priv_fs_as(c->caller) == -1)
+		a.err = errno;
+	else
+		fd = open_as_caller(c->v, &a);
 	send_answer(c->sock, &a, fd);
 	return 0;
+}
+
+/* The child's answer, until the deadline; then the child reaped (killed
+ * if late). 0 with *a and *fd, or -1: no answer (*late: in time). */
+static int await_checker(struct vchild *vc, int sock, struct child_answer *a,
+			 int *fd, bool *late)
+{
+	uint64_t end = now_ms() + VOLUME_CHECK_MS, now;
+	struct pollfd pf = {.fd = sock, .events = POLLIN};
+	siginfo_t si;
+	int rc = -1;
+
+	*fd = -1;
+	/* Errors retried until the deadline: errno is the child's too. */
+	while ((now = now_ms()) < end)
+		if (poll(&pf, 1, (int)(end - now)) == 1)
+			break;
+	if (pf.revents & POLLIN)
+		rc = recv_answer(sock, a, fd);
+	*late = vchild_wait(vc, end, &si) == -1;
+	if (rc == 0 && !*late && si.si_code == CLD_EXITED &&
+	    si.si_status == 0)
+		return 0;
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+	return -1;
+}
+
+/* The parent's words for a child's refusal. */
+static void describe(const char *spec, const struct volume *v,
+		     const struct child_answer *a, char *err, size_t errlen)
+{
+	switch (a->result) {
+	case CHECK_OPEN:
+		fmt_msg(err, errlen, "--volume %s: %s: %s", spec, v->src,
+			strerror(a->err));
+		break;
+	case CHECK_SYMLINK:
+		fmt_msg(err, errlen, "--volume %s: %s goes through a symlink",
+			spec, v->src);
+		break;
+	case CHECK_TYPE:
+		fmt_msg(err, errlen, "--volume %s: %s is neither a directory "
+			"nor a regular file", spec, v->src);
+		break;
+	case CHECK_ACCESS:
+		fmt_msg(err, errlen, "--volume %s: %s is not %s by you", spec,
+			v->src, v->read_only ? "readable"
+					     : "readable and writable");
+		break;
+	default:
+		fmt_msg(err, errlen, "--volume %s: could not be checked", spec);
+	}
 }
 
 static int check_as_caller(const char *spec, struct volume *v,
 			   const struct creds *caller, char *err, size_t errlen)
 {
-	struct child_answer a;
+	struct child_answer a = {0, 0};
 	struct checker c = {.v = v, .caller = caller};
-	int sv[2], fd, status, rc;
-	pid_t pid;
+	struct vchild vc;
+	int sv[2], fd, rc;
+	bool late;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
 		fmt_msg(err, errlen, "--volume %s: socketpair: %s", spec,
@@ -149,24 +208,23 @@ static int check_as_caller(const char *spec, struct volume *v,
 		return -1;
 	}
 	c.sock = sv[1];
-	pid = vchild_start(checker_main, &c);
-	if (pid < 0) {
+	if (vchild_spawn(&vc, checker_main, &c) == -1) {
 		fmt_msg(err, errlen, "--volume %s: fork: %s", spec, strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
 		return -1;
 	}
 	close(sv[1]);
-	rc = recv_answer(sv[0], &a, &fd);
+	rc = await_checker(&vc, sv[0], &a, &fd, &late);
 	close(sv[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (rc != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-	    !a.ok || fd < 0) {
-		if (fd >= 0)
-			close(fd);
-		fmt_msg(err, errlen, "--volume %s: %s", spec,
-			rc == 0 && a.msg[0] ? a.msg : "could not be checked");
+	if (late) {
+		fmt_msg(err, errlen, "--volume %s: the check of %s as you did "
+			"not finish within %d s", spec, v->src,
+			VOLUME_CHECK_MS / 1000);
+		return -1;
+	}
+	if (rc != 0 || a.result != CHECK_OK || fd < 0) {
+		describe(spec, v, &a, err, errlen);
 		return -1;
 	}
 	/* Same object, seen from the helper: the path still names it. */

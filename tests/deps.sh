@@ -6,7 +6,7 @@
 set -euo pipefail
 
 packages=(
-	build-essential pkg-config libcap-dev libseccomp-dev libbsd-dev
+	build-essential pkg-config libseccomp-dev libbsd-dev
 	clang libclang-rt-14-dev cppcheck clang-tidy shellcheck mandoc
 	python3 jq util-linux bsdutils procps passwd perl binutils
 	docker.io runsc busybox-static tmux bash-completion
