@@ -134,6 +134,27 @@ for mask in 000 777 077 022; do
 	run $A bash -c "umask $mask; exec \"\$0\" -- bash -c 'stat -c %a .'" "$C"
 	is "$rc:$out" "0:700" "umask $mask: the work directory is still 0700"
 done
+# --- hostile signal dispositions --------------------------------------------
+# The caller ignores signals (SIGCHLD, a real-time one, ...) and blocks
+# others; the helper resets only those the kernel says are ignored (an
+# exec drops handlers), and the job must start with none ignored or
+# blocked. The control: the same setup does reach a plain child.
+sigsetup='import os, signal, sys
+for s in (signal.SIGCHLD, signal.SIGTERM, signal.SIGUSR1, signal.SIGALRM,
+          signal.SIGSEGV, signal.SIGPIPE, signal.SIGINT, signal.SIGHUP,
+          signal.SIGRTMIN + 5, signal.SIGRTMAX):
+    signal.signal(s, signal.SIG_IGN)
+signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR2, signal.SIGTERM])
+os.execv(sys.argv[1], sys.argv[1:])'
+sigs='grep -E "^Sig(Blk|Ign)" /proc/self/status'
+run $A python3 -c "$sigsetup" /bin/bash -c "$sigs"
+like "$out" "SigIgn:.0*[1-9a-f]" \
+	"control: the ignored signals reach a plain child"
+like "$out" "SigBlk:.0*[1-9a-f]" "control: ... and the blocked ones"
+run $A python3 -c "$sigsetup" "$C" -- bash -c "$sigs"
+is "$rc:$out" "0:SigBlk:	0000000000000000
+SigIgn:	0000000000000000" \
+	"signals ignored and blocked by the caller: none in the job"
 ok_clean "after the hostile setups"
 
 # --- the client refuses to run setuid or setgid -------------------------------
