@@ -149,6 +149,42 @@ static int log_socket(void)
 	return log_fd;
 }
 
+static int year_days(long y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 366 : 365;
+}
+
+static int month_days(int m, long y)
+{
+	static const int mdays[12] = { 31, 28, 31, 30, 31, 30,
+				       31, 31, 30, 31, 30, 31 };
+
+	return mdays[m] + (m == 1 && year_days(y) == 366);
+}
+
+/* gmtime_r's fields of t, counted here: glibc's gmtime_r loads the zone
+ * file on its first call even for UTC (/etc/localtime through stdio:
+ * 7 system calls and about 10 page faults in a helper that needs no
+ * zone). Times before 1970 read as 1970. */
+void log_utc(time_t t, struct tm *tm)
+{
+	long days = t > 0 ? (long)(t / 86400) : 0, y = 1970;
+	long secs = t > 0 ? (long)(t % 86400) : 0;
+	int m = 0;
+
+	while (days >= year_days(y))
+		days -= year_days(y++);
+	while (days >= month_days(m, y))
+		days -= month_days(m++, y);
+	memset(tm, 0, sizeof(*tm));
+	tm->tm_year = (int)(y - 1900);
+	tm->tm_mon = m;
+	tm->tm_mday = (int)days + 1;
+	tm->tm_hour = (int)(secs / 3600);
+	tm->tm_min = (int)(secs / 60 % 60);
+	tm->tm_sec = (int)(secs % 60);
+}
+
 /* RFC 3164 header "<pri>Mmm dd hh:mm:ss prog[pid]: ", in UTC because
  * localtime may read (and allocate for) the zone file. */
 static size_t audit_header(char *buf, size_t cap, int prio)
@@ -157,11 +193,9 @@ static size_t audit_header(char *buf, size_t cap, int prio)
 					    "May", "Jun", "Jul", "Aug",
 					    "Sep", "Oct", "Nov", "Dec" };
 	struct tm tm;
-	time_t now = time(NULL);
 	int n;
 
-	if (!gmtime_r(&now, &tm))
-		memset(&tm, 0, sizeof(tm));
+	log_utc(time(NULL), &tm);
 	n = snprintf(buf, cap, "<%d>%s %2d %02d:%02d:%02d %s[%ld]: ",
 		     LOG_AUTHPRIV | (prio & LOG_PRIMASK),
 		     months[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, log_prog,

@@ -13,6 +13,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <time.h>
 
 /* prog is the name used on stderr and in syslog ("symbi-exec"). */
 void log_init(const char *prog);
@@ -50,6 +51,10 @@ bool log_audit_writable(void);
 /* On: lines for the fallback file wait (the helper acts as a user, who
  * cannot open it); off: they are written. */
 void log_hold(bool on);
+
+/* gmtime_r's year, month, day and time of t (what the audit header
+ * prints), without reading the zone file as glibc's does. */
+void log_utc(time_t t, struct tm *tm);
 
 /* Set the socket path (tests of the log module only). */
 void log_set_socket_path(const char *path);

@@ -243,6 +243,35 @@ static void test_warn_and_die(int lfd)
 	   "die logs LOG_WARNING to syslog: %s", line);
 }
 
+/* log_utc against the C library's gmtime_r: every day from 1970 to
+ * 2200 at a second that moves through the day, and the edges. */
+static void test_utc(void)
+{
+	const time_t edges[] = { 0, 86399, 951782400, 951868799, 4107542399,
+				 4107542400, 2147483647, 1796342400 };
+	unsigned bad = 0, n = 0;
+	struct tm a, b;
+
+	for (time_t t = 0; t < (time_t)84000 * 86400; t += 86400 + 7 * 3607) {
+		log_utc(t, &a);
+		gmtime_r(&t, &b);
+		bad += a.tm_year != b.tm_year || a.tm_mon != b.tm_mon ||
+		       a.tm_mday != b.tm_mday || a.tm_hour != b.tm_hour ||
+		       a.tm_min != b.tm_min || a.tm_sec != b.tm_sec;
+		n++;
+	}
+	for (size_t i = 0; i < sizeof(edges) / sizeof(*edges); i++) {
+		log_utc(edges[i], &a);
+		gmtime_r(&edges[i], &b);
+		bad += a.tm_year != b.tm_year || a.tm_mon != b.tm_mon ||
+		       a.tm_mday != b.tm_mday || a.tm_hour != b.tm_hour ||
+		       a.tm_min != b.tm_min || a.tm_sec != b.tm_sec;
+		n++;
+	}
+	ok(bad == 0 && n > 20000, "log_utc agrees with gmtime_r (%u of %u "
+	   "times differ)", bad, n);
+}
+
 /* Descriptor numbers open now, as a bitmap of the first 1024. */
 static void open_fds(unsigned char *map)
 {
@@ -260,7 +289,7 @@ int main(void)
 	char line[256];
 	int lfd, logfd = -1;
 
-	printf("1..16\n");
+	printf("1..17\n");
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
 		return 1;
@@ -283,10 +312,11 @@ int main(void)
 	test_warn_and_die(lfd);
 	test_no_listener();
 	test_full_queue();
+	test_utc();
 	unlink(listen_path);
 	unlink(strcat(strcpy(line, dir), "/full"));
 	rmdir(dir);
-	if (test_no != 16)
-		printf("# ran %d tests, planned 16\n", test_no);
-	return failures || test_no != 16;
+	if (test_no != 17)
+		printf("# ran %d tests, planned 17\n", test_no);
+	return failures || test_no != 17;
 }
