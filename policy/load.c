@@ -34,42 +34,71 @@ static void trust_error(struct policy_errors *errs, const char *path,
 	policy_error_add(errs, 0, 0, "policy %s: %s", path, why);
 }
 
-/* Read all of fd (at most POLICY_MAX_BYTES) and parse it. */
-static int read_and_parse(int fd, const char *path, struct policy *p,
-			  struct policy_errors *errs)
+/* Read all of fd into *text (at most POLICY_MAX_BYTES + 1 bytes, so a
+ * longer file shows as such): a buffer of the size fstat saw, grown
+ * to the most only if the file grew since. Not the most at once: 1 MB
+ * is an mmap and a munmap, dear on a small VM, for a file of 1-2 KB.
+ * The length, or -1 with errno. */
+static ssize_t read_all(int fd, size_t seen, char **text)
 {
-	size_t cap = (size_t)POLICY_MAX_BYTES + 1, len = 0;
-	char *text = malloc(cap);
+	size_t most = (size_t)POLICY_MAX_BYTES + 1, len = 0;
+	size_t cap = seen < most ? seen + 1 : most;
+	char *buf = malloc(cap), *more;
 	ssize_t n;
+	int e;
+
+	while (buf && len < most) {
+		if (len == cap) {
+			more = realloc(buf, most);
+			if (!more)
+				break;
+			buf = more;
+			cap = most;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n == 0) {
+			*text = buf;
+			return (ssize_t)len;
+		}
+		if (n < 0 && errno != EINTR)
+			break;
+		len += n > 0 ? (size_t)n : 0;
+	}
+	if (buf && len == most) {
+		*text = buf;
+		return (ssize_t)len;
+	}
+	e = buf ? errno : ENOMEM;
+	free(buf);
+	errno = e;
+	return -1;
+}
+
+/* Read all of fd (at most POLICY_MAX_BYTES) and parse it. */
+static int read_and_parse(int fd, size_t seen, const char *path,
+			  struct policy *p, struct policy_errors *errs)
+{
+	char *text = NULL;
+	ssize_t len = read_all(fd, seen, &text);
 	int r;
 
-	if (!text) {
-		trust_error(errs, path, "out of memory");
+	if (len < 0) {
+		trust_error(errs, path, "cannot read: %s", strerror(errno));
 		return -1;
 	}
-	while (len < cap && (n = read(fd, text + len, cap - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			trust_error(errs, path, "cannot read: %s",
-				    strerror(errno));
-			free(text);
-			return -1;
-		}
-		len += (size_t)n;
-	}
-	if (len > (size_t)POLICY_MAX_BYTES) {
+	if (len > (ssize_t)POLICY_MAX_BYTES) {
 		trust_error(errs, path, "file is larger than %d bytes",
 			    POLICY_MAX_BYTES);
 		r = -1;
 	} else {
-		r = policy_parse(text, len, p, errs);
+		r = policy_parse(text, (size_t)len, p, errs);
 	}
 	free(text);
 	return r;
 }
 
-static int check_file(int fd, const char *path, struct policy_errors *errs)
+static int check_file(int fd, const char *path, struct policy_errors *errs,
+		      size_t *size)
 {
 	struct stat st;
 
@@ -86,6 +115,7 @@ static int check_file(int fd, const char *path, struct policy_errors *errs)
 			    POLICY_MAX_BYTES);
 		return -1;
 	}
+	*size = (size_t)st.st_size;
 	return 0;
 }
 
@@ -98,6 +128,7 @@ static int fail(struct policy *p)
 int policy_load(const char *path, struct policy *p, struct policy_errors *errs)
 {
 	char why[160];
+	size_t size;
 	int fd, r;
 
 	errs->count = 0;
@@ -112,8 +143,8 @@ int policy_load(const char *path, struct policy *p, struct policy_errors *errs)
 		trust_error(errs, path, "%s", why);
 		return fail(p);
 	}
-	r = check_file(fd, path, errs) < 0 ? -1
-		: read_and_parse(fd, path, p, errs);
+	r = check_file(fd, path, errs, &size) < 0 ? -1
+		: read_and_parse(fd, size, path, p, errs);
 	close(fd);
 	return r < 0 ? fail(p) : 0;
 }
@@ -121,6 +152,7 @@ int policy_load(const char *path, struct policy *p, struct policy_errors *errs)
 int policy_load_untrusted(const char *path, struct policy *p,
 			  struct policy_errors *errs)
 {
+	size_t size;
 	int fd, r;
 
 	errs->count = 0;
@@ -131,8 +163,8 @@ int policy_load_untrusted(const char *path, struct policy *p,
 			    path ? strerror(errno) : "no path");
 		return fail(p);
 	}
-	r = check_file(fd, path, errs) < 0 ? -1
-		: read_and_parse(fd, path, p, errs);
+	r = check_file(fd, path, errs, &size) < 0 ? -1
+		: read_and_parse(fd, size, path, p, errs);
 	close(fd);
 	return r < 0 ? fail(p) : 0;
 }
