@@ -18,7 +18,8 @@
  *                  verified exec
  *   supervise      one poll loop until everything is gone  supervise.c
  *   job_answer     the job's processes provably gone: its  teardown.c
- *                  slot freed, the result, the client released
+ *                  slot's running mark freed, the result, the
+ *                  client released
  *   job_cleanup    every resource released, on every path  teardown.c
  *                  (after job_answer: the caller waits for none)
  * priv.c is the only file that calls setgroups, set*id, capset,
@@ -341,8 +342,10 @@ int cg_parse_proc(const char *text, size_t len,
 const char *cg_hierarchy_name(int d);
 
 /* userjobs.c: take one of the caller's max_concurrent_jobs slots until
- * userjobs_release (once the job's processes are gone) or the helper's
- * end; returns 0, or -1 with j->v filled (refused). */
+ * the helper's end, after the job's cleanup (waiting up to 5 s for one
+ * whose helper only cleans up); its running mark goes with
+ * userjobs_release (once the job's processes are gone). Returns 0, or -1
+ * with j->v filled (refused). */
 int userjobs_claim(struct job *j);
 void userjobs_release(void);
 

@@ -1,7 +1,7 @@
 /*
  * The end of every job, whatever happened. A job that ran: once its
  * last process is provably gone (the tier's cleanup, then the kernel's
- * word that its cgroup is empty), its slot is freed, the client gets
+ * word that its cgroup is empty), its slot's running mark goes, the client gets
  * the result and is released, and only then go the work directory, the
  * cgroups, the pool uid and the record (job_answer, then job_cleanup and
  * job_finish): the caller does not wait for them, and a helper killed
@@ -47,8 +47,9 @@ static void release_streams(struct job *j)
 	j->pty_fd = -1;
 }
 
-/* The slot counts running jobs, and a pool uid waits for its cleanup:
- * the caller's next job must not be refused for this one's. */
+/* The slot's running mark goes and a pool uid is marked as being
+ * cleaned up: the caller's next job, and the uid's next holder, wait
+ * a moment for this one's cleanup instead of being refused for it. */
 void job_answer(struct job *j)
 {
 	tier_cleanup(j);

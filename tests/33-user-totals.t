@@ -1,8 +1,8 @@
 #!/bin/bash
 # Per-user totals, several test users at once: max_concurrent_jobs
 # (table default, rule override) refuses a caller's job over the count at
-# once, counted race-free by the helpers, a dead helper's slot free at
-# once; with an admin's cgroup_parent path, a user's jobs share a parent
+# once, counted race-free by the helpers, a finished job's slot held
+# until its cleanup ends, a dead helper's slot free at once; with an admin's cgroup_parent path, a user's jobs share a parent
 # cgroup carrying user_max_memory_mb and user_max_processes.
 # Single quotes are meant: the job's shell expands them.
 # shellcheck disable=SC2016
@@ -64,9 +64,9 @@ wait "${jobs_bg[@]}"
 run $A "$C" -- sh -c 'echo again'
 is "$rc:$out" "0:again" "once alice's jobs ended, she runs again (control)"
 
-# Back to back: the slot counts running jobs. It is free with the result,
-# while the helper still removes the work directory, so the caller's next
-# job is never refused for the last one's cleanup.
+# Back to back: a job's slot is held until its helper's cleanup ends
+# (the work directory's removal), and the caller's next job waits a
+# moment for it, so it is not refused for the last one's cleanup.
 write_policy "$(totals_policy 'max_concurrent_jobs = 1')"
 as_user $A "$C" -- sh -c 'sleep 3' </dev/null >/dev/null 2>&1 &
 first=$!
@@ -83,6 +83,39 @@ for i in 1 2 3 4 5; do
 done
 is "$bad" "" "max_concurrent_jobs = 1: five jobs back to back, each leaving 5000 files, all run"
 diag "back to back: $cleaning of 5 returned before their work directory was gone"
+
+# A finished job whose cleanup goes on keeps its slot (review2): a
+# caller cannot leave more helpers behind (and, under run_as_pool, more
+# uids held) than she has slots. The test plays such a helper: it holds
+# the second byte of alice's slot 0 in her record, the byte a helper
+# holds until it exits (python3's fcntl, F_OFD_SETLK; struct flock).
+holder='import fcntl, os, struct, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.fcntl(fd, 37, struct.pack("hhqqi4x", fcntl.F_WRLCK, 0, 1, 1, 0))
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))'
+hold_cleanup() { # SECONDS: in the background; returns once the byte is held
+	local i
+	rm -f "$T_SCRATCH/hold.out"
+	python3 -c "$holder" "/run/symbi-exec/users/$(id -u $A)" "$1" \
+		>"$T_SCRATCH/hold.out" 2>&1 &
+	holder_bg=$!
+	for ((i = 0; i < 50; i++)); do
+		grep -q held "$T_SCRATCH/hold.out" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	diag "the test's lock: $(cat "$T_SCRATCH/hold.out")"
+}
+hold_cleanup 7
+run $A "$C" -- sh -c 'echo ran'
+is "$rc:$out" "125:" "max_concurrent_jobs = 1, the slot's cleanup still under way: the next job waits, then is refused"
+like "$err" "max_concurrent_jobs: user $A already runs 1 jobs.*\\(the cleanup of a finished one held its slot longer than the wait\\)" \
+	"... saying why"
+wait "$holder_bg"
+hold_cleanup 1
+run $A "$C" -- sh -c 'echo ran'
+is "$rc:$out" "0:ran" "... and runs when that cleanup ends within the wait (control)"
+wait "$holder_bg"
 
 # A helper killed outright: its slot is free at once, nothing to sweep.
 as_user $A "$C" -- sh -c 'sleep 5' </dev/null >/dev/null 2>&1 &
