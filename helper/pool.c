@@ -126,40 +126,42 @@ static void kill_all_of_uid(uid_t uid)
 	_exit(2);
 }
 
-static void remove_entry(int dfd, const char *name, const struct stat *st)
+/* 0 once name is gone, -1 when it stays. */
+static int remove_entry(int dfd, const char *name, const struct stat *st)
 {
 	int fd;
 
-	if (!S_ISDIR(st->st_mode)) {
-		(void)unlinkat(dfd, name, 0);
-		return;
-	}
+	if (!S_ISDIR(st->st_mode))
+		return unlinkat(dfd, name, 0);
 	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 				       O_CLOEXEC);
 	if (fd == -1)
-		return;
+		return -1;
 	if (fchmod(fd, 0700) == 0)
 		(void)workdir_empty_tree(fd);
 	close(fd);
-	(void)unlinkat(dfd, name, AT_REMOVEDIR);
+	return unlinkat(dfd, name, AT_REMOVEDIR);
 }
 
-static void remove_files_of(uid_t uid, const char *dir)
+/* 0, or -1 when something of uid's stays at the top of dir. */
+static int remove_files_of(uid_t uid, const char *dir)
 {
 	DIR *d = opendir_at(AT_FDCWD, dir, O_NOFOLLOW);
 	struct dirent *e;
 	struct stat st;
+	int rc = 0;
 
 	if (d == NULL)
-		return;
+		return 0;
 	while ((e = readdir(d)) != NULL) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
 			    0 && st.st_uid == uid)
-			remove_entry(dirfd(d), e->d_name, &st);
+			rc |= remove_entry(dirfd(d), e->d_name, &st);
 	}
 	closedir(d);
+	return rc;
 }
 
 /* *_STAT_ANY (Linux 4.17) lists every object whatever its mode. */
@@ -190,9 +192,14 @@ static void remove_ipc_of(uid_t uid)
 			(void)msgctl(id, IPC_RMID, NULL);
 }
 
+/* Exit status 0, or SWEEP_LEFT when something of the uid's stays at
+ * the top of a swept directory (root's turn then: disown_left). */
+#define SWEEP_LEFT 3
+
 static void sweeper(uid_t uid)
 {
 	struct creds c = { .uid = uid, .gid = (gid_t)uid, .ngroups = 0 };
+	int left = 0;
 
 	/* Nothing of the helper's (the client's socket, the record) stays
 	 * open in a process the uid's leftovers could reach. */
@@ -203,9 +210,9 @@ static void sweeper(uid_t uid)
 	if (keys_clear_own() == -1)
 		_exit(1);
 	for (size_t i = 0; i < sizeof(SWEPT_DIRS) / sizeof(SWEPT_DIRS[0]); i++)
-		remove_files_of(uid, SWEPT_DIRS[i]);
+		left |= remove_files_of(uid, SWEPT_DIRS[i]);
 	remove_ipc_of(uid);
-	_exit(0);
+	_exit(left ? SWEEP_LEFT : 0);
 }
 
 /* ---- what the sweeper could not remove, taken from the uid by root ---- */
@@ -277,10 +284,12 @@ static int sweep_uid(uid_t uid)
 
 	if (pid == 0)
 		sweeper(uid);
-	if (pid == -1 || waitpid(pid, &status, 0) != pid ||
-	    !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	if (pid == -1 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return -1;
-	return disown_left(uid);
+	/* Most sweeps leave nothing: root looks only when one did. */
+	if (WEXITSTATUS(status) == SWEEP_LEFT)
+		return disown_left(uid);
+	return WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
 /* ---- taking and giving back a uid --------------------------------------- */
