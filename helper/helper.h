@@ -281,6 +281,13 @@ struct vchild {
 };
 pid_t vchild_start(int (*fn)(void *), void *arg);
 int vchild_spawn(struct vchild *vc, int (*fn)(void *), void *arg);
+/* As vchild_spawn, but born in the cgroup2 directory cgroup_fd (-1:
+ * where we are), never a fork: -1 with EPERM when a dropped child
+ * could be traced (fs.suid_dumpable 1), ENOSYS on an architecture
+ * without its clone3 call (x86-64 only), E2BIG or EINVAL from a kernel
+ * without CLONE_INTO_CGROUP; the caller then forks. */
+int vchild_spawn_in(struct vchild *vc, int cgroup_fd, int (*fn)(void *),
+		    void *arg);
 void vchild_release(struct vchild *vc);
 int vchild_wait(struct vchild *vc, uint64_t deadline, siginfo_t *si);
 

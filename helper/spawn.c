@@ -5,6 +5,12 @@
  * seal) and execs the checked file. Any failure travels back through a
  * close-on-exec pipe as (step, errno); EOF on that pipe means the exec
  * succeeded, and only then does the client hear "allowed".
+ *
+ * In tier none the child shares the helper's memory until that exec
+ * (vchild.c: its rule binds everything run_child calls). The helper
+ * meanwhile only waits on the pipe, bounded by the job's timeout, and
+ * reads no errno (the child's is ours too; at worst a step's reported
+ * errno could be one of the helper's, never anything else).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -142,20 +148,36 @@ static int child_main(void *p)
 	run_child(a->j, a->st, a->helper);
 }
 
-/* The job's main process (or the tier's stand-in for it), -1 with j->v
- * filled. */
-static pid_t fork_job(struct job *j, int p[2], pid_t helper)
+/* Tier none's job shares our memory until its exec (vchild.c; no copy
+ * of the helper's page tables, no copy-on-write faults on either side),
+ * born in its cgroup2 directory as cg_clone's child is. 0, or -1 when
+ * it cannot be (the caller forks instead). */
+static int share_job(struct job *j, struct child_arg *ca, struct vchild *vc)
 {
-	struct child_arg ca = {j, p[1], helper};
+	j->cg.cloned_in = j->cg.fd >= 0;
+	if (vchild_spawn_in(vc, j->cg.fd, child_main, ca) == 0)
+		return 0;
+	j->cg.cloned_in = false;
+	return -1;
+}
+
+/* The job's main process (or the tier's stand-in for it), -1 with j->v
+ * filled. ca lives in our caller's frame: a child sharing our memory
+ * reads it after we return. */
+static pid_t fork_job(struct job *j, struct child_arg *ca, int p[2],
+		      struct vchild *vc)
+{
 	struct clone_args cl = {.exit_signal = SIGCHLD};
 	pid_t pid;
 
 	if (j->ops->fork)
-		return j->ops->fork(j, child_main, &ca);
+		return j->ops->fork(j, child_main, ca);
+	if (share_job(j, ca, vc) == 0)
+		return vc->pid;
 	pid = cg_clone(&j->cg, &cl);
 	if (pid == 0) {
 		close(p[0]);
-		run_child(j, p[1], helper);
+		run_child(j, p[1], ca->helper);
 	}
 	if (pid == -1)
 		set_message(&j->v, 125, "cannot start the job: clone3: %s",
@@ -187,9 +209,11 @@ static void describe_failure(struct job *j, const struct exec_status *st)
 	}
 }
 
-/* The exec status: 0 bytes (EOF) when the exec succeeded; -1 with
- * ETIMEDOUT when the job's timeout expired first (the user can stop the
- * child before its exec, or make its chdir hang). */
+/* The exec status: 0 bytes (EOF) when the exec succeeded (or the child
+ * died first); -2 when the job's timeout expired first (the user can
+ * stop the child before its exec, or make its chdir hang); -1 when the
+ * pipe failed. No errno is read: a child sharing our memory shares it
+ * until its exec, so every failure is retried until the deadline. */
 static ssize_t read_status(const struct job *j, int fd,
 			   struct exec_status *st)
 {
@@ -198,68 +222,85 @@ static ssize_t read_status(const struct job *j, int fd,
 	ssize_t n;
 
 	for (;;) {
-		if ((now = now_ms()) >= end) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		n = poll(&pf, 1, (int)(end - now > INT_MAX ? INT_MAX
-							   : end - now));
-		if (n == -1 && errno != EINTR)
-			return -1;
-		if (n > 0)
+		if ((now = now_ms()) >= end)
+			return -2;
+		if (poll(&pf, 1, (int)(end - now > INT_MAX ? INT_MAX
+							    : end - now)) > 0)
 			break;
 	}
 	do
 		n = read(fd, st, sizeof(*st));
-	while (n == -1 && errno == EINTR);
+	while (n == -1 && now_ms() < end);
 	return n;
+}
+
+/* A job that did not start: killed (stopped by its caller, it would not
+ * exit on its own), reaped, and the stack it shared released. */
+static void abandon_start(struct job *j, struct vchild *vc)
+{
+	if (j->pidfd != -1)
+		(void)syscall(SYS_pidfd_send_signal, j->pidfd, SIGKILL, NULL, 0);
+	else
+		(void)kill(j->pid, SIGKILL);
+	cg_kill(&j->cg);
+	(void)waitpid(j->pid, NULL, 0);
+	vchild_release(vc);
+	j->pid = 0;
+}
+
+static void describe_start_failure(struct job *j, ssize_t n,
+				   const struct exec_status *st, int err)
+{
+	if (j->pidfd == -1) {
+		set_message(&j->v, 125, "pidfd_open: %s", strerror(err));
+	} else if (n == -2) {
+		set_message(&j->v, 125, "the job did not start within its "
+			    "timeout of %llu s", (unsigned long long)
+			    j->dec.lim.v[LIM_TIMEOUT_S]);
+	} else if (n != sizeof(*st)) {
+		set_message(&j->v, 125, "cannot start the job: lost its "
+			    "status");
+	} else {
+		describe_failure(j, st);
+	}
 }
 
 int spawn_job(struct job *j)
 {
 	struct exec_status st = {0, 0};
-	pid_t helper = getpid();
-	int p[2], err;
+	struct child_arg ca = {.j = j, .helper = getpid()};
+	struct vchild vc = {.pid = -1, .pidfd = -1, .stack = NULL};
+	int p[2], err = 0;
 	ssize_t n;
-	bool late;
 
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		set_message(&j->v, 125, "cannot start the job: pipe: %s",
 			    strerror(errno));
 		return -1;
 	}
+	ca.st = p[1];
 	j->start_ms = now_ms();
-	j->pid = fork_job(j, p, helper);
+	j->pid = fork_job(j, &ca, p, &vc);
 	close(p[1]);
 	if (j->pid == -1) {
 		close(p[0]);
 		j->pid = 0;
 		return -1;
 	}
-	j->pidfd = (int)syscall(SYS_pidfd_open, j->pid, 0);
-	err = errno;
+	/* A shared child came with its pidfd; only a fork's errno is ours
+	 * to read. */
+	j->pidfd = vc.pidfd;
+	if (vc.pid == -1) {
+		j->pidfd = (int)syscall(SYS_pidfd_open, j->pid, 0);
+		err = errno;
+	}
 	n = read_status(j, p[0], &st);
-	late = n == -1 && errno == ETIMEDOUT;
 	close(p[0]);
-	if (n == 0 && j->pidfd != -1)
+	if (n == 0 && j->pidfd != -1) {
+		vchild_release(&vc); /* EOF: it exec'd or exited */
 		return 0;
-	if (j->pidfd == -1 || n == -1) {
-		(void)kill(j->pid, SIGKILL);
-		cg_kill(&j->cg);
 	}
-	if (j->pidfd == -1) {
-		set_message(&j->v, 125, "pidfd_open: %s", strerror(err));
-	} else if (late) {
-		set_message(&j->v, 125, "the job did not start within its "
-			    "timeout of %llu s", (unsigned long long)
-			    j->dec.lim.v[LIM_TIMEOUT_S]);
-	} else if (n != sizeof(st)) {
-		set_message(&j->v, 125, "cannot start the job: lost its "
-			    "status");
-	} else {
-		describe_failure(j, &st);
-	}
-	(void)waitpid(j->pid, NULL, 0);
-	j->pid = 0;
+	abandon_start(j, &vc);
+	describe_start_failure(j, n, &st, err);
 	return -1;
 }

@@ -3,7 +3,8 @@
  * 1, a fork) reports its exit status; one that never ends, or one that
  * is stopped, is killed at the deadline and reaped, and nothing of it is
  * left; the stack of a child that exec'd goes after EOF on its
- * close-on-exec pipe.
+ * close-on-exec pipe. vchild_spawn_in (clone3 on a stack of its own)
+ * the same, where the architecture has it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -72,6 +73,28 @@ static void test_exec_eof(void)
 	close(p[0]);
 }
 
+/* cgroup -1: where we are (the cgroup case is tests/20's, as root). */
+static void test_spawn_in(void)
+{
+	struct vchild vc;
+	siginfo_t si;
+
+	shared_word = 0;
+	if (vchild_spawn_in(&vc, -1, child_exit3, NULL) == -1) {
+		ok(errno == ENOSYS || errno == EPERM,
+		   "spawn_in: refused only off x86-64 or with suid_dumpable 1");
+		return;
+	}
+	ok(vc.pidfd >= 0 && vchild_wait(&vc, now_ms() + 5000, &si) == 0 &&
+		   si.si_code == CLD_EXITED && si.si_status == 3 &&
+		   shared_word == 42,
+	   "spawn_in: shared memory, its pidfd, its exit status");
+	ok(vchild_spawn_in(&vc, -1, child_stop, NULL) == 0 &&
+		   vchild_wait(&vc, now_ms() + 200, &si) == -1 &&
+		   si.si_code == CLD_KILLED,
+	   "spawn_in: a stopped child is killed at the deadline");
+}
+
 int main(void)
 {
 	struct vchild vc;
@@ -104,6 +127,7 @@ int main(void)
 	   "... is killed and reaped at the deadline");
 
 	test_exec_eof();
+	test_spawn_in();
 	printf("1..%d\n", test_no);
 	return failures != 0;
 }
