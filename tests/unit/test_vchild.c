@@ -4,11 +4,19 @@
  * is stopped, is killed at the deadline and reaped, and nothing of it is
  * left; the stack of a child that exec'd goes after EOF on its
  * close-on-exec pipe. vchild_spawn_in (clone3 on a stack of its own)
- * the same, where the architecture has it.
+ * the same, where the architecture has it. As root: a child that took
+ * another uid is closed to that uid (no /proc/PID/mem, no ptrace, no
+ * process_vm_readv of the memory it shares with us), though the uid may
+ * signal it: the reason for vchild.c's rule.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "helper/vchild.c"
@@ -95,6 +103,143 @@ static void test_spawn_in(void)
 	   "spawn_in: a stopped child is killed at the deadline");
 }
 
+#define NOBODY 65534
+
+/* The kernel's word, not libc's: under fakeroot (a package build)
+ * geteuid says 0 and setresuid only pretends. */
+static bool really_root(void)
+{
+	return syscall(SYS_geteuid) == 0;
+}
+
+/* Raw system calls for the same reason (and no groups to keep). */
+static int become_nobody(void)
+{
+	if (syscall(SYS_setgroups, 0, NULL) == -1 ||
+	    syscall(SYS_setresgid, NOBODY, NOBODY, NOBODY) == -1 ||
+	    syscall(SYS_setresuid, NOBODY, NOBODY, NOBODY) == -1)
+		return -1;
+	return 0;
+}
+
+static int child_as_nobody(void *arg)
+{
+	(void)arg;
+	if (become_nobody() == -1)
+		return 1;
+	while (pause() == -1)
+		;
+	return 0;
+}
+
+static bool runs_as_nobody(pid_t pid)
+{
+	char path[64], line[256];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	for (int i = 0; i < 100 && !found; i++, usleep(10000)) {
+		f = fopen(path, "re");
+		while (f && fgets(line, sizeof(line), f))
+			if (strncmp(line, "Uid:\t65534\t", 11) == 0)
+				found = true;
+		if (f)
+			fclose(f);
+	}
+	return found;
+}
+
+/* In a fork as nobody: bit 0 /proc/PID/mem opened, 1 ptrace attached,
+ * 2 process_vm_readv read, 3 signalling it refused. */
+static int probe_as_nobody(pid_t pid)
+{
+	char path[64], byte;
+	struct iovec local = {&byte, 1}, remote = {(void *)&shared_word, 1};
+	int bits = 0, fd;
+
+	if (become_nobody() == -1)
+		return 255;
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	fd = open(path, O_RDONLY);
+	if (fd != -1)
+		bits |= 1;
+	if (ptrace(PTRACE_ATTACH, pid, NULL, NULL) == 0)
+		bits |= 2;
+	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) == 1)
+		bits |= 4;
+	if (kill(pid, 0) == -1)
+		bits |= 8;
+	return bits;
+}
+
+static void test_dropped_child_closed(void)
+{
+	struct vchild vc;
+	siginfo_t si;
+	pid_t probe;
+	int status = -1;
+
+	if (!really_root() || !drop_makes_undumpable()) {
+		printf("ok %d # skip not root, or fs.suid_dumpable 1\n",
+		       ++test_no);
+		return;
+	}
+	ok(vchild_spawn(&vc, child_as_nobody, NULL) == 0 &&
+		   runs_as_nobody(vc.pid),
+	   "a shared-memory child took uid nobody");
+	probe = fork();
+	if (probe == 0)
+		_exit(probe_as_nobody(vc.pid));
+	(void)waitpid(probe, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	   "... nobody may signal it but not open its /proc/PID/mem, "
+	   "ptrace it or read it with process_vm_readv (bits %d)",
+	   WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	(void)vchild_wait(&vc, now_ms(), &si);
+}
+
+/* The control: the same probe gets into a process of nobody's own (one
+ * that exec'd as nobody, so dumpable again). Not where Yama restricts
+ * ptrace to descendants. */
+static void test_probe_control(void)
+{
+	char *const argv[] = {"sleep", "30", NULL};
+	int status = -1;
+	pid_t pid, probe;
+	FILE *f = fopen("/proc/sys/kernel/yama/ptrace_scope", "re");
+	int scope = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &scope) != 1)
+			scope = 1;
+		fclose(f);
+	}
+	if (!really_root() || scope != 0) {
+		printf("ok %d # skip not root, or Yama's ptrace_scope\n",
+		       ++test_no);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		if (become_nobody() == 0)
+			execv("/bin/sleep", argv);
+		_exit(127);
+	}
+	usleep(100000);
+	probe = fork();
+	if (probe == 0)
+		_exit(probe_as_nobody(pid));
+	(void)waitpid(probe, &status, 0);
+	ok(WIFEXITED(status) && (WEXITSTATUS(status) & 3) == 3 &&
+		   !(WEXITSTATUS(status) & 8),
+	   "control: the probe opens the /proc/PID/mem of, and attaches to, "
+	   "a process of nobody's own (bits %d)",
+	   WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	(void)kill(pid, SIGKILL);
+	(void)waitpid(pid, NULL, 0);
+}
+
 int main(void)
 {
 	struct vchild vc;
@@ -128,6 +273,8 @@ int main(void)
 
 	test_exec_eof();
 	test_spawn_in();
+	test_dropped_child_closed();
+	test_probe_control();
 	printf("1..%d\n", test_no);
 	return failures != 0;
 }
