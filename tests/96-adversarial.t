@@ -440,6 +440,41 @@ fi
 rmdir "$other"
 ok_clean "killed helper"
 
+# A record its helper leaves on purpose, because its job's work directory
+# could not be emptied (the test makes a file in it immutable while the
+# job runs), says why in the next run's sweep, not that its helper was
+# killed (review2 F1); once it can be emptied, a later run's sweep does.
+as_user "$ALICE" "$T_CLIENT" -- sh -c 'pwd; touch stuck; sleep 1' \
+	</dev/null >"$T_SCRATCH/stuck.out" 2>&1 &
+bg=$!
+for ((i = 0; i < 50; i++)); do
+	wd=$(head -n 1 "$T_SCRATCH/stuck.out" 2>/dev/null)
+	[[ -n $wd && -e $wd/stuck ]] && break
+	sleep 0.1
+done
+if chattr +i "$wd/stuck" 2>/dev/null; then
+	at_exit "chattr -i '$wd/stuck' 2>/dev/null"
+	wait "$bg"
+	helpers_gone_within 100
+	id=${wd##*/}
+	run "$ALICE" "$T_CLIENT" -- sh -c true
+	like "$(logged "swept $id,")" "swept $id, left since its work directory could not be emptied \\(not all of it yet\\)\$" \
+		"a record left on purpose: the next run's sweep says why, not that its helper was killed"
+	chattr -i "$wd/stuck"
+	helpers_gone_within 100
+	run "$ALICE" "$T_CLIENT" -- sh -c true
+	for ((i = 0; i < 100; i++)); do
+		[[ -e $wd ]] || break
+		sleep 0.1
+	done
+	not_ok "... and once the directory can be emptied, a later run's sweep removes it" \
+		test -e "$wd"
+else
+	wait "$bg"
+	skip "chattr +i is not supported in $T_WORKBASE" 2
+fi
+ok_clean "a record left on purpose"
+
 # A tmp- record (sweep_record writes tmp-ID, locks it, renames it job-ID)
 # that a helper killed before the rename left: swept once stale (10 s
 # untouched), like a record of its job; never one that a live process
