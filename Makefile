@@ -24,6 +24,8 @@ AUDIT_LOG  ?= /var/log/symbi-exec/audit.log
 HELPER_PATH = $(LIBEXECDIR)/symbi-exec/symbi-exec-helper
 # What the client executes for --check-policy (checker/main.c says why).
 CHECK_PATH = $(LIBEXECDIR)/symbi-exec/symbi-exec-check
+# The isolated tier's pid 1, executed as the job's account (init/main.c).
+INIT_PATH  = $(LIBEXECDIR)/symbi-exec/symbi-exec-init
 # One place for the version: the newest entry of debian/changelog.
 VERSION    := $(shell head -n 1 debian/changelog | cut -d'(' -f2 | cut -d')' -f1)
 ifeq ($(VERSION),)
@@ -69,10 +71,12 @@ POLICY_SRC = $(sort $(wildcard policy/*.c))
 HELPER_SRC = $(sort $(wildcard helper/*.c))
 CLIENT_SRC = $(sort $(wildcard client/*.c))
 CHECK_SRC  = $(sort $(wildcard checker/*.c))
+INIT_SRC   = $(sort $(wildcard init/*.c))
 COMMON_OBJ = $(SHARED_SRC:%.c=build/%.o) $(POLICY_SRC:%.c=build/%.o)
 HELPER_OBJ = $(HELPER_SRC:%.c=build/%.o)
 CLIENT_OBJ = $(CLIENT_SRC:%.c=build/%.o)
 CHECK_OBJ  = $(CHECK_SRC:%.c=build/%.o)
+INIT_OBJ   = $(INIT_SRC:%.c=build/%.o)
 
 UNIT_SRC = $(sort $(wildcard tests/unit/*.c))
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/tests/%)
@@ -86,7 +90,8 @@ TOOL_LIB_SRC = $(sort $(wildcard tests/tools/lib/*.c))
 TOOL_LIB_HDR = $(wildcard tests/tools/lib/*.h)
 TOOL_LIB_OBJ = $(TOOL_LIB_SRC:%.c=build/%.o)
 
-PROGRAMS = build/symbi-exec build/symbi-exec-helper build/symbi-exec-check
+PROGRAMS = build/symbi-exec build/symbi-exec-helper build/symbi-exec-check \
+	build/symbi-exec-init
 
 all: $(PROGRAMS) $(UNIT_BIN) $(TOOL_BIN)
 
@@ -94,8 +99,8 @@ all: $(PROGRAMS) $(UNIT_BIN) $(TOOL_BIN)
 # different --prefix rebuilds everything that depends on them.
 build/paths.h: FORCE
 	@mkdir -p build
-	@printf '#define POLICY_PATH "%s"\n#define HELPER_PATH "%s"\n#define CHECK_PATH "%s"\n#define SYMBI_VERSION "%s"\n#define RUN_DIR "%s"\n#define AUDIT_LOG "%s"\n' \
-		'$(POLICY_PATH)' '$(HELPER_PATH)' '$(CHECK_PATH)' '$(VERSION)' '$(RUN_DIR)' '$(AUDIT_LOG)' > $@.tmp
+	@printf '#define POLICY_PATH "%s"\n#define HELPER_PATH "%s"\n#define CHECK_PATH "%s"\n#define INIT_PATH "%s"\n#define SYMBI_VERSION "%s"\n#define RUN_DIR "%s"\n#define AUDIT_LOG "%s"\n' \
+		'$(POLICY_PATH)' '$(HELPER_PATH)' '$(CHECK_PATH)' '$(INIT_PATH)' '$(VERSION)' '$(RUN_DIR)' '$(AUDIT_LOG)' > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 build/%.o: %.c build/paths.h $(wildcard */*.h)
@@ -125,6 +130,29 @@ build/libcommon.a: $(COMMON_OBJ)
 build/symbi-exec: $(CLIENT_OBJ) build/libcommon.a
 	$(CC) $(ALL_CFLAGS) $(CLIENT_LDFLAGS) -o $@ $^
 
+# The isolated tier's init starts with every isolated job: a static PIE
+# with no C library at all (init/sys.h says why), its canary read from
+# AT_RANDOM, the stack protector's guard a global (x86-64's default is
+# glibc's TLS). Position-independent code with no relocation to apply,
+# since nothing would apply one: the link fails if one appears.
+INIT_CFLAGS = -std=gnu11 $(WARN) -O2 -ffreestanding -fPIE \
+	-fstack-protector-strong -fstack-clash-protection -fcf-protection \
+	$(if $(filter x86_64-%,$(shell $(CC) -dumpmachine)),-mstack-protector-guard=global) \
+	$(CFLAGS) -I.
+INIT_LDFLAGS = -nostdlib -static-pie $(RELRO_LDFLAGS) -Wl,--gc-sections \
+	$(LDFLAGS)
+
+build/init/%.o: init/%.c $(wildcard init/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(INIT_CFLAGS) -c -o $@ $<
+
+build/symbi-exec-init: $(INIT_OBJ)
+	$(CC) $(INIT_CFLAGS) $(INIT_LDFLAGS) -o $@.tmp $^
+	@if LC_ALL=C readelf -r $@.tmp | grep -q '^ *[0-9a-f]\{8,\} '; then \
+		echo "$@: the link left relocations, which nothing applies" >&2; \
+		rm -f $@.tmp; exit 1; fi
+	mv $@.tmp $@
+
 build/symbi-exec-check: $(CHECK_OBJ) $(COMMON_OBJ)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Wl,--gc-sections -o $@ $^
 
@@ -132,6 +160,8 @@ build/tests/%: tests/unit/%.c $(COMMON_OBJ) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(COMMON_OBJ) $(PKG_LIBS)
 
+# test_init runs the init just built.
+build/tests/test_init: build/symbi-exec-init
 # test_cgroup_proc includes helper/cgroup_proc.c: the parser, no I/O.
 build/tests/test_cgroup_proc: helper/cgroup_proc.c helper/helper.h
 # test_audit includes helper/message.c: audit fields, no I/O.
@@ -189,6 +219,8 @@ install: $(PROGRAMS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/symbi-exec
 	install -m 0755 build/symbi-exec $(DESTDIR)$(BINDIR)/symbi-exec
 	install -m 0755 build/symbi-exec-check $(DESTDIR)$(CHECK_PATH)
+	install -m 0755 $(INSTALL_OWNER) build/symbi-exec-init \
+		$(DESTDIR)$(INIT_PATH)
 	install -m 0700 $(INSTALL_OWNER) build/symbi-exec-helper \
 		$(DESTDIR)$(HELPER_PATH)
 	@if [ -n "$(HELPER_GROUP)" ]; then \
@@ -205,7 +237,7 @@ install: $(PROGRAMS)
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/symbi-exec $(DESTDIR)$(HELPER_PATH) \
-		$(DESTDIR)$(CHECK_PATH) \
+		$(DESTDIR)$(CHECK_PATH) $(DESTDIR)$(INIT_PATH) \
 		$(DESTDIR)$(MANDIR)/man1/symbi-exec.1 \
 		$(DESTDIR)$(MANDIR)/man5/symbi-exec.policy.5 \
 		$(DESTDIR)$(MANDIR)/man8/symbi-exec-helper.8 \

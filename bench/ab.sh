@@ -71,6 +71,14 @@ install_rev() {
 	install -D -m 0755 "$src/build/symbi-exec" "$p/bin/symbi-exec"
 	install -D -m 4755 -o root -g root "$src/build/symbi-exec-helper" \
 		"$p/libexec/symbi-exec/symbi-exec-helper"
+	# The isolated tier's init, in revisions that have one.
+	if [ -d "$src/init" ]; then
+		make -C "$src" PREFIX="$p" SYSCONFDIR="$p/etc" \
+			build/symbi-exec-init >>"$OUT/build-$1.log" 2>&1 ||
+			die "build of $2 failed: $(tail -n 5 "$OUT/build-$1.log")"
+		install -D -m 0755 -o root -g root "$src/build/symbi-exec-init" \
+			"$p/libexec/symbi-exec/symbi-exec-init"
+	fi
 	install -d -m 0755 "$p/etc/symbi-exec"
 	cat >"$p/etc/symbi-exec/policy.toml" <<EOF
 [native_execution]

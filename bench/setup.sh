@@ -86,11 +86,13 @@ setup_symbi() {
 install_programs() {
 	local src=$1
 	make -C "$src" -j"$(nproc)" PREFIX="$PREFIX" \
-		SYSCONFDIR="$PREFIX/etc" build/symbi-exec build/symbi-exec-helper ||
-		return 1
+		SYSCONFDIR="$PREFIX/etc" build/symbi-exec build/symbi-exec-helper \
+		build/symbi-exec-init || return 1
 	install -D -m 0755 "$src/build/symbi-exec" "$CLIENT"
 	install -D -m 4755 -o root -g root "$src/build/symbi-exec-helper" \
 		"$HELPER"
+	install -D -m 0755 -o root -g root "$src/build/symbi-exec-init" \
+		"$(dirname "$HELPER")/symbi-exec-init"
 }
 
 # The job programs, static so no tier's view of /lib changes their cost.

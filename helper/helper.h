@@ -43,12 +43,19 @@
  *   child_seal   in the job child after the drop and chdir, right
  *                before execveat (seccomp). Both child hooks return 0 or
  *                -1 with errno set; the failure reaches the client.
- *   fork         replaces the clone in spawn_job (isolated: the namespace
- *                init, which forks the job child running child(arg)).
- *                Returns the pid to supervise, or -1 with j->v filled
- *                and nothing left running. The child then skips the
- *                cgroup join (its parent joined), expects pid 1 as its
- *                parent, and reaches the work directory by path.
+ *   child_keep   the (up to two, else -1) descriptors of the tier's that
+ *                the job child keeps when it closes the rest.
+ *   child_exec   in the job child, in place of the exec of the checked
+ *                file (isolated: the namespace's init program, which
+ *                starts it and reports on status_fd as the child would).
+ *                Returns only on failure, with errno set.
+ *   fork         replaces the clone in spawn_job (isolated: the child
+ *                that builds the namespaces and runs child(arg) in them,
+ *                the future init). Returns the pid to supervise, or -1
+ *                with j->v filled and nothing left running. The child
+ *                then skips the cgroup join (it was cloned into it),
+ *                has no parent in its pid namespace, reaches the work
+ *                directory by path, and keeps its terminal for the init.
  *   status       after that pid is reaped: the job's own wait status,
  *                from the supervised pid's (the init's report).
  *   start        replaces spawn_job entirely (docker: fork the docker
@@ -175,6 +182,8 @@ struct tier_ops {
 	int (*status)(struct job *j, int wstatus);
 	int (*child_setup)(struct job *j);
 	int (*child_seal)(struct job *j);
+	void (*child_keep)(const struct job *j, int fds[2]);
+	void (*child_exec)(struct job *j, int status_fd);
 	void (*signal)(struct job *j, int signo);
 	void (*kill)(struct job *j);
 	void (*finish)(struct job *j, int wstatus);
@@ -255,16 +264,15 @@ void priv_exec(int fd, char *const argv[], char *const envp[]);
 
 /* pty.c: the pty slave the client passed. pty_check: 0, or -1 with
  * j->v filled. pty_take: in the job child after the drop, make it the
- * controlling terminal and close it (0 without one, or -1 with errno). */
+ * controlling terminal and, when the job leads its session, close it
+ * (0 without one, or -1 with errno). */
 int pty_check(struct job *j, int fd);
-int pty_take(const struct job *j);
+int pty_take(const struct job *j, bool job_leads);
 
 /* vchild.c: fn(arg) in a child sharing our memory until it execs or
  * exits (a plain fork when a dropped child could be traced). Such a
  * child keeps THE RULE at the top of vchild.c: no allocation, no stdio,
  * no library state written, from its start to its exec or _exit.
- * vchild_start: we sleep (CLONE_VFORK) until it exec'd or exited; its
- * pid, or -1.
  * vchild_spawn: we run on, and until the child exec'd or exited we only
  * wait (poll, read, its pidfd) and read no errno (it is the child's
  * too). Returns 0 with vc filled, or -1 (errno) with nothing started.
@@ -279,7 +287,6 @@ struct vchild {
 	char *stack;      /* NULL: none, or the plain fork */
 	size_t stack_len;
 };
-pid_t vchild_start(int (*fn)(void *), void *arg);
 int vchild_spawn(struct vchild *vc, int (*fn)(void *), void *arg);
 /* As vchild_spawn, but born in the cgroup2 directory cgroup_fd (-1:
  * where we are), never a fork: -1 with EPERM when a dropped child
@@ -288,6 +295,10 @@ int vchild_spawn(struct vchild *vc, int (*fn)(void *), void *arg);
  * without CLONE_INTO_CGROUP; the caller then forks. */
 int vchild_spawn_in(struct vchild *vc, int cgroup_fd, int (*fn)(void *),
 		    void *arg);
+/* As vchild_spawn_in, the child also in the new namespaces ns_flags
+ * (CLONE_NEW*) asks for (tier isolated's first process). */
+int vchild_spawn_ns(struct vchild *vc, int cgroup_fd, uint64_t ns_flags,
+		    int (*fn)(void *), void *arg);
 void vchild_release(struct vchild *vc);
 int vchild_wait(struct vchild *vc, uint64_t deadline, siginfo_t *si);
 

@@ -15,7 +15,6 @@
  * directories are created only on the sandbox's own tmpfs mounts, never
  * in a tree bound from the host.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -43,11 +42,31 @@ struct stage {
 	dev_t own[2];  /* the new root's tmpfs and its /tmp: ours to write */
 };
 
+/* Also run by the namespaces' child, which shares the helper's memory:
+ * no strerror (it may allocate), no stdio (helper/vchild.c's rule). */
 static int fail(char *err, size_t errlen, const char *what, const char *path)
 {
-	snprintf(err, errlen, "isolated: %s %s: %s", what, path,
-		 strerror(errno));
+	const char *why = strerrordesc_np(errno);
+
+	err[0] = '\0';
+	(void)cat_str(err, errlen, "isolated: ");
+	(void)cat_str(err, errlen, what);
+	(void)cat_str(err, errlen, " ");
+	(void)cat_str(err, errlen, path);
+	(void)cat_str(err, errlen, ": ");
+	(void)cat_str(err, errlen, why ? why : "unknown error");
 	return -1;
+}
+
+/* dst = a then b, or -1 (ENAMETOOLONG) if it does not fit. */
+static int join(char *dst, size_t cap, const char *a, const char *b)
+{
+	dst[0] = '\0';
+	if (cat_str(dst, cap, a) == -1 || cat_str(dst, cap, b) == -1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
 }
 
 static bool under(const char *path, const char *top)
@@ -206,10 +225,16 @@ static int place_symlink(const struct stage *st, const char *path,
 {
 	char parent[PATH_MAX];
 	const char *last = strrchr(path, '/') + 1;
+	/* The parent of path; "/" for a name at the top. */
+	size_t n = (size_t)(last - path - 1);
 	int pfd, rc;
 
-	snprintf(parent, sizeof(parent), "/%.*s", (int)(last - path - 1),
-		 path + 1);
+	if (n >= sizeof(parent)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(parent, path, n ? n : 1);
+	parent[n ? n : 1] = '\0';
 	pfd = open_target(st, parent, true);
 	if (pfd == -1)
 		return -1;
@@ -237,13 +262,15 @@ static int place_ro_binds(const struct stage *st, const struct mount_plan *p,
 static int mount_tmpfs(const char *path, unsigned long flags,
 		       const char *mode, uint64_t size_mb)
 {
-	char opts[64];
+	char opts[64], num[21];
 
-	if (size_mb)
-		snprintf(opts, sizeof(opts), "mode=%s,size=%llum", mode,
-			 (unsigned long long)size_mb);
-	else
-		snprintf(opts, sizeof(opts), "mode=%s", mode);
+	(void)join(opts, sizeof(opts), "mode=", mode);
+	if (size_mb) {
+		dec_u64(num, size_mb);
+		(void)cat_str(opts, sizeof(opts), ",size=");
+		(void)cat_str(opts, sizeof(opts), num);
+		(void)cat_str(opts, sizeof(opts), "m");
+	}
 	return mount("tmpfs", path, "tmpfs", flags, opts);
 }
 
@@ -299,8 +326,9 @@ static int bind_dev_nodes(void)
 	char host[64], dst[64];
 
 	for (size_t i = 0; i < sizeof(DEV_NODES) / sizeof(DEV_NODES[0]); i++) {
-		snprintf(host, sizeof(host), "/dev/%s", DEV_NODES[i]);
-		snprintf(dst, sizeof(dst), STAGE "/dev/%s", DEV_NODES[i]);
+		if (join(host, sizeof(host), "/dev/", DEV_NODES[i]) == -1 ||
+		    join(dst, sizeof(dst), STAGE "/dev/", DEV_NODES[i]) == -1)
+			return -1;
 		if (access(host, F_OK) == -1)
 			continue;
 		if (mknod(dst, S_IFREG | 0644, 0) == -1 ||
@@ -329,8 +357,9 @@ static int make_dev(const struct mount_plan *p)
 	for (size_t i = 0; i < sizeof(DEV_LINKS) / sizeof(DEV_LINKS[0]); i++) {
 		char dst[64];
 
-		snprintf(dst, sizeof(dst), STAGE "/dev/%s", DEV_LINKS[i][0]);
-		if (symlink(DEV_LINKS[i][1], dst) == -1)
+		if (join(dst, sizeof(dst), STAGE "/dev/", DEV_LINKS[i][0]) ==
+			    -1 ||
+		    symlink(DEV_LINKS[i][1], dst) == -1)
 			return -1;
 	}
 	return mount_setattr(AT_FDCWD, STAGE "/dev", 0, &ro, sizeof(ro));
@@ -401,26 +430,6 @@ static int enter_root(const struct stage *st)
 	return mount_setattr(AT_FDCWD, "/", 0, &ro, sizeof(ro));
 }
 
-/* A directory descriptor from the host is a way out of any root. */
-static void close_dir_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	struct stat sb;
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		char *end;
-		long fd = strtol(e->d_name, &end, 10);
-
-		if (*end == '\0' && end != e->d_name && fd != dirfd(d) &&
-		    fstat((int)fd, &sb) == 0 && S_ISDIR(sb.st_mode))
-			close((int)fd);
-	}
-	closedir(d);
-}
-
 static int build(struct stage *st, const struct mount_plan *p,
 		 const struct mount_trees *t, char *err, size_t errlen)
 {
@@ -480,8 +489,8 @@ void mounts_release(struct mount_trees *t)
 	init_trees(t);
 }
 
-int mounts_build_root(const struct mount_plan *plan, struct mount_trees *t,
-		      char *err, size_t errlen)
+int mounts_build_root(const struct mount_plan *plan,
+		      const struct mount_trees *t, char *err, size_t errlen)
 {
 	struct stage st = {.fd = -1};
 	/* The helper's umask (the caller's, or 077) must not shape the
@@ -492,7 +501,5 @@ int mounts_build_root(const struct mount_plan *plan, struct mount_trees *t,
 	umask(mask);
 	if (st.fd != -1)
 		close(st.fd);
-	mounts_release(t);
-	close_dir_fds();
 	return rc;
 }

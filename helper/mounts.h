@@ -85,11 +85,14 @@ void mounts_release(struct mount_trees *t);
 /* Build the view above and pivot_root into it; the cwd is then "/".
  * Must run as root in a new mount namespace, from the first process of
  * a new pid namespace (/proc shows the pid namespace of its mounter).
- * Consumes t. On return the caller holds no directory descriptor at
- * all, plan's included: a descriptor of a host directory would lead out of the new
- * root (openat(fd, ".."), fchdir). Returns 0, or -1 with a message in
+ * Reads t and writes nothing else of the caller's memory (the caller
+ * may share it, ns.c), and allocates nothing. The trees' descriptors and
+ * every other one the caller holds stay open: a descriptor of a host
+ * directory leads out of the new root (openat(fd, ".."), fchdir), so the
+ * caller closes them all before anything of the job's runs (spawn.c's
+ * job child does, before the drop). Returns 0, or -1 with a message in
  * err (the namespace is then unusable; the caller exits). */
-int mounts_build_root(const struct mount_plan *plan, struct mount_trees *t,
-		      char *err, size_t errlen);
+int mounts_build_root(const struct mount_plan *plan,
+		      const struct mount_trees *t, char *err, size_t errlen);
 
 #endif

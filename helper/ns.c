@@ -1,15 +1,26 @@
 /*
  * Namespaces and the init of an isolated job (contract in ns.h).
  *
- * The init is made by a raw clone3 used like fork (no new stack): glibc
- * 2.36 has no clone3 wrapper, and clone3 gives the pidfd and the
- * namespaces in one call. glibc's cached thread id is stale in such a
- * child, so the init and the job process before its exec stick to plain
- * system calls (nothing there raises a signal or takes a pthread lock).
+ * The namespaces' child is made by clone3 (glibc 2.36 has no wrapper;
+ * clone3 gives the pidfd, the cgroup and the namespaces in one call)
+ * with CLONE_VM on a stack of its own and without CLONE_VFORK: it
+ * shares the helper's memory until it execs the init, and the helper,
+ * meanwhile, only waits for the init's first report with the job's
+ * deadline, touching nothing the child uses (the child's arguments live
+ * in ns_spawn's frame until then; errno is shared too, so the wait goes
+ * by return values alone). Without CLONE_VFORK, a child stopped after
+ * the drop (its uid is then the caller's) cannot hold the helper past
+ * the deadline. The child runs on a stale cached thread id and the
+ * helper's glibc state, and keeps vchild.c's rule: no allocation
+ * (mounts_prepare and build_exec made everything before), no stdio, no
+ * library state written; a caller who kills it after the drop, or the
+ * helper at the deadline, leaves nothing of the helper's half-updated.
+ * When the drop would leave it dumpable (fs.suid_dumpable 1), it is a
+ * copy instead, as vchild.c's children are.
  *
- * The job process shares the init's memory until its exec (vchild.c):
- * a fork would copy the page tables of the whole helper the init was
- * cloned from. The init waits meanwhile.
+ * Why not a fork: a copy of the helper's page tables, copy-on-write
+ * faults on both sides for the job's whole life (each 12 to 22 us on a
+ * virtual machine), and its teardown when the job ends.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,17 +29,22 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../init/init.h"
+#include "../shared/util.h"
+#include "helper.h"
 #include "mounts.h"
 #include "ns.h"
 
@@ -37,46 +53,25 @@
  * but a stuck file system must not hang the helper forever. */
 #define NS_SETUP_TIMEOUT_MS 30000
 
-enum report_kind {
-	REPORT_READY = 1,
-	REPORT_FAILED = 2,
-	REPORT_EXITED = 3,
-	REPORT_STOPPED = 4,   /* job control: the job process stopped */
-	REPORT_CONTINUED = 5, /* ... and was continued */
+/* The init's argv (init/init.h): built in the helper before the clone,
+ * so the child only writes its status pipe's number in and execs. */
+struct ns_exec {
+	int exe_fd, pty_fd;
+	char num[4][21]; /* REPORT, STATUS, EXE, PTY: dec_u64 */
+	char argc[21];
+	char *argv[];
 };
 
-/* One write each, well under PIPE_BUF, so never torn. */
-struct report {
-	int32_t kind;
-	int32_t status; /* REPORT_EXITED: the job's wait status */
-	char msg[256];  /* REPORT_FAILED: why */
-};
+/* ---- inside: the namespaces' child ----------------------------------- */
 
-static void forwarded_signals(sigset_t *set)
+/* status 0: msg says it all (init/main.c's reports carry an errno). */
+static void send_report(int fd, int kind, const char *msg)
 {
-	sigemptyset(set);
-	sigaddset(set, SIGINT);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGHUP);
-	sigaddset(set, SIGQUIT);
-	sigaddset(set, SIGCONT);
-}
+	struct init_report r = {.kind = kind};
 
-/* ---- inside: the init ------------------------------------------------ */
-
-static void send_report(int fd, int kind, int status, const char *msg)
-{
-	struct report r = {.kind = kind, .status = status};
-
-	snprintf(r.msg, sizeof(r.msg), "%s", msg);
+	(void)copy_str(r.msg, sizeof(r.msg), msg);
 	/* The helper may be gone (EPIPE); nothing else to tell then. */
 	(void)!write(fd, &r, sizeof(r));
-}
-
-static _Noreturn void init_fail(int rep, const char *msg)
-{
-	send_report(rep, REPORT_FAILED, 0, msg);
-	_exit(125);
 }
 
 static int loopback_up(void)
@@ -88,7 +83,7 @@ static int loopback_up(void)
 	if (s == -1)
 		return -1;
 	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	memcpy(ifr.ifr_name, "lo", 3);
 	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
 		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
 		rc = ioctl(s, SIOCSIFFLAGS, &ifr);
@@ -97,21 +92,35 @@ static int loopback_up(void)
 	return rc;
 }
 
+/* strerror may allocate (an unknown number); this never does. */
+static const char *errtext(int e)
+{
+	const char *s = strerrordesc_np(e);
+
+	return s ? s : "unknown error";
+}
+
+/* Also in the child: no stdio (helper/vchild.c's rule). */
 static int setup_fail(char *err, size_t errlen, const char *what)
 {
-	snprintf(err, errlen, "isolated: cannot %s: %s", what,
-		 strerror(errno));
+	const char *why = errtext(errno);
+
+	err[0] = '\0';
+	(void)cat_str(err, errlen, "isolated: cannot ");
+	(void)cat_str(err, errlen, what);
+	(void)cat_str(err, errlen, ": ");
+	(void)cat_str(err, errlen, why);
 	return -1;
 }
 
 /* Steps 1 to 3 of ns.h, as root. */
-static int init_setup(const struct ns_config *cfg, struct mount_trees *trees,
-		      char *err, size_t errlen)
+static int child_setup(const struct ns_config *cfg,
+		       const struct mount_trees *trees, char *err,
+		       size_t errlen)
 {
 	/* The helper is our parent: if it dies, so do we, and with us
-	 * the whole pid namespace. A new session: the caller's terminal
-	 * is not ours. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || setsid() == -1)
+	 * the whole pid namespace. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		return setup_fail(err, errlen, "set up the namespace init");
 	(void)prctl(PR_SET_NAME, "symbi-init");
 	if (cfg->enter_cgroup && cfg->enter_cgroup(cfg->ctx) == -1)
@@ -126,260 +135,269 @@ static int init_setup(const struct ns_config *cfg, struct mount_trees *trees,
 	return mounts_build_root(cfg->mounts, trees, err, errlen);
 }
 
-struct job_start {
+/* What the child reads, in ns_spawn's frame until the child is done. */
+struct ns_child {
+	const struct ns_config *cfg;
+	struct mount_trees trees;
 	int rep;
 	int (*fn)(void *);
 	void *arg;
-	const sigset_t *mask;
 };
 
-/* Step 4, the job process: its descriptor table is its own, so the
- * report pipe closes for it alone. */
-static int job_main(void *p)
+static int child_main(void *p)
 {
-	const struct job_start *s = p;
+	const struct ns_child *c = p;
+	char err[sizeof(((struct init_report *)0)->msg)];
 
-	close(s->rep);
-	sigprocmask(SIG_SETMASK, s->mask, NULL);
-	return s->fn(s->arg);
-}
-
-/* Step 5: nothing of the helper's left but the report pipe; the job's
- * account; a signalfd for SIGCHLD and the forwarded signals, returned. */
-static int become_init(const struct ns_config *cfg, int rep, char *err,
-		       size_t errlen)
-{
-	sigset_t set;
-	int sfd;
-
-	if (close_range(0, (unsigned)rep - 1, 0) == -1 ||
-	    close_range((unsigned)rep + 1, ~0u, 0) == -1)
-		return setup_fail(err, errlen, "close the init's descriptors");
-	if (cfg->drop == NULL) {
-		errno = EINVAL;
-		return setup_fail(err, errlen, "drop the init's privileges");
+	if (child_setup(c->cfg, &c->trees, err, sizeof(err)) == -1) {
+		send_report(c->rep, INIT_FAILED, err);
+		_exit(125);
 	}
-	if (cfg->drop(cfg->ctx) == -1)
-		return setup_fail(err, errlen, "drop the init's privileges");
-	/* A change of credentials resets the parent-death signal; the
-	 * lifeline (POLLERR on rep) covers the moment in between. Not
-	 * dumpable: the job, same uid, cannot ptrace us or read /proc/1. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
-	    prctl(PR_SET_DUMPABLE, 0) == -1)
-		return setup_fail(err, errlen, "set up the namespace init");
-	forwarded_signals(&set);
-	sigaddset(&set, SIGCHLD);
-	sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	if (sfd == -1)
-		return setup_fail(err, errlen, "make the init's signalfd");
-	return sfd;
+	return c->fn(c->arg);
 }
 
-/* A pid 1 cannot die of its own signals: a signal death becomes 128+N,
- * and the report carries the real status. */
-static _Noreturn void job_ended(int rep, int status)
+static int inheritable(int fd)
 {
-	send_report(rep, REPORT_EXITED, status, "");
-	_exit(WIFEXITED(status) ? WEXITSTATUS(status)
-				: 128 + WTERMSIG(status));
+	return fd < 0 ? 0 : fcntl(fd, F_SETFD, 0);
 }
 
-/* Reap; for a job with a terminal, also tell the helper when the job
- * process stops or continues (^Z), as SIGCHLD tells it in tier none.
- * Only then: the helper reads the reports as they come, so that a job
- * stopping itself in a loop cannot fill the pipe and block us. */
-static void reap(int rep, pid_t job, bool job_control)
+void ns_exec_init(const struct ns_job *nj, int status_fd)
 {
-	int flags = WNOHANG | (job_control ? WUNTRACED | WCONTINUED : 0);
-	pid_t pid;
-	int status;
+	static char *const no_env[] = {NULL};
+	struct ns_exec *x = nj->exec;
 
-	while ((pid = waitpid(-1, &status, flags)) > 0) {
-		if (pid != job)
-			continue;
-		if (WIFSTOPPED(status))
-			send_report(rep, REPORT_STOPPED, status, "");
-		else if (WIFCONTINUED(status))
-			send_report(rep, REPORT_CONTINUED, 0, "");
-		else
-			job_ended(rep, status);
-	}
-}
-
-static void forward(pid_t job, int sig)
-{
-	/* The job may not have made its own process group yet. */
-	if (kill(-job, sig) == -1)
-		(void)kill(job, sig);
-}
-
-static _Noreturn void init_loop(int sfd, int rep, pid_t job,
-				bool job_control)
-{
-	struct pollfd p[2] = {{.fd = sfd, .events = POLLIN},
-			      {.fd = rep, .events = 0}};
-	struct signalfd_siginfo si;
-
-	for (;;) {
-		/* Events 0 on the pipe's write end: POLLERR alone, when
-		 * its reader (the helper) is gone. */
-		if (poll(p, 2, -1) == -1 && errno != EINTR)
-			_exit(125);
-		if (p[1].revents)
-			_exit(125);
-		if (!(p[0].revents & POLLIN) ||
-		    read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
-			continue;
-		if (si.ssi_signo == SIGCHLD)
-			reap(rep, job, job_control);
-		else
-			forward(job, (int)si.ssi_signo);
-	}
-}
-
-static _Noreturn void init_main(const struct ns_config *cfg,
-				struct mount_trees *trees, struct job_start *s)
-{
-	char err[256];
-	int rep = s->rep;
-	pid_t job;
-	int sfd;
-
-	if (init_setup(cfg, trees, err, sizeof(err)) == -1)
-		init_fail(rep, err);
-	job = vchild_start(job_main, s);
-	if (job == -1) {
-		setup_fail(err, sizeof(err), "start the job");
-		init_fail(rep, err);
-	}
-	sfd = become_init(cfg, rep, err, sizeof(err));
-	if (sfd == -1) {
-		kill(job, SIGKILL);
-		init_fail(rep, err);
-	}
-	send_report(rep, REPORT_READY, 0, "");
-	init_loop(sfd, rep, job, cfg->report_stops);
+	dec_u64(x->num[1], (uint64_t)status_fd);
+	if (inheritable(nj->child_report_fd) == -1 ||
+	    inheritable(status_fd) == -1 || inheritable(x->exe_fd) == -1 ||
+	    inheritable(x->pty_fd) == -1)
+		return;
+	execveat(nj->init_fd, "", x->argv, no_env, AT_EMPTY_PATH);
 }
 
 /* ---- outside: the helper --------------------------------------------- */
 
-static int read_report(int fd, int timeout_ms, struct report *r)
+static size_t count(char *const *v)
 {
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-	ssize_t n;
+	size_t n = 0;
 
-	memset(r, 0, sizeof(*r));
-	if (poll(&p, 1, timeout_ms) <= 0)
-		return -1;
-	n = read(fd, r, sizeof(*r));
-	if (n != (ssize_t)sizeof(*r))
-		return -1;
-	r->msg[sizeof(r->msg) - 1] = '\0';
-	return 0;
+	while (v[n])
+		n++;
+	return n;
 }
 
-static int await_ready(const struct ns_config *cfg, struct ns_job *nj,
-		       char *err, size_t errlen)
+/* The init's argv (init/init.h) but the STATUS number, which the child
+ * fills in. */
+static struct ns_exec *build_exec(const struct ns_config *cfg, int rep)
 {
-	int timeout = NS_SETUP_TIMEOUT_MS;
-	struct report r;
+	size_t argc = count(cfg->argv), envc = count(cfg->envp);
+	struct ns_exec *x;
+	char **a;
+
+	x = calloc(1, sizeof(*x) +
+			      (INIT_ARG_JOB + argc + 1 + envc + 1) * sizeof(char *));
+	if (x == NULL)
+		return NULL;
+	a = x->argv;
+	x->exe_fd = cfg->exe_fd;
+	x->pty_fd = cfg->pty_fd;
+	snprintf(x->num[0], sizeof(x->num[0]), "%d", rep);
+	snprintf(x->num[2], sizeof(x->num[2]), "%d", cfg->exe_fd);
+	snprintf(x->num[3], sizeof(x->num[3]), "%d", cfg->pty_fd);
+	snprintf(x->argc, sizeof(x->argc), "%zu", argc);
+	a[0] = (char *)INIT_NAME;
+	a[INIT_ARG_REPORT] = x->num[0];
+	a[INIT_ARG_STATUS] = x->num[1];
+	a[INIT_ARG_EXE] = x->num[2];
+	a[INIT_ARG_PTY] = cfg->pty_fd >= 0 ? x->num[3] : (char *)INIT_NO_PTY;
+	a[INIT_ARG_ARGC] = x->argc;
+	memcpy(a + INIT_ARG_JOB, cfg->argv, argc * sizeof(char *));
+	a[INIT_ARG_JOB + argc] = (char *)INIT_ENV_MARK;
+	memcpy(a + INIT_ARG_JOB + argc + 1, cfg->envp, envc * sizeof(char *));
+	return x;
+}
+
+/* The child shares our memory (vchild_spawn_ns, born in the job's
+ * cgroup); where it cannot (fs.suid_dumpable 1, no clone3 entry for
+ * the machine, an old kernel), a copy of us, as tier none's job. */
+static pid_t start_child(const struct ns_config *cfg, struct ns_child *c,
+			 struct vchild *vc, int *pidfd)
+{
+	/* No CLONE_NEWCGROUP here: the child unshares it after joining
+	 * the job's cgroup (step 1). No CLONE_NEWUSER: the helper is
+	 * root, and a user namespace would only add kernel surface. */
+	uint64_t ns = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC |
+		      CLONE_NEWUTS | (cfg->share_net ? 0 : CLONE_NEWNET);
+	struct clone_args ca;
+	pid_t pid;
+
+	if (cfg->share(vc, ns, child_main, c, cfg->ctx) == 0) {
+		*pidfd = vc->pidfd;
+		return vc->pid;
+	}
+	memset(&ca, 0, sizeof(ca));
+	ca.flags = ns | CLONE_PIDFD;
+	ca.pidfd = (uint64_t)(uintptr_t)pidfd;
+	ca.exit_signal = SIGCHLD;
+	pid = cfg->clone(&ca, cfg->ctx);
+	if (pid == 0)
+		_exit(child_main(c));
+	return pid;
+}
+
+static int start_timeout(const struct ns_config *cfg)
+{
+	if (cfg->start_timeout_ms > 0 &&
+	    cfg->start_timeout_ms < NS_SETUP_TIMEOUT_MS)
+		return cfg->start_timeout_ms;
+	return NS_SETUP_TIMEOUT_MS;
+}
+
+/* While the child may still run in our memory: wait for the init's
+ * first report (it comes after the exec) until the deadline. 1 with a
+ * report, 0 when the pipe ended (the child is gone or going), -1 at the
+ * deadline. Nothing but return values: errno is the child's too. */
+static int await_report(int fd, int timeout_ms, struct init_report *r)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	uint64_t end = now_ms() + (uint64_t)timeout_ms, now;
+	ssize_t n;
+
+	while ((now = now_ms()) < end) {
+		if (poll(&p, 1, (int)(end - now)) <= 0)
+			continue;
+		n = read(fd, r, sizeof(*r));
+		if (n == (ssize_t)sizeof(*r)) {
+			r->msg[sizeof(r->msg) - 1] = '\0';
+			return 1;
+		}
+		if (n >= 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* The child has not exec'd: it is killed and reaped (which also tells
+ * us it no longer runs in our memory). */
+static void kill_child(struct ns_job *nj)
+{
 	int status;
 
-	if (cfg->start_timeout_ms > 0 && cfg->start_timeout_ms < timeout)
-		timeout = cfg->start_timeout_ms;
-	if (read_report(nj->report_fd, timeout, &r) == 0 &&
-	    r.kind == REPORT_READY)
+	(void)syscall(SYS_pidfd_send_signal, nj->pidfd, SIGKILL, NULL, 0);
+	while (waitpid(nj->init_pid, &status, __WALL) == -1 && errno == EINTR)
+		;
+}
+
+/* The pipe ended without a report: the child exited. With 126 or 127
+ * it reported why on spawn.c's status pipe, which the caller reads;
+ * anything else, it died. Waits until it is gone from our memory. */
+static bool child_reported(const struct ns_job *nj)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	while (waitid(P_PID, (id_t)nj->init_pid, &si, WEXITED | WNOWAIT) ==
+		       -1 &&
+	       errno == EINTR)
+		;
+	return si.si_code == CLD_EXITED &&
+	       (si.si_status == 126 || si.si_status == 127);
+}
+
+static int await_init(const struct ns_config *cfg, struct ns_job *nj,
+		      char *err, size_t errlen)
+{
+	struct init_report r;
+	int got = await_report(nj->report_fd, start_timeout(cfg), &r);
+
+	if (got == 1 && r.kind == INIT_READY)
 		return 0;
-	if (r.kind == REPORT_FAILED)
+	if (got == 0 && child_reported(nj))
+		return 0;
+	if (got == 1 && r.kind == INIT_FAILED && r.status > 0)
+		snprintf(err, errlen, "%s: %s", r.msg, strerror(r.status));
+	else if (got == 1 && r.kind == INIT_FAILED)
 		snprintf(err, errlen, "%s", r.msg);
 	else
 		snprintf(err, errlen, "isolated: the namespace init died "
 			 "or the job did not start in time");
-	(void)syscall(SYS_pidfd_send_signal, nj->pidfd, SIGKILL, NULL, 0);
-	(void)waitpid(nj->init_pid, &status, 0);
+	kill_child(nj);
 	ns_job_close(nj);
 	return -1;
 }
 
-static pid_t clone_init(const struct ns_config *cfg, int *pidfd)
+/* Everything the child needs, made before it exists; -1 with err. */
+static int prepare(const struct ns_config *cfg, struct ns_child *c,
+		   struct ns_job *nj, int rep[2], char *err, size_t errlen)
 {
-	struct clone_args ca;
-
-	memset(&ca, 0, sizeof(ca));
-	/* No CLONE_NEWCGROUP here: the init unshares it after joining
-	 * the job's cgroup (step 1). No CLONE_NEWUSER: the helper is
-	 * root, and a user namespace would only add kernel surface. */
-	ca.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC |
-		   CLONE_NEWUTS | CLONE_PIDFD |
-		   (cfg->share_net ? 0 : CLONE_NEWNET);
-	ca.pidfd = (uint64_t)(uintptr_t)pidfd;
-	ca.exit_signal = SIGCHLD;
-	return cfg->clone(&ca, cfg->ctx);
-}
-
-static pid_t start_init(const struct ns_config *cfg, struct mount_trees *trees,
-			int (*child_fn)(void *), void *arg, int rep[2],
-			int *pidfd)
-{
-	struct job_start s = {.rep = rep[1], .fn = child_fn, .arg = arg};
-	sigset_t block, mask;
-	pid_t pid;
-
-	/* Blocked before the clone, so the init queues signals from its
-	 * first instant (blocked signals are never ignored, even by a pid
-	 * namespace's init) and its signalfd finds them. */
-	forwarded_signals(&block);
-	sigaddset(&block, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &block, &mask);
-	pid = clone_init(cfg, pidfd);
-	if (pid == 0) {
-		close(rep[0]);
-		s.mask = &mask;
-		init_main(cfg, trees, &s);
+	if (mounts_prepare(cfg->mounts, &c->trees, err, errlen) == -1)
+		return -1;
+	if (pipe2(rep, O_CLOEXEC) == -1) {
+		mounts_release(&c->trees);
+		return setup_fail(err, errlen, "make the init's pipe");
 	}
-	sigprocmask(SIG_SETMASK, &mask, NULL);
-	return pid;
+	nj->exec = build_exec(cfg, rep[1]);
+	if (nj->exec == NULL) {
+		mounts_release(&c->trees);
+		close(rep[0]);
+		close(rep[1]);
+		return setup_fail(err, errlen, "prepare the namespaces");
+	}
+	return 0;
 }
 
 int ns_spawn(const struct ns_config *cfg, int (*child_fn)(void *), void *arg,
 	     struct ns_job *nj, char *err, size_t errlen)
 {
-	struct mount_trees trees;
-	int rep[2], e;
+	struct ns_child c = {.cfg = cfg, .fn = child_fn, .arg = arg};
+	struct vchild vc = {.pid = -1, .pidfd = -1};
+	int rep[2], rc;
 	pid_t pid;
 
 	nj->init_pid = 0;
 	nj->exited = false;
 	nj->pidfd = nj->report_fd = -1;
-	if (mounts_prepare(cfg->mounts, &trees, err, errlen) == -1)
+	nj->exec = NULL;
+	if (prepare(cfg, &c, nj, rep, err, errlen) == -1)
 		return -1;
-	if (pipe2(rep, O_CLOEXEC) == -1) {
-		mounts_release(&trees);
-		return setup_fail(err, errlen, "make the init's pipe");
-	}
-	pid = start_init(cfg, &trees, child_fn, arg, rep, &nj->pidfd);
-	e = errno;
-	mounts_release(&trees);
-	close(rep[1]);
+	c.rep = nj->child_report_fd = rep[1];
+	nj->init_fd = cfg->init_fd;
 	nj->report_fd = rep[0];
+	pid = start_child(cfg, &c, &vc, &nj->pidfd);
+	close(rep[1]);
 	if (pid == -1) {
-		errno = e;
 		setup_fail(err, errlen, "make the namespaces");
 		ns_job_close(nj);
-		return -1;
+		rc = -1;
+	} else {
+		nj->init_pid = pid;
+		rc = await_init(cfg, nj, err, errlen);
 	}
-	nj->init_pid = pid;
-	return await_ready(cfg, nj, err, errlen);
+	/* The child has exec'd or is gone: ours again. */
+	vchild_release(&vc);
+	mounts_release(&c.trees);
+	free(nj->exec);
+	nj->exec = NULL;
+	return rc;
+}
+
+static int read_report(int fd, struct init_report *r)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	memset(r, 0, sizeof(*r));
+	if (poll(&p, 1, 0) <= 0 || read(fd, r, sizeof(*r)) != (ssize_t)sizeof(*r))
+		return -1;
+	return 0;
 }
 
 /* One report, kept if it is the job's end. */
 static int next_report(struct ns_job *nj)
 {
-	struct report r;
+	struct init_report r;
 
-	if (nj->report_fd == -1 || read_report(nj->report_fd, 0, &r) == -1)
+	if (nj->report_fd == -1 || read_report(nj->report_fd, &r) == -1)
 		return -1;
-	if (r.kind == REPORT_EXITED) {
+	if (r.kind == INIT_EXITED) {
 		nj->exited = true;
 		nj->status = r.status;
 	}
@@ -389,12 +407,12 @@ static int next_report(struct ns_job *nj)
 int ns_job_state(struct ns_job *nj)
 {
 	switch (next_report(nj)) {
-	case REPORT_STOPPED:
+	case INIT_STOPPED:
 		return NS_STOPPED;
-	case REPORT_CONTINUED:
+	case INIT_CONTINUED:
 		return NS_CONTINUED;
 	case -1:
-	case REPORT_EXITED:
+	case INIT_EXITED:
 		return -1;
 	default:
 		return 0;

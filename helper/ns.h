@@ -1,46 +1,50 @@
 /*
- * The isolated tier's namespaces and the tiny init inside them.
+ * The isolated tier's namespaces and their init.
  *
  * ns_spawn makes, as root and without any user namespace, a process in
  * new mount, pid, ipc, uts and (unless the network is granted) network
- * namespaces. That process is pid 1 inside, the init:
- *   1. is born in the job's cgroup2 directory (cfg->clone) and joins
- *      the rest (cfg->enter_cgroup), then unshares the cgroup
+ * namespaces, pid 1 inside. It shares the helper's memory until its exec
+ * (no copy of the helper's page tables, no copy-on-write faults on
+ * either side; a copy only where vchild.c cannot share), and the helper
+ * only waits for it meanwhile:
+ *   1. it is born in the job's cgroup2 directory (cfg->share) and
+ *      joins the rest (cfg->enter_cgroup), then unshares the cgroup
  *      namespace, so the job's cgroup is the root the job sees;
  *   2. sets the hostname NS_HOSTNAME, brings up loopback;
- *   3. builds the new root and pivots into it (mounts_build_root), which
- *      also closes every directory descriptor: the job inherits none;
- *   4. starts the job process (pid 2), which runs child_fn(arg): rlimits,
- *      privilege drop, chdir(work_path) BY PATH, seccomp, execveat; it
- *      shares the init's memory until that exec, and the init waits for
- *      it (vfork-like, see ns.c for why and when it is a plain fork);
- *   5. closes all its descriptors, drops to the job's account
- *      (cfg->drop), and then only reaps and forwards signals.
- * ns_spawn returns once the init reported step 5 done (or failed), so
- * after the job's exec (or its failure, which child_fn reports its own
- * way), within cfg->start_timeout_ms. Then:
+ *   3. builds the new root and pivots into it (mounts_build_root);
+ *   4. runs child_fn(arg): spawn.c's job child, in its fixed order (new
+ *      session, rlimits, signals, umask, descriptors, privilege drop,
+ *      parent-death signal, terminal, chdir(work_path) BY PATH, seccomp),
+ *      whose exec is ns_exec_init: symbi-exec-init (init/init.h), run
+ *      from a descriptor opened before the pivot, not setuid, as the
+ *      job's account and under the job's filter;
+ *   5. the init starts the job process (pid 2) from cfg->exe_fd, and
+ *      from then on only reaps and forwards signals.
+ * ns_spawn returns once the init reported the job started (or the child
+ * failed, or cfg->start_timeout_ms passed: then it was killed and
+ * reaped). Then:
  *   - the supervisor watches ns_job.pidfd (the init) as it would the job;
  *   - SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGCONT sent to the init are
- *     forwarded to the job's process group, and the init reports when
- *     the job process stops or continues (job control on its terminal); every other signal but SIGKILL and
- *     SIGSTOP is dropped by the kernel (a pid namespace's init receives
- *     only signals it handles); SIGKILL to the init kills the namespace;
+ *     forwarded to the job's process group, and with a terminal the init
+ *     reports when the job process stops or continues (job control);
+ *     every other signal but SIGKILL and SIGSTOP is dropped by the kernel
+ *     (a pid namespace's init receives only signals it handles); SIGKILL
+ *     to the init kills the namespace;
  *   - when the job process ends, the init exits and the kernel kills
  *     everything left in the pid namespace; the mount namespace, and
  *     with it every mount, goes with its last process;
- *   - if the helper dies, the init dies (parent-death signal, and a
- *     lifeline pipe for the window where that signal is reset), and so
- *     does the namespace;
+ *   - if the helper dies, the init dies (parent-death signal, and the
+ *     report pipe as a lifeline), and so does the namespace;
  *   - after reaping the init, ns_job_status gives the job process's own
  *     wait status. The init's exit code alone cannot tell a job killed
  *     by signal N from one that exited with 128+N (a pid 1 cannot die of
  *     its own signals, so it encodes a signal death as 128+N), hence the
  *     report pipe.
  * Trade-off: the init runs as the job's uid, so the job may signal it;
- * it acts on the four forwarded signals only (which reach the job
- * anyway), the kernel ignores SIGKILL and SIGSTOP sent to a pid
- * namespace's init from inside, and the init is not dumpable (no
- * ptrace, no /proc/1/mem or fd), besides the filter refusing ptrace.
+ * it acts on the forwarded signals only (which reach the job anyway),
+ * the kernel ignores SIGKILL and SIGSTOP sent to a pid namespace's init
+ * from inside, and the init makes itself not dumpable (no ptrace, no
+ * /proc/1/mem), besides the filter refusing ptrace.
  */
 #ifndef SYMBI_NS_H
 #define SYMBI_NS_H
@@ -54,26 +58,36 @@
 #define NS_HOSTNAME "symbi-sandbox"
 
 struct clone_args;
+struct vchild;
 
 struct ns_config {
 	bool share_net;                  /* --network granted: host's net */
-	bool report_stops;               /* the job has a terminal: report
-					    when it stops and continues */
-	/* Makes the init: clone3(2) with ca, as fork (cg_clone, so the
-	 * init is born in the job's cgroup). */
+	/* Makes the child sharing our memory, in the namespaces ns_flags
+	 * and born in the job's cgroup2 directory (vchild_spawn_ns): 0 with
+	 * vc filled, or -1 (errno) with nothing started ... */
+	int (*share)(struct vchild *vc, uint64_t ns_flags, int (*fn)(void *),
+		     void *arg, void *ctx);
+	/* ... and then a copy instead: clone3(2) with ca, as fork
+	 * (cg_clone, so it is born in the job's cgroup too). */
 	pid_t (*clone)(struct clone_args *ca, void *ctx);
 	const struct mount_plan *mounts; /* the new root */
-	/* In the init, as root, first: join the job's cgroup (cg_join).
+	/* In the child, as root, first: join the job's cgroup (cg_join).
 	 * NULL: stay in the helper's. 0, or -1 with errno. */
 	int (*enter_cgroup)(void *ctx);
-	/* In the init, after the job is forked: become the job's account
-	 * (priv_drop). Required. 0, or -1 with errno. */
-	int (*drop)(void *ctx);
 	void *ctx;
-	/* How long the namespace, the init and the job's exec may take,
-	 * in ms (the job's timeout); 0 or over 30 s: 30 s. */
+	/* How long the namespace, the child's setup and the job's exec may
+	 * take, in ms (the job's timeout); 0 or over 30 s: 30 s. */
 	int start_timeout_ms;
+	/* For ns_exec_init: O_PATH of symbi-exec-init (a regular file),
+	 * the job's checked file, its terminal or -1, argv and envp. */
+	int init_fd;
+	int exe_fd;
+	int pty_fd;
+	char *const *argv;
+	char *const *envp;
 };
+
+struct ns_exec; /* the init's argv, built before the clone */
 
 struct ns_job {
 	pid_t init_pid; /* the init, as the host sees it */
@@ -81,15 +95,24 @@ struct ns_job {
 	int report_fd;  /* the init's reports; read by ns_job_state/status */
 	bool exited;    /* the job's end was reported, with status */
 	int status;
+	/* In the child: the report pipe's write end and the init's exec. */
+	int child_report_fd;
+	int init_fd;
+	struct ns_exec *exec;
 };
 
 /* Start the namespaces, the init and the job as above. child_fn runs in
- * the job process; it should exec, and its return value is the job's
- * exit status if it does not. It inherits the caller's descriptors
- * except directories, and the signal mask of the call. Returns 0 with
- * *nj filled, or -1 with a message in err and nothing left running. */
+ * the namespaces' child; it ends in ns_exec_init, or reports why not on
+ * its own status pipe and exits 126 or 127 (spawn.c). It inherits the
+ * caller's descriptors, directories included (child_fn closes them).
+ * Returns 0 with *nj filled, or -1 with a message in err and nothing
+ * left running. */
 int ns_spawn(const struct ns_config *cfg, int (*child_fn)(void *), void *arg,
 	     struct ns_job *nj, char *err, size_t errlen);
+
+/* In the namespaces' child, last: exec the init with status_fd as its
+ * STATUS. Returns only on failure, with errno. */
+void ns_exec_init(const struct ns_job *nj, int status_fd);
 
 /* Once the init was reaped with wait status init_status: the wait
  * status of the job process itself (exit code or signal). If the init

@@ -157,13 +157,18 @@ static void anchor_group(void)
 
 /* In the job child, after the drop: the job, a session leader, takes the
  * slave as its controlling terminal (arg 0: never steal it from another
- * session), and the descriptor goes. */
-int pty_take(const struct job *j)
+ * session), and the descriptor goes. Under an init of the tier's own
+ * (!job_leads: the isolated namespace's), the init leads the session and
+ * keeps the descriptor to put the job's own group in the foreground; the
+ * job's parent, the init, is then in the same session, so no anchors. */
+int pty_take(const struct job *j, bool job_leads)
 {
 	if (j->pty_fd < 0)
 		return 0;
 	if (ioctl(j->pty_fd, TIOCSCTTY, 0) == -1)
 		return -1;
+	if (!job_leads)
+		return 0;
 	anchor_group();
 	return close(j->pty_fd);
 }

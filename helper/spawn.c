@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../init/init.h"
 #include "../shared/util.h"
 #include "helper.h"
 
@@ -77,31 +78,43 @@ static void __attribute__((noreturn)) report(int fd, int step)
 	_exit(127);
 }
 
+#define KEEP_FDS 6
+
 /* Everything above 2 goes but the few the child still needs (small
  * numbers: the helper holds a handful of descriptors). */
-static int close_other_fds(const int keep[4])
+static int close_other_fds(const int keep[KEEP_FDS])
 {
 	int hi = 2;
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < KEEP_FDS; i++)
 		hi = keep[i] > hi ? keep[i] : hi;
-	for (int fd = 3; fd < hi; fd++)
-		if (fd != keep[0] && fd != keep[1] && fd != keep[2] &&
-		    fd != keep[3])
+	for (int fd = 3; fd < hi; fd++) {
+		bool kept = false;
+
+		for (int i = 0; i < KEEP_FDS; i++)
+			kept = kept || fd == keep[i];
+		if (!kept)
 			(void)close(fd);
+	}
 	return close_range((unsigned)hi + 1, ~0u, 0);
 }
+
+_Static_assert(STEP_TTY == INIT_STEP_TTY && STEP_EXEC == INIT_STEP_EXEC,
+	       "init/init.h numbers the steps as spawn.c");
 
 static void __attribute__((noreturn))
 run_child(struct job *j, int st, pid_t helper)
 {
-	/* Under a tier's fork (the namespace init, ns.c): the init joined
-	 * the cgroup and is our parent, pid 1; the work directory is
-	 * mounted at its host path, and no directory fd came through. */
+	/* Under a tier's fork (the namespaces' child, ns.c): born in the
+	 * cgroup, pid 1 with no parent in its pid namespace; the work
+	 * directory is mounted at its host path, and no directory fd came
+	 * through. Its exec is the tier's (the init, which starts the job). */
 	bool in_ns = j->ops->fork != NULL;
-	const int keep[4] = {st, j->exe_fd, in_ns ? -1 : j->work_fd,
-			     j->pty_fd};
+	int keep[KEEP_FDS] = {st, j->exe_fd, in_ns ? -1 : j->work_fd,
+			      j->pty_fd, -1, -1};
 
+	if (j->ops->child_keep)
+		j->ops->child_keep(j, &keep[4]);
 	if (setsid() == -1)
 		report(st, STEP_SETSID);
 	if (!in_ns && cg_join(&j->cg) == -1)
@@ -121,17 +134,20 @@ run_child(struct job *j, int st, pid_t helper)
 		report(st, STEP_PRIV);
 	/* After the uid change: a credential change clears it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
-	    getppid() != (in_ns ? 1 : helper)) {
+	    getppid() != (in_ns ? 0 : helper)) {
 		errno = ESRCH;
 		report(st, STEP_PARENT);
 	}
-	if (pty_take(j) == -1)
+	if (pty_take(j, !in_ns) == -1)
 		report(st, STEP_TTY);
 	if (j->dec.workdir || in_ns ? chdir(j->v.workdir) : fchdir(j->work_fd))
 		report(st, STEP_CHDIR);
 	if (j->ops->child_seal && j->ops->child_seal(j) == -1)
 		report(st, STEP_SEAL);
-	priv_exec(j->exe_fd, j->argv, j->envp);
+	if (j->ops->child_exec)
+		j->ops->child_exec(j, st);
+	else
+		priv_exec(j->exe_fd, j->argv, j->envp);
 	report(st, STEP_EXEC);
 }
 

@@ -1,17 +1,21 @@
 /*
  * Tier isolated on the helper's seam: the volumes checked as the caller
- * (volume.c), the job started under a namespace init with its own root
- * (ns.c, mounts.c), and the seccomp filter as its last step before the
- * exec (seccomp.c). Everything else (rlimits, drop, cgroup, timeout,
- * result) is the core's, as for tier none.
+ * (volume.c), the job's child made in the namespaces with its own root
+ * (ns.c, mounts.c), the seccomp filter as its last step, and its exec
+ * that of the namespace's init (symbi-exec-init), which starts the job.
+ * Everything else (rlimits, drop, cgroup, timeout, result) is the
+ * core's, as for tier none.
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "../shared/trust.h"
 #include "../shared/util.h"
+#include "paths.h"
 #include "helper.h"
 #include "mounts.h"
 #include "ns.h"
@@ -20,6 +24,7 @@
 
 struct isolated_job {
 	struct ns_job ns;
+	int init_fd; /* O_PATH of symbi-exec-init */
 	struct volume vols[PROTO_MAX_VOLUMES];
 	unsigned nvols;
 	struct volume work; /* the caller's directory, or -C DIR */
@@ -64,6 +69,22 @@ static int check_workdir(struct job *j)
 	return 0;
 }
 
+/* The init is executed as the job's account: root's alone all the way
+ * up, as the helper beside it. */
+static int open_init(struct job *j)
+{
+	char why[PROTO_MSG_LEN];
+
+	j->isolated->init_fd = trust_open(INIT_PATH, TRUST_REGULAR, 0, NULL,
+					  why, sizeof(why));
+	if (j->isolated->init_fd == -1) {
+		set_message(&j->v, 125, "cannot use the namespace init %s: %s",
+			    INIT_PATH, why);
+		return -1;
+	}
+	return 0;
+}
+
 static int iso_prepare(struct job *j)
 {
 	j->isolated = calloc(1, sizeof(*j->isolated));
@@ -73,11 +94,25 @@ static int iso_prepare(struct job *j)
 	}
 	j->isolated->ns.pidfd = -1;
 	j->isolated->ns.report_fd = -1;
+	j->isolated->init_fd = -1;
 	j->isolated->work.src_fd = -1;
-	if (exe_resolve(j) == -1 || check_volumes(j) == -1 ||
-	    check_workdir(j) == -1)
+	if (open_init(j) == -1 || exe_resolve(j) == -1 ||
+	    check_volumes(j) == -1 || check_workdir(j) == -1)
 		return -1;
 	return 0;
+}
+
+/* As tier none's job (spawn.c): born in the job's cgroup2 directory. */
+static int iso_share(struct vchild *vc, uint64_t ns_flags, int (*fn)(void *),
+		     void *arg, void *ctx)
+{
+	struct job *j = ctx;
+
+	j->cg.cloned_in = j->cg.fd >= 0;
+	if (vchild_spawn_ns(vc, j->cg.fd, ns_flags, fn, arg) == 0)
+		return 0;
+	j->cg.cloned_in = false;
+	return -1;
 }
 
 static pid_t iso_clone(struct clone_args *ca, void *ctx)
@@ -92,13 +127,6 @@ static int iso_enter_cgroup(void *ctx)
 	const struct job *j = ctx;
 
 	return cg_join(&j->cg);
-}
-
-static int iso_drop(void *ctx)
-{
-	const struct job *j = ctx;
-
-	return priv_drop(&j->user.c);
 }
 
 /* The fresh work directory's fd, or the caller's directory as the caller
@@ -121,12 +149,16 @@ static pid_t iso_fork(struct job *j, int (*child)(void *), void *arg)
 	};
 	struct ns_config cfg = {
 		.share_net = j->dec.network,
-		.report_stops = j->pty_fd >= 0,
 		.mounts = &plan,
+		.share = iso_share,
 		.clone = iso_clone,
 		.enter_cgroup = iso_enter_cgroup,
-		.drop = iso_drop,
 		.ctx = j,
+		.init_fd = j->isolated->init_fd,
+		.exe_fd = j->exe_fd,
+		.pty_fd = j->pty_fd,
+		.argv = j->argv,
+		.envp = j->envp,
 	};
 
 	if (work_fd == -1) {
@@ -149,6 +181,17 @@ static pid_t iso_fork(struct job *j, int (*child)(void *), void *arg)
 static int iso_seal(struct job *j)
 {
 	return seccomp_load_job_filter(j->dec.network);
+}
+
+static void iso_child_keep(const struct job *j, int fds[2])
+{
+	fds[0] = j->isolated->ns.child_report_fd;
+	fds[1] = j->isolated->init_fd;
+}
+
+static void iso_child_exec(struct job *j, int status_fd)
+{
+	ns_exec_init(&j->isolated->ns, status_fd);
 }
 
 static int iso_status(struct job *j, int wstatus)
@@ -182,6 +225,9 @@ static void iso_cleanup(struct job *j)
 	if (!iso)
 		return;
 	ns_job_close(&iso->ns);
+	if (iso->init_fd != -1)
+		close(iso->init_fd);
+	iso->init_fd = -1;
 	for (unsigned i = 0; i < iso->nvols; i++)
 		volume_release(&iso->vols[i]);
 	iso->nvols = 0;
@@ -192,6 +238,8 @@ const struct tier_ops tier_isolated_ops = {
 	.prepare = iso_prepare,
 	.fork = iso_fork,
 	.child_seal = iso_seal,
+	.child_keep = iso_child_keep,
+	.child_exec = iso_child_exec,
 	.status = iso_status,
 	.cleanup = iso_cleanup,
 	.state_fd = iso_state_fd,

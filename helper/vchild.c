@@ -2,7 +2,8 @@
  * Children that share their parent's memory until they exec or exit
  * (CLONE_VM on a stack of their own), for the helper's short-lived
  * children: the volume check as the caller (volume.c), tier none's job
- * until its exec (spawn.c) and the isolated init's job process (ns.c).
+ * until its exec (spawn.c) and tier isolated's first process in its new
+ * namespaces until it execs the init (ns.c).
  *
  * THE RULE. From its start to its exec or _exit, such a child never
  * allocates (no malloc, realpath(p, NULL), libcap, strerror,
@@ -26,14 +27,11 @@
  * administrator's insecure debugging setting: then, and whenever that
  * setting cannot be read, the child is a plain fork.
  *
- * Two kinds. vchild_start: CLONE_VFORK, the parent sleeps until the
- * child exec'd or exited (the isolated init, which has nothing else to
- * do and is bounded by the helper's own deadline). vchild_spawn (and
- * vchild_spawn_in, born in a cgroup): the parent runs on, and must only
- * wait (poll, read, the pidfd) until the child exec'd or exited,
+ * vchild_spawn (and vchild_spawn_in, born in a cgroup, vchild_spawn_ns
+ * also in new namespaces): no CLONE_VFORK, the parent runs on, and must
+ * only wait (poll, read, the pidfd) until the child exec'd or exited,
  * touching nothing the child uses; then vchild_release unmaps the
- * stack. Proof that the child left the
- * memory: its exit (reaped, or the pidfd readable) or EOF on a
+ * stack. Proof that the child left the memory: its exit (reaped, or the pidfd readable) or EOF on a
  * close-on-exec descriptor that only the child holds. The kernel drops
  * the shared mm before it closes descriptors on both ways out:
  * do_exit() calls exit_mm() before exit_files() (kernel/exit.c), and
@@ -98,29 +96,6 @@ static char *map_stack(size_t *len)
 		return NULL;
 	}
 	return stack;
-}
-
-pid_t vchild_start(int (*fn)(void *), void *arg)
-{
-	size_t len;
-	char *stack;
-	pid_t pid;
-	int e;
-
-	if (!drop_makes_undumpable()) {
-		pid = fork();
-		if (pid == 0)
-			_exit(fn(arg));
-		return pid;
-	}
-	stack = map_stack(&len);
-	if (!stack)
-		return -1;
-	pid = clone(fn, stack + len, CLONE_VM | CLONE_VFORK | SIGCHLD, arg);
-	e = errno;
-	(void)munmap(stack, len);
-	errno = e;
-	return pid;
 }
 
 /* The fallback: a copy of our memory, nothing to release but the pidfd. */
@@ -206,14 +181,14 @@ __asm__(".text\n"
 	"1:	ret\n"
 	".size vchild_clone3, .-vchild_clone3\n");
 
-static pid_t clone_into(struct vchild *vc, int cgroup_fd,
+static pid_t clone_into(struct vchild *vc, int cgroup_fd, uint64_t flags,
 			int (*fn)(void *), void *arg)
 {
 	struct clone_args ca;
 	long r;
 
 	memset(&ca, 0, sizeof(ca));
-	ca.flags = CLONE_VM | CLONE_PIDFD |
+	ca.flags = CLONE_VM | CLONE_PIDFD | flags |
 		   (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0);
 	ca.pidfd = (uint64_t)(uintptr_t)&vc->pidfd;
 	ca.exit_signal = SIGCHLD;
@@ -228,7 +203,7 @@ static pid_t clone_into(struct vchild *vc, int cgroup_fd,
 	return (pid_t)r;
 }
 #else
-static pid_t clone_into(struct vchild *vc, int cgroup_fd,
+static pid_t clone_into(struct vchild *vc, int cgroup_fd, uint64_t flags,
 			int (*fn)(void *), void *arg)
 {
 	errno = ENOSYS;
@@ -238,6 +213,12 @@ static pid_t clone_into(struct vchild *vc, int cgroup_fd,
 
 int vchild_spawn_in(struct vchild *vc, int cgroup_fd, int (*fn)(void *),
 		    void *arg)
+{
+	return vchild_spawn_ns(vc, cgroup_fd, 0, fn, arg);
+}
+
+int vchild_spawn_ns(struct vchild *vc, int cgroup_fd, uint64_t ns_flags,
+		    int (*fn)(void *), void *arg)
 {
 	vc->pid = -1;
 	vc->pidfd = -1;
@@ -250,7 +231,7 @@ int vchild_spawn_in(struct vchild *vc, int cgroup_fd, int (*fn)(void *),
 	vc->stack = map_stack(&vc->stack_len);
 	if (!vc->stack)
 		return -1;
-	vc->pid = clone_into(vc, cgroup_fd, fn, arg);
+	vc->pid = clone_into(vc, cgroup_fd, ns_flags, fn, arg);
 	if (vc->pid == -1) {
 		vchild_release(vc);
 		vc->pidfd = -1;

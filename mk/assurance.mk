@@ -113,6 +113,8 @@ $(SAN_DIR)/symbi-exec: $(CLIENT_SRC:%.c=$(SAN_DIR)/%.o) $(SAN_COMMON)
 $(SAN_DIR)/symbi-exec-check: $(CHECK_SRC:%.c=$(SAN_DIR)/%.o) $(SAN_COMMON)
 	$(CC) $(ALL_CFLAGS) $(SAN_CFLAGS) $(ALL_LDFLAGS) -o $@ $^
 
+$(SAN_DIR)/tests/test_init: | build/symbi-exec-init
+
 $(SAN_DIR)/tests/%: tests/unit/%.c $(SAN_COMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -125,7 +127,7 @@ check-sanitize: $(SAN_DIR)/symbi-exec $(SAN_DIR)/symbi-exec-helper \
 
 # ---------------------------------------------------------------- lint --
 LINT_C      = $(SHARED_SRC) $(POLICY_SRC) $(HELPER_SRC) $(CLIENT_SRC) \
-	      $(CHECK_SRC) \
+	      $(CHECK_SRC) $(INIT_SRC) \
 	      $(TOOL_SRC) $(TOOL_LIB_SRC)
 LINT_ALL_C  = $(LINT_C) $(UNIT_SRC) $(FUZZ_SRC)
 LINT_SH     = $(wildcard install.sh .ci/run completion/symbi-exec \

@@ -207,3 +207,25 @@ DIR *opendir_at(int dfd, const char *name, int flags)
 	}
 	return d;
 }
+
+int cat_str(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(dst, cap);
+
+	if (n == cap)
+		return -1;
+	return copy_str(dst + n, cap - n, src);
+}
+
+void dec_u64(char buf[21], uint64_t v)
+{
+	char rev[20];
+	size_t n = 0, i = 0;
+
+	do
+		rev[n++] = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	while (n)
+		buf[i++] = rev[--n];
+	buf[i] = '\0';
+}

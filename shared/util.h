@@ -44,4 +44,11 @@ DIR *opendir_at(int dfd, const char *name, int flags);
 /* strlcpy that reports truncation: 0 if src fit, -1 otherwise. */
 int copy_str(char *dst, size_t cap, const char *src);
 
+/* Append src to the string in dst[cap], truncating: 0 if it fit, -1
+ * otherwise. With dec_u64 (v in decimal into buf), what a child that
+ * shares the helper's memory uses instead of snprintf (helper/vchild.c's
+ * rule): plain stores, no stdio. */
+int cat_str(char *dst, size_t cap, const char *src);
+void dec_u64(char buf[21], uint64_t v);
+
 #endif

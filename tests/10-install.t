@@ -36,6 +36,7 @@ mode_of() {
 CLIENT=$P/bin/symbi-exec
 HELPER=$P/libexec/symbi-exec/symbi-exec-helper
 CHECKER=$P/libexec/symbi-exec/symbi-exec-check
+INIT=$P/libexec/symbi-exec/symbi-exec-init
 POLICY=$P/etc/symbi-exec/policy.toml
 MAN1=$P/share/man/man1/symbi-exec.1
 MAN5=$P/share/man/man5/symbi-exec.policy.5
@@ -65,6 +66,8 @@ is "$(mode_of "$CLIENT")" "755 root:root" "client is root:root 0755"
 is "$(mode_of "$HELPER")" "4755 root:root" "helper is root:root 4755"
 is "$(mode_of "$CHECKER")" "755 root:root" \
 	"the --check-policy checker is root:root 0755"
+is "$(mode_of "$INIT")" "755 root:root" \
+	"the isolated tier's init is root:root 0755"
 is "$(mode_of "$P/etc/symbi-exec")" "755 root:root" \
 	"policy directory is root:root 0755"
 is "$(mode_of "$POLICY")" "644 root:root" "policy is root:root 0644"
@@ -75,6 +78,7 @@ ok "the helper reads the policy under --sysconfdir" \
 	grep -qF "$POLICY" "$HELPER"
 ok "the client runs the helper under --prefix" grep -qF "$HELPER" "$CLIENT"
 ok "... and the checker" grep -qF "$CHECKER" "$CLIENT"
+ok "the helper executes the init under --prefix" grep -qF "$INIT" "$HELPER"
 ok "the default policy admits group symbi-exec" \
 	grep -Eq '^groups = \["symbi-exec"\]' "$POLICY"
 ok "the default policy names the sudo user" \
@@ -123,6 +127,7 @@ is "$?" 0 "--uninstall succeeds"
 ok "client removed" absent "$CLIENT"
 ok "helper removed" absent "$HELPER"
 ok "checker removed" absent "$CHECKER"
+ok "init removed" absent "$INIT"
 ok "man pages removed" absent "$MAN1" "$MAN5" "$MAN8"
 ok "the policy is kept" [ -f "$POLICY" ]
 like "$out" "kept the policy" "... and --uninstall says so"

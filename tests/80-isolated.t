@@ -221,6 +221,27 @@ is "$?" 7 "SIGTERM to the client reaches the job through the init"
 like "$(cat "$T_SCRATCH/sig.out")" "got TERM" "... which handled it"
 ok_clean "signals"
 
+# --- the init program: executed as the job, so root's alone or refused -----------
+iso $A bash -c 'ps -o pid=,pgid=,comm= -p 1,$$ | xargs'
+is "$out" "1 1 symbi-init 2 2 bash" \
+	"the init is pid 1, the job pid 2 in a process group of its own"
+iso $A bash -c 'ls /proc/1/fd 2>&1; grep -E "^(Uid|CapEff)" /proc/1/status | xargs'
+like "$out" "Permission denied" "the init holds its descriptors away from the job"
+like "$out" "Uid: $(id -u $A) $(id -u $A) $(id -u $A) $(id -u $A) CapEff: 0000000000000000" \
+	"... and runs as the job's account with no capability"
+chmod g+w "$T_INIT"
+iso $A bash -c 'echo ran'
+chmod g-w "$T_INIT"
+is "$rc" 125 "an init writable by its group is refused (125)"
+unlike "$out" "ran" "... nothing ran"
+like "$err" "cannot use the namespace init $T_INIT: .*writable by group or others" \
+	"... and the one-line error names it"
+like "$(grep "user=$A " "$T_SYSLOG" | tail -n 1)" "namespace init" \
+	"... and the refusal is logged"
+iso $A bash -c 'echo ran'
+is "$rc:$out" "0:ran" "the same job with the init restored runs (control)"
+ok_clean "the init"
+
 # --- cgroup limits ----------------------------------------------------------------
 hog='b = b"x" * (256 << 20); print("allocated")'
 run $A "$C" -t isolated --json --max-memory=64 -- python3 -c "$hog"

@@ -2,8 +2,8 @@
 # Hardening of the INSTALLED programs, read from their ELF headers (as
 # checksec does, with binutils' readelf): PIE, full RELRO with bind-now,
 # stack protector, _FORTIFY_SOURCE, non-executable stack, CET notes, no
-# RPATH/RUNPATH; the client a static PIE; and the owners and modes of
-# SPEC.
+# RPATH/RUNPATH; the client a static PIE, the isolated tier's init one
+# without a C library; and the owners and modes of SPEC.
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -49,10 +49,21 @@ stack_flags() {
 # No CET check (-fcf-protection): Debian 12's crt files and libraries
 # carry no IBT/SHSTK notes, so the linker rightly drops them from the
 # program; the objects are still compiled with the instrumentation.
-# check_elf NAME FILE [static]
+# check_elf NAME FILE [static|freestanding]
 check_elf() {
 	local name=$1 f=$2 kind=${3:-dynamic}
-	if [[ $kind == static ]]; then
+	if [[ $kind == freestanding ]]; then
+		# No C library (init/sys.h): no libc function to fortify; the
+		# canary is its own (AT_RANDOM), checked in the objects since a
+		# package strips the program's symbols.
+		ok "$name: static PIE (ELF DYN, DF_1_PIE, no PT_INTERP, no NEEDED)" \
+			elf_static_pie "$f"
+		ok "$name: no relocation left for nothing to apply" \
+			elf_has "$f" -r 'There are no relocations'
+		ok "$name: stack protector (its code reads the canary)" \
+			grep -q '__stack_chk_guard' \
+			<(LC_ALL=C readelf -W -r "$T_TOP"/build/init/*.o)
+	elif [[ $kind == static ]]; then
 		ok "$name: static PIE (ELF DYN, DF_1_PIE, no PT_INTERP, no NEEDED)" \
 			elf_static_pie "$f"
 		ok "$name: stack protector (__stack_chk_fail)" static_has "$f" \
@@ -81,13 +92,14 @@ owner_mode() {
 	stat -c '%U:%G %a' "$1"
 }
 
-for f in "$T_HELPER" "$T_CLIENT" "$T_CHECKER"; do
+for f in "$T_HELPER" "$T_CLIENT" "$T_CHECKER" "$T_INIT"; do
 	ok "installed: $f" test -f "$f"
 done
 
 check_elf helper "$T_HELPER"
 check_elf client "$T_CLIENT" static
 check_elf checker "$T_CHECKER"
+check_elf init "$T_INIT" freestanding
 
 # NSS modules cannot be loaded safely into a static program (the build
 # refuses the functions that would); glibc's NSS code names its file.
@@ -103,10 +115,13 @@ ok "... and __*_chk functions" \
 	grep -Eq ' U __[a-z0-9_]+_chk$' <(nm "$T_TOP"/build/client/*.o)
 
 # SPEC: the helper root-owned, setuid, 4755 (no --group at install); the
-# client 0755 and never setuid or setgid; the checker, unprivileged too.
+# client 0755 and never setuid or setgid; the checker and the init,
+# unprivileged too.
 is "$(owner_mode "$T_HELPER")" "root:root 4755" "helper is root:root 4755"
 is "$(owner_mode "$T_CLIENT")" "root:root 755" "client is root:root 0755"
 is "$(owner_mode "$T_CHECKER")" "root:root 755" "checker is root:root 0755"
+is "$(owner_mode "$T_INIT")" "root:root 755" \
+	"the isolated tier's init is root:root 0755, not setuid"
 
 # Nobody but root can replace the helper: each directory above it is
 # root-owned and not writable by group or others.

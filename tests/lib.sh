@@ -24,6 +24,7 @@ T_ETC=$T_PREFIX/etc
 T_CLIENT=$T_PREFIX/bin/symbi-exec
 T_HELPER=$T_PREFIX/libexec/symbi-exec/symbi-exec-helper
 T_CHECKER=$T_PREFIX/libexec/symbi-exec/symbi-exec-check
+T_INIT=$T_PREFIX/libexec/symbi-exec/symbi-exec-init
 T_TOOLS=$T_PREFIX/libexec/symbi-exec-tests
 # SYMBI_TEST_SYSTEM=1 (make check-deb): test the Debian package installed
 # in /usr and /etc instead; nothing is built or installed but the test
@@ -34,6 +35,7 @@ if [[ -n "$T_SYSTEM" ]]; then
 	T_CLIENT=/usr/bin/symbi-exec
 	T_HELPER=/usr/libexec/symbi-exec/symbi-exec-helper
 	T_CHECKER=/usr/libexec/symbi-exec/symbi-exec-check
+	T_INIT=/usr/libexec/symbi-exec/symbi-exec-init
 fi
 T_POLICY=$T_ETC/symbi-exec/policy.toml
 # The test policy's working_directory: in world-writable /tmp on purpose,
@@ -430,7 +432,8 @@ install_prefix() {
 		keep_system_policy
 	elif ! cmp -s "$T_TOP/build/symbi-exec-helper" "$T_HELPER" ||
 		! cmp -s "$T_TOP/build/symbi-exec" "$T_CLIENT" ||
-		! cmp -s "$T_TOP/build/symbi-exec-check" "$T_CHECKER"; then
+		! cmp -s "$T_TOP/build/symbi-exec-check" "$T_CHECKER" ||
+		! cmp -s "$T_TOP/build/symbi-exec-init" "$T_INIT"; then
 		env -u SUDO_USER AUDIT_LOG="$T_AUDIT_LOG" "$T_TOP/install.sh" --prefix "$T_PREFIX" \
 			--sysconfdir "$T_ETC" --no-deps \
 			>"$T_SCRATCH/install.log" 2>&1 ||
