@@ -17,7 +17,7 @@ sources=/etc/apt/sources.list.d/debian.sources
 # D-Bus and busctl, su and sudo, what jobs run (python3), and make with
 # the build dependencies' headers so install.sh finds the tree built.
 packages=systemd,systemd-sysv,dbus,libpam-systemd,python3,sudo,util-linux
-packages+=,kmod,procps,iproute2,make,pkg-config,libseccomp-dev,libbsd-dev
+packages+=,kmod,procps,iproute2,make,pkg-config,libcap-dev,libseccomp-dev,libbsd-dev
 # Kernel modules for the root disk and the 9p share, with what they need;
 # ext4 asks the crypto API for crc32c at mount time.
 modules="virtio_pci virtio_blk ext4 crc32c_generic 9p 9pnet_virtio"
