@@ -2,8 +2,8 @@
  * Step 1: invocation hygiene. Everything the caller could have set up
  * around the exec of a setuid program is checked or reset here, before
  * any other code runs: argv, signals, descriptors, environment, umask,
- * rlimits, dumpability, and the real uid (so the caller can neither
- * signal nor trace the helper). The helper also leaves the caller's
+ * rlimits, interval timers, the OOM score, dumpability, and the real
+ * uid (so the caller can neither signal nor trace the helper). The helper also leaves the caller's
  * process group: a terminal's ^C, ^Z or hangup must not reach it (the
  * client forwards those over the socket instead).
  */
@@ -20,7 +20,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/time.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../shared/log.h"
@@ -35,6 +37,56 @@ static void check_argv(int argc, char **argv)
 	/* Linux turns an empty argv into {"", NULL}: refuse that too. */
 	if (argc < 1 || argv == NULL || argv[0] == NULL || argv[0][0] == '\0')
 		die("started with an empty argument list");
+}
+
+/* What a caller can arm before the exec that survives it and signals
+ * the helper whatever its uids (kernel execve(2), setitimer(2),
+ * timer_create(2), fcntl(2), PR_SET_PDEATHSIG in prctl(2)):
+ * - setitimer's ITIMER_REAL, VIRTUAL and PROF do survive, and their
+ *   SIGALRM, SIGVTALRM, SIGPROF, sent by the kernel with no permission
+ *   check, terminate by default: she would end the root helper at the
+ *   instant she picks, its job past its timeout, its cleanup cut. They
+ *   are disarmed here, first. One that fired before, while she kept the
+ *   signal blocked, is still pending: drained so the unblock in
+ *   reset_signals does not deliver it.
+ * - POSIX timers (timer_create) do not survive: execve deletes them
+ *   (exit_itimers in begin_new_exec).
+ * - F_SETOWN/F_SETSIG with O_ASYNC on fd 0-3 (the only ones let in)
+ *   stays on the open file, but the kernel's sigio_perm checks the
+ *   creds of whoever called F_SETOWN against the target's: once the
+ *   helper's uids are all 0 her SIGIO/SIGURG no longer reach it, like
+ *   her kill(2); before that, nothing is made yet.
+ * - The parent-death signal is cleared by the kernel on a set-uid exec
+ *   (and again by leave_foreground).
+ * - RLIMIT_CPU counts the CPU she burnt before the exec: fix_rlimits
+ *   lifts it or refuses what is left of it. */
+static void disarm_timers(void)
+{
+	static const int which[] = {ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF};
+	const struct itimerval off = {{0, 0}, {0, 0}};
+	const struct timespec now = {0, 0};
+	sigset_t timer_sigs, pending;
+
+	for (size_t i = 0; i < sizeof(which) / sizeof(*which); i++)
+		if (setitimer(which[i], &off, NULL) == -1)
+			die("setitimer: %s", strerror(errno));
+	sigemptyset(&timer_sigs);
+	sigaddset(&timer_sigs, SIGALRM);
+	sigaddset(&timer_sigs, SIGVTALRM);
+	sigaddset(&timer_sigs, SIGPROF);
+	/* Only a blocked signal can be pending here (an unblocked one was
+	 * delivered when it fired, before anything was made), so
+	 * sigtimedwait takes it; one pending instance each at most. */
+	if (sigpending(&pending) == -1)
+		die("sigpending: %s", strerror(errno));
+	while (sigismember(&pending, SIGALRM) ||
+	       sigismember(&pending, SIGVTALRM) ||
+	       sigismember(&pending, SIGPROF)) {
+		if (sigtimedwait(&timer_sigs, NULL, &now) == -1 ||
+		    sigpending(&pending) == -1)
+			die("cannot drain a timer's pending signal: %s",
+			    strerror(errno));
+	}
 }
 
 /* Only once root, and without leaving the caller's session. The kernel
@@ -237,6 +289,36 @@ static void save_environment(struct invocation *inv)
 	environ = empty_environ;
 }
 
+#define OOM_ADJ "/proc/self/oom_score_adj"
+
+/* Anyone may raise her own oom_score_adj, up to 1000, and it survives
+ * the exec: the helper would be a host OOM's first victim, killed with
+ * its job's cgroups and directories made. Root (CAP_SYS_RESOURCE) puts
+ * its own back to 0; the kernel ignores the file offset, so one
+ * descriptor reads and writes. The job starts with the helper's 0, not
+ * the caller's value: its child shares the helper's memory until the
+ * exec (vchild.c), and the kernel gives a value written there to every
+ * process sharing that memory, the helper too (__set_oom_adj). */
+static void reset_oom_score(void)
+{
+	char buf[16];
+	int fd = open(OOM_ADJ, O_RDWR | O_CLOEXEC);
+	ssize_t n = fd == -1 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	char *end;
+	long v;
+
+	if (n <= 0)
+		die("%s: cannot be read: %s", OOM_ADJ, strerror(errno));
+	buf[n] = '\0';
+	v = strtol(buf, &end, 10);
+	if (end == buf || *end != '\n' || v < -1000 || v > 1000)
+		die("%s: unexpected contents", OOM_ADJ);
+	if (v != 0 && write(fd, "0", 1) != 1)
+		die("%s: cannot reset %ld to 0: %s", OOM_ADJ, v,
+		    strerror(errno));
+	close(fd);
+}
+
 struct rlim_need {
 	int res;
 	const char *name;
@@ -256,14 +338,40 @@ static const struct rlim_need rlim_needs[] = {
 _Static_assert(sizeof(rlim_needs) / sizeof(*rlim_needs) == RLIM_NEEDS,
 	       "struct invocation records one rlimit per rlim_needs entry");
 
-/* The audit fallback file is the helper's own: where root may
- * (CAP_SYS_RESOURCE), no caller's RLIMIT_FSIZE bounds the helper's
- * writes to it. The job gets the caller's limit back. */
-static bool lift_fsize(const struct rlim_need *n)
+/* Two limits end the helper with a signal mid-job: a write past
+ * RLIMIT_FSIZE to the audit fallback file, which is the helper's own,
+ * and RLIMIT_CPU, which counts the CPU time the caller's process used
+ * before the exec (she can burn all but a moment of it). Where root may
+ * (CAP_SYS_RESOURCE), neither bounds the helper; the job gets the
+ * caller's limits back. */
+static bool lift(const struct rlim_need *n)
 {
 	const struct rlimit inf = {RLIM_INFINITY, RLIM_INFINITY};
 
-	return n->res == RLIMIT_FSIZE && setrlimit(n->res, &inf) == 0;
+	return (n->res == RLIMIT_FSIZE || n->res == RLIMIT_CPU) &&
+	       setrlimit(n->res, &inf) == 0;
+}
+
+/* The CPU seconds the process has used, the caller's before the exec
+ * included. */
+static rlim_t cpu_used(void)
+{
+	struct timespec t;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t) == -1)
+		die("CLOCK_PROCESS_CPUTIME_ID: %s", strerror(errno));
+	return (rlim_t)t.tv_sec + 1;
+}
+
+/* A hard limit too low for the helper to do its job safely; for
+ * RLIMIT_CPU, what is left of it. */
+static bool too_low(const struct rlim_need *n, rlim_t max)
+{
+	if (max == RLIM_INFINITY)
+		return false;
+	if (n->res == RLIMIT_CPU)
+		return max < n->min || max - n->min < cpu_used();
+	return max < n->min;
 }
 
 /* Soft limits the caller lowered are raised back; hard limits cannot be
@@ -278,9 +386,9 @@ static void fix_rlimits(struct invocation *inv)
 		if (getrlimit(n->res, &rl) == -1)
 			die("getrlimit %s: %s", n->name, strerror(errno));
 		inv->rlim[i] = rl;
-		if (lift_fsize(n))
+		if (lift(n))
 			continue;
-		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < n->min)
+		if (too_low(n, rl.rlim_max))
 			die("the hard limit %s of %llu is too low to run safely",
 			    n->name, (unsigned long long)rl.rlim_max);
 		if (rl.rlim_cur == rl.rlim_max)
@@ -292,8 +400,8 @@ static void fix_rlimits(struct invocation *inv)
 }
 
 /* In the job child: the caller's own limits, before the policy's (the
- * helper raised soft ones, and RLIMIT_FSIZE's hard one where it could,
- * for itself). Returns 0 or -1 with errno. */
+ * helper raised soft ones, and RLIMIT_FSIZE's and RLIMIT_CPU's hard
+ * ones where it could, for itself). Returns 0 or -1 with errno. */
 int inv_restore_rlimits(const struct invocation *inv)
 {
 	struct rlimit now;
@@ -326,6 +434,7 @@ static void record_caller(struct invocation *inv)
 void inv_sanitize(int argc, char **argv, struct invocation *inv)
 {
 	check_argv(argc, argv);
+	disarm_timers();
 	reset_signals();
 	check_stdio();
 	check_socket();
@@ -333,6 +442,7 @@ void inv_sanitize(int argc, char **argv, struct invocation *inv)
 	save_environment(inv);
 	inv->umask = umask(077);
 	fix_rlimits(inv);
+	reset_oom_score();
 	record_caller(inv);
 	priv_take_root(inv->ppid);
 	leave_foreground();

@@ -157,6 +157,41 @@ SigIgn:	0000000000000000" \
 	"signals ignored and blocked by the caller: none in the job"
 ok_clean "after the hostile setups"
 
+# --- the caller's interval timers and OOM score -----------------------------
+# setitimer's timers survive the exec, and SIGALRM, SIGVTALRM, SIGPROF
+# terminate by default: unless disarmed, the caller picks the instant the
+# root helper dies (review3 F2). The job sleeps past a 500 ms timer; then
+# a 1 ms timer fires during the exec with the signals blocked (left
+# pending for the helper's unblock). Control: the same job, no timer.
+timers='import signal as s
+print("timers", [s.getitimer(w) for w in (s.ITIMER_REAL, s.ITIMER_VIRTUAL, s.ITIMER_PROF)])'
+for t in "" "-t 500" "-t 500 -b" "-t 1 -b"; do
+	what=${t:-control: no timer}
+	m=$marks/timer${t// /}
+	# shellcheck disable=SC2086 # $t: rawhelper's options, word-split
+	run $A "$RAW" $t "$H" bash -c "sleep 1.5; python3 -c '$timers'; touch $m"
+	like "$out" "result exit=0 signal=0" "$what: the job runs to its end"
+	like "$out" "helper-status 0$" "... and the helper ends well"
+	ok "... the job's marker is there" [ -e "$m" ]
+	like "$out" "timers \[\(0.0, 0.0\), \(0.0, 0.0\), \(0.0, 0.0\)\]" \
+		"... the job starts with no timer armed"
+	[[ "$out" =~ "helper-status 0" ]] || show_run
+done
+
+# oom_score_adj raised to 1000 (anyone may): the helper, the job's
+# parent, must not be a host OOM's first victim; the job starts with the
+# helper's 0 (a value its child wrote would be the helper's too).
+oom='import os, sys
+open("/proc/self/oom_score_adj", "w").write("1000")
+os.execv(sys.argv[1], sys.argv[1:])'
+run $A python3 -c "$oom" /bin/cat /proc/self/oom_score_adj
+is "$rc:$out" "0:1000" "control: a raised oom_score_adj reaches a plain child"
+run $A python3 -c "$oom" "$C" -- bash -c \
+	'echo "$(cat /proc/$PPID/comm) $(cat /proc/$PPID/oom_score_adj) job $(cat /proc/self/oom_score_adj)"'
+is "$rc:$out" "0:symbi-exec-help 0 job 0" \
+	"oom_score_adj 1000: the helper's and the job's are 0"
+ok_clean "after the timers and OOM scores"
+
 # --- the client refuses to run setuid or setgid -------------------------------
 for mode in 4755 2755; do
 	install -o root -g root -m "$mode" "$C" "$T_TOOLS/symbi-exec-$mode"

@@ -5,11 +5,16 @@
  * job runs: the tests use that as the control for each hostile setup.
  *
  * usage: rawhelper [-f seqpacket|stream|pipe|none] [-c FD]... [-x FD] [-0]
- *                  HELPER COMMAND [ARG...]
+ *                  [-t MS] [-b] HELPER COMMAND [ARG...]
  *   -f  what the helper finds on fd 3 (default seqpacket)
  *   -c  close FD (0, 1 or 2) in the helper
  *   -x  leave FD open (on /dev/null) in the helper: a stray descriptor
  *   -0  exec the helper with argc 0
+ *   -t  arm ITIMER_REAL, ITIMER_VIRTUAL and ITIMER_PROF to fire once after
+ *       MS milliseconds (of time, of CPU time) in the process that execs
+ *       the helper: they survive the exec
+ *   -b  exec the helper with SIGALRM, SIGVTALRM and SIGPROF blocked (a
+ *       timer that fires during the exec leaves its signal pending)
  * Prints "verdict N: MESSAGE" and "result exit=N signal=N" as they arrive,
  * then "helper-status N"; exits with that status (128+N for a signal).
  */
@@ -21,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,6 +43,8 @@ struct setup {
 	int nclose;
 	int stray_fd; /* -1: none */
 	int argc0;
+	long timer_ms; /* 0: no timer */
+	int block_timer_sigs;
 };
 
 static struct request req;
@@ -45,7 +53,7 @@ static pid_t helper_pid;
 
 static const char usage_text[] =
 	"usage: rawhelper [-f seqpacket|stream|pipe|none] "
-	"[-c FD]... [-x FD] [-0] HELPER COMMAND [ARG...]\n";
+	"[-c FD]... [-x FD] [-0] [-t MS] [-b] HELPER COMMAND [ARG...]\n";
 
 static int fd_arg(const char *s)
 {
@@ -78,7 +86,7 @@ static void parse_args(int argc, char **argv, struct setup *s)
 
 	memset(s, 0, sizeof(*s));
 	s->stray_fd = -1;
-	while ((c = getopt(argc, argv, "+f:c:x:0")) != -1) {
+	while ((c = getopt(argc, argv, "+f:c:x:0t:b")) != -1) {
 		switch (c) {
 		case 'f': s->chan = parse_chan(optarg); break;
 		case 'c':
@@ -88,6 +96,8 @@ static void parse_args(int argc, char **argv, struct setup *s)
 			break;
 		case 'x': s->stray_fd = fd_arg(optarg); break;
 		case '0': s->argc0 = 1; break;
+		case 't': s->timer_ms = fd_arg(optarg); break;
+		case 'b': s->block_timer_sigs = 1; break;
 		default: tk_usage();
 		}
 	}
@@ -131,6 +141,25 @@ static void make_channel(enum chan chan, int ends[2])
 	}
 }
 
+/* In the child about to exec: what -t and -b ask for. */
+static void arm_timers(const struct setup *s)
+{
+	static const int which[] = {ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF};
+	struct itimerval it = {{0, 0}, {s->timer_ms / 1000,
+					(s->timer_ms % 1000) * 1000}};
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGALRM);
+	sigaddset(&set, SIGVTALRM);
+	sigaddset(&set, SIGPROF);
+	if (s->block_timer_sigs && sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+		_exit(124);
+	for (size_t i = 0; s->timer_ms > 0 && i < 3; i++)
+		if (setitimer(which[i], &it, NULL) != 0)
+			_exit(124);
+}
+
 static void exec_helper(const struct setup *s, int theirs, const char *path)
 {
 	char *argv[] = { "symbi-exec-helper", NULL };
@@ -152,6 +181,7 @@ static void exec_helper(const struct setup *s, int theirs, const char *path)
 	}
 	for (i = 0; i < s->nclose; i++)
 		close(s->close_fd[i]);
+	arm_timers(s);
 	execve(path, s->argc0 ? none : argv, environ);
 	_exit(123);
 }
