@@ -168,6 +168,8 @@ build/tests/test_cgroup_proc: helper/cgroup_proc.c helper/helper.h
 build/tests/test_audit: helper/message.c helper/helper.h
 # test_vchild includes helper/vchild.c: children sharing the test's memory.
 build/tests/test_vchild: helper/vchild.c helper/helper.h
+# test_setid includes helper/seccomp.c: the set-id filter, loaded for real.
+build/tests/test_setid: helper/seccomp.c helper/seccomp.h build/seccomp_filter.h
 
 build/tools/%: tests/tools/%.c $(TOOL_LIB_OBJ) $(COMMON_OBJ) $(TOOL_LIB_HDR)
 	@mkdir -p $(dir $@)

@@ -1,7 +1,8 @@
 /*
- * Installs the isolated tier's seccomp filter in the job child. The
- * filter, its rules and the reason for each are in
- * helper/gen/seccomp_gen.c, compiled to BPF at build time.
+ * Installs the helper's seccomp filters in the job child: the isolated
+ * tier's, and the set-id one for jobs of another account. The filters,
+ * their rules and the reason for each are in helper/gen/seccomp_gen.c,
+ * compiled to BPF at build time.
  */
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -10,6 +11,14 @@
 
 #include "build/seccomp_filter.h"
 #include "seccomp.h"
+
+/* No flags: in particular not SPEC_ALLOW, so the kernel keeps its
+ * speculative-store-bypass mitigation for the job. */
+static int load(struct sock_fprog *prog)
+{
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) == 0
+		       ? 0 : -1;
+}
 
 int seccomp_load_job_filter(bool network)
 {
@@ -23,8 +32,15 @@ int seccomp_load_job_filter(bool network)
 		prog.filter = (struct sock_filter *)job_filter_net;
 	}
 
-	/* No flags: in particular not SPEC_ALLOW, so the kernel keeps its
-	 * speculative-store-bypass mitigation for the job. */
-	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0
-		       ? 0 : -1;
+	return load(&prog);
+}
+
+int seccomp_load_setid_filter(void)
+{
+	struct sock_fprog prog = {
+		.len = sizeof(setid_filter) / sizeof(setid_filter[0]),
+		.filter = (struct sock_filter *)setid_filter,
+	};
+
+	return load(&prog);
 }

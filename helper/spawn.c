@@ -29,6 +29,7 @@
 #include "../init/init.h"
 #include "../shared/util.h"
 #include "helper.h"
+#include "seccomp.h"
 
 enum step {
 	STEP_SETSID = 1,
@@ -43,6 +44,9 @@ enum step {
 	STEP_CHDIR,
 	STEP_SEAL,
 	STEP_EXEC,
+	/* Made just before the exec, numbered after it: init/init.h fixes
+	 * the numbers up to STEP_EXEC. */
+	STEP_SETID,
 	STEP_COUNT,
 };
 
@@ -61,6 +65,7 @@ static const char *const step_names[STEP_COUNT] = {
 	[STEP_PRIV] = "privilege drop", [STEP_PARENT] = "parent check",
 	[STEP_TTY] = "controlling terminal",
 	[STEP_CHDIR] = "chdir",         [STEP_SEAL] = "tier seal",
+	[STEP_SETID] = "set-id filter",
 	[STEP_EXEC] = "exec",
 };
 
@@ -144,6 +149,12 @@ run_child(struct job *j, int st, pid_t helper)
 		report(st, STEP_CHDIR);
 	if (j->ops->child_seal && j->ops->child_seal(j) == -1)
 		report(st, STEP_SEAL);
+	/* A job of another account makes no set-id file its caller could
+	 * run as that account (the judge's no_setid); last, so the tier's
+	 * own filter may stack under it, and the namespace init runs under
+	 * it too. */
+	if (j->dec.no_setid && seccomp_load_setid_filter() == -1)
+		report(st, STEP_SETID);
 	if (j->ops->child_exec)
 		j->ops->child_exec(j, st);
 	else

@@ -122,6 +122,15 @@ void schema_check_accounts(const struct policy *p, struct policy_errors *errs)
 	}
 }
 
+/* The judge refuses these jobs (judge.c, check_account). */
+static bool runs_as_other_in_container(const struct policy_rule *r)
+{
+	uint32_t containers = (1u << TIER_DOCKER) | (1u << TIER_GVISOR);
+
+	return ((r->run_as && r->run_as[0]) || r->run_as_pool) &&
+	       (r->tiers & containers);
+}
+
 void policy_warnings(const struct policy *p, struct policy_errors *w)
 {
 	memset(w, 0, sizeof(*w));
@@ -134,5 +143,11 @@ void policy_warnings(const struct policy *p, struct policy_errors *w)
 					 "jobs can see, signal and trace each "
 					 "other and share one home",
 					 r->run_as);
+		if (runs_as_other_in_container(r))
+			policy_error_add(w, r->line, 1, "warning: tiers docker "
+					 "and gvisor refuse this rule's jobs: "
+					 "a job of another account (run_as, "
+					 "run_as_pool) could leave a "
+					 "set-user-id file on the host");
 	}
 }

@@ -404,6 +404,22 @@ static bool runs_as_other(const struct policy_rule *r)
 	return (r->run_as && r->run_as[0]) || r->run_as_pool;
 }
 
+/* A container's processes are the engine's, out of reach of the
+ * helper's seccomp filter, and docker's own profile lets a job
+ * chmod u+s its files on the host's bind mounts (/workspace at least):
+ * another account's job there could leave a set-user-id file of its uid
+ * for its caller to run. */
+static bool check_account(struct decision *d)
+{
+	if (!is_container(d->tier) || !runs_as_other(d->rule))
+		return true;
+	deny(d, 125, "tier %s cannot run a job as another account (run_as, "
+	     "run_as_pool): it could leave a set-user-id file of that "
+	     "account in a host directory for its caller to run",
+	     tier_name(d->tier));
+	return false;
+}
+
 /* A kept private directory of a pool uid would be readable by the next
  * job, of any caller, that gets the same uid. */
 static bool check_private(const struct request *req, struct decision *d)
@@ -531,7 +547,7 @@ void policy_judge(const struct policy *p, const struct identity *id,
 	ceilings(p, tier, d->rule, &d->lim, &d->max_output_bytes);
 	d->runtime = tier_runtime(p, tier);
 	d->max_concurrent_jobs = concurrent_jobs(p, tier, d->rule);
-	if (!check_limits(req, tier_name(tier), d) ||
+	if (!check_account(d) || !check_limits(req, tier_name(tier), d) ||
 	    !check_container_cpu(d) || !check_network(p, req, d) || !check_env(p, req, d) ||
 	    !check_image(p, req, d) || !check_volumes(p, req, d) ||
 	    !check_workdir(p, req, d) || !check_command(p, req, d))
@@ -541,6 +557,7 @@ void policy_judge(const struct policy *p, const struct identity *id,
 	if (d->rule->run_as_pool)
 		(void)policy_pool_range(d->rule->run_as_pool, &d->pool_first,
 					&d->pool_last);
+	d->no_setid = runs_as_other(d->rule);
 	d->status = 0;
 }
 

@@ -150,6 +150,10 @@ struct decision {
 	const char *runtime;      /* docker tiers: --runtime= ("" none) */
 	const char *run_as; /* NULL: the caller (or the pool) */
 	uid_t pool_first, pool_last; /* a pool uid per job; 0 0 none */
+	/* The job runs as another account than its caller's (run_as,
+	 * run_as_pool): it may make no set-user-id or set-group-id file,
+	 * which its caller could run to become that account. */
+	bool no_setid;
 	uint64_t max_concurrent_jobs;
 	/* Where the job starts: the request's directory (the caller's, or
 	 * -C DIR), or NULL for a fresh private one under working_directory

@@ -1,10 +1,11 @@
 /*
- * Build-time generator of the isolated tier's seccomp filter (run by the
- * Makefile, never installed): compiles the table below to BPF with
- * libseccomp and prints it as a C array, build/seccomp_filter.h, that
+ * Build-time generator of the helper's seccomp filters (run by the
+ * Makefile, never installed): compiles the tables below to BPF with
+ * libseccomp and prints them as C arrays, build/seccomp_filter.h, that
  * helper/seccomp.c installs. The setuid helper so neither links
- * libseccomp nor builds the filter per job; the filter is the same for
- * every job.
+ * libseccomp nor builds a filter per job: the isolated tier's filter
+ * (two: with and without the network), and the set-id filter for jobs
+ * of another account in any tier the helper runs (SETID, below).
  *
  * Default allow: the job is an ordinary program and must keep working;
  * what it must never do is in DENY below, one row per rule, with the
@@ -22,6 +23,7 @@
  * not include x32, so they die the same way (tests check both).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -33,6 +35,7 @@
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Newer than the build's kernel headers; since Linux 5.1 new syscalls
@@ -41,6 +44,14 @@
 #define NR_OPEN_TREE_ATTR __NR_open_tree_attr
 #else
 #define NR_OPEN_TREE_ATTR 467
+#endif
+
+/* fchmodat2 (Linux 6.6) is unknown to Debian 12's libseccomp and
+ * headers; since 5.1 new syscalls share one number everywhere. */
+#ifdef __NR_fchmodat2
+#define NR_FCHMODAT2 __NR_fchmodat2
+#else
+#define NR_FCHMODAT2 452
 #endif
 
 enum match {
@@ -190,6 +201,88 @@ static const struct deny DENY_OFFLINE[] = {
 	{SYS(socket), EPERM_, A0_EQ32, AF_VSOCK},
 };
 
+/* ---- jobs of another account: no set-user-id or set-group-id file -----
+ *
+ * A job running as an account other than its caller's (run_as_pool, a
+ * shared run_as) owns what it makes; a set-id copy of a program of its
+ * uid, left where the caller reaches it, would let her run as that uid
+ * outside every job and reach the next job on it (no_new_privs binds
+ * only the job's own execs). This filter, installed for those jobs only
+ * (the judge's no_setid), refuses every way to give a file those bits.
+ * Clearing them is allowed, and so is everything else. */
+
+/* A call that sets a file's mode: mode_arg holds the mode; flags_arg,
+ * when not -1, holds open flags, and only a call that creates a file
+ * (O_CREAT, O_TMPFILE) uses the mode at all. */
+struct setid_row {
+	const char *name;
+	int nr;
+	int flags_arg;
+	int mode_arg;
+};
+
+static const struct setid_row SETID[] = {
+	{SYS(chmod), -1, 1},
+	{SYS(fchmod), -1, 1},
+	{SYS(fchmodat), -1, 2},
+	{"fchmodat2", NR_FCHMODAT2, -1, 2},
+	{SYS(creat), -1, 1},
+	{SYS(open), 1, 2},
+	{SYS(openat), 2, 3},
+	/* An unprivileged mknod makes regular files (and FIFOs). */
+	{SYS(mknod), -1, 1},
+	{SYS(mknodat), -1, 2},
+};
+
+static const uint64_t SETID_BITS[] = {S_ISUID, S_ISGID};
+/* O_TMPFILE includes O_DIRECTORY, which a plain open has too: only its
+ * own bit tells the two apart. */
+static const uint64_t CREATE_FLAGS[] = {O_CREAT, O_TMPFILE & ~O_DIRECTORY};
+
+/* Whole calls, for the same jobs. */
+static const struct deny DENY_SETID[] = {
+	/* openat2's mode sits in a struct, out of the filter's sight; ENOSYS
+	 * makes runtimes that try it fall back to openat (glibc's open
+	 * never uses it). */
+	{SYS(openat2), SCMP_ACT_ERRNO(ENOSYS), ALWAYS, 0},
+	/* io_uring's OPENAT ops open files without a system call the
+	 * filter sees. */
+	{SYS(io_uring_setup), EPERM_, ALWAYS, 0},
+	{SYS(io_uring_enter), EPERM_, ALWAYS, 0},
+	{SYS(io_uring_register), EPERM_, ALWAYS, 0},
+};
+
+static struct scmp_arg_cmp bit_of(int arg, uint64_t bit)
+{
+	return SCMP_CMP((unsigned)arg, SCMP_CMP_MASKED_EQ, bit, bit);
+}
+
+/* One rule per set-id bit, and per creating flag where there are flags:
+ * a rule's conditions must all hold, and each tests one bit. */
+static int add_setid_row(scmp_filter_ctx ctx, const struct setid_row *r)
+{
+	int rc = 0;
+
+	for (size_t b = 0; rc == 0 && b < 2; b++) {
+		struct scmp_arg_cmp c[2] = {bit_of(r->mode_arg, SETID_BITS[b])};
+
+		if (r->flags_arg < 0) {
+			rc = seccomp_rule_add_exact_array(ctx, EPERM_, r->nr,
+							  1, c);
+			continue;
+		}
+		for (size_t f = 0; rc == 0 && f < 2; f++) {
+			c[1] = bit_of(r->flags_arg, CREATE_FLAGS[f]);
+			rc = seccomp_rule_add_exact_array(ctx, EPERM_, r->nr,
+							  2, c);
+		}
+	}
+	if (rc < 0)
+		fprintf(stderr, "seccomp_gen: rule for %s: %s\n", r->name,
+			strerror(-rc));
+	return rc;
+}
+
 static int add_bit_rules(scmp_filter_ctx ctx, const struct deny *d)
 {
 	for (int bit = 0; bit < 64; bit++) {
@@ -239,7 +332,34 @@ static int add_rows(scmp_filter_ctx ctx, const struct deny *rows, size_t n)
 	return 0;
 }
 
-static scmp_filter_ctx build(bool network)
+static int add_setid_rows(scmp_filter_ctx ctx)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < sizeof(SETID) / sizeof(SETID[0]); i++)
+		rc = add_setid_row(ctx, &SETID[i]);
+	if (rc == 0)
+		rc = add_rows(ctx, DENY_SETID,
+			      sizeof(DENY_SETID) / sizeof(DENY_SETID[0]));
+	return rc;
+}
+
+enum filter { JOB, JOB_NET, SETID_ONLY };
+
+static int add_filter_rows(scmp_filter_ctx ctx, enum filter which)
+{
+	int rc;
+
+	if (which == SETID_ONLY)
+		return add_setid_rows(ctx);
+	rc = add_rows(ctx, DENY, sizeof(DENY) / sizeof(DENY[0]));
+	if (rc == 0 && which == JOB)
+		rc = add_rows(ctx, DENY_OFFLINE,
+			      sizeof(DENY_OFFLINE) / sizeof(DENY_OFFLINE[0]));
+	return rc;
+}
+
+static scmp_filter_ctx build(enum filter which)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int rc;
@@ -255,10 +375,7 @@ static scmp_filter_ctx build(bool network)
 			strerror(-rc));
 		goto fail;
 	}
-	rc = add_rows(ctx, DENY, sizeof(DENY) / sizeof(DENY[0]));
-	if (rc == 0 && !network)
-		rc = add_rows(ctx, DENY_OFFLINE,
-			      sizeof(DENY_OFFLINE) / sizeof(DENY_OFFLINE[0]));
+	rc = add_filter_rows(ctx, which);
 	if (rc < 0)
 		goto fail;
 	return ctx;
@@ -291,9 +408,9 @@ static int print_bpf(scmp_filter_ctx ctx, const char *name)
 	return fflush(stdout) == 0 ? 0 : -1;
 }
 
-static int emit(bool network, const char *name)
+static int emit(enum filter which, const char *name)
 {
-	scmp_filter_ctx ctx = build(network);
+	scmp_filter_ctx ctx = build(which);
 	int rc;
 
 	if (ctx == NULL)
@@ -306,6 +423,7 @@ static int emit(bool network, const char *name)
 int main(void)
 {
 	printf("/* Generated by build/seccomp_gen (helper/gen/seccomp_gen.c). */\n");
-	return emit(false, "job_filter") == 0 &&
-	       emit(true, "job_filter_net") == 0 ? 0 : 1;
+	return emit(JOB, "job_filter") == 0 &&
+	       emit(JOB_NET, "job_filter_net") == 0 &&
+	       emit(SETID_ONLY, "setid_filter") == 0 ? 0 : 1;
 }
