@@ -68,16 +68,18 @@ static const char *const SWEPT_DIRS[] = { "/tmp", "/var/tmp", "/dev/shm",
 /* ---- the sweeper, running as the pool uid alone ---------------------- */
 
 /* A process of uid (real, effective or saved) other than this one that
- * is not yet a zombie, from /proc/PID/status. */
-static bool live_process_of(uid_t uid)
+ * is not yet a zombie, from /proc/PID/status: its pid (and *ruid, its
+ * real uid), 0 when there is none, -1 when /proc cannot be read. */
+static long live_process_of(uid_t uid, unsigned long *ruid)
 {
 	char self[24];
 	DIR *d = opendir("/proc");
 	struct dirent *e;
 	bool found = false;
+	long pid = 0;
 
 	if (d == NULL)
-		return true;
+		return -1;
 	snprintf(self, sizeof(self), "%ld", (long)getpid());
 	while (!found && (e = readdir(d)) != NULL) {
 		char path[64], line[256], state = '?';
@@ -104,9 +106,13 @@ static bool live_process_of(uid_t uid)
 		fclose(f);
 		found = state != 'Z' && state != '?' &&
 			(id[0] == uid || id[1] == uid || id[2] == uid);
+		if (found) {
+			pid = strtol(e->d_name, NULL, 10);
+			*ruid = id[0];
+		}
 	}
 	closedir(d);
-	return found;
+	return pid;
 }
 
 static void kill_all_of_uid(uid_t uid)
@@ -119,7 +125,9 @@ static void kill_all_of_uid(uid_t uid)
 	 * when none of ours is left. */
 	for (int i = 0; i < KILL_ROUNDS; i++) {
 		(void)kill(-1, SIGKILL);
-		if (!live_process_of(uid))
+		unsigned long ruid;
+
+		if (live_process_of(uid, &ruid) == 0)
 			return;
 		nanosleep(&ts, NULL);
 	}
@@ -445,15 +453,28 @@ int pool_check_subids(const struct job *j, char *msg, size_t cap)
  * holders left. Returns 0, or -1 (logged) when it cannot be. */
 static int clear_uid(const struct job *j, uid_t uid)
 {
-	const char *what = "its sweep did not finish";
+	const char *what = "its directory in the work base cannot be emptied";
+	unsigned long ruid = 0;
+	long pid;
 
 	if (sweep_uid(uid) == 0) {
 		if (workdir_clear_pool(j, uid) == 0)
 			return 0;
-		what = "its directory in the work base cannot be emptied";
+		log_audit(LOG_WARNING, "pool uid %lu skipped: %s",
+			  (unsigned long)uid, what);
+		return -1;
 	}
-	log_audit(LOG_WARNING, "pool uid %lu skipped: %s", (unsigned long)uid,
-		  what);
+	/* Naming what stays says whose it is: a process its sweeper cannot
+	 * kill has another real and saved uid (someone else's set-id file
+	 * of the uid ran). */
+	pid = live_process_of(uid, &ruid);
+	if (pid > 0)
+		log_audit(LOG_WARNING, "pool uid %lu skipped: its sweep did not "
+			  "finish: process %ld (real uid %lu) stays",
+			  (unsigned long)uid, pid, ruid);
+	else
+		log_audit(LOG_WARNING, "pool uid %lu skipped: its sweep did not "
+			  "finish", (unsigned long)uid);
 	return -1;
 }
 

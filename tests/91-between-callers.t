@@ -197,6 +197,82 @@ is "$(cat "$T_SCRATCH"/[ab][123] | sed -n '2~3p' | sort -u | xargs)" "$(xargs <<
 homes=$(cat "$T_SCRATCH"/[ab][123] | sed -n '3~3p' | sort -u)
 is "$(wc -l <<<"$homes")" 6 "... and a HOME of its own (the job's work directory)"
 
+# --- no set-id file of another account (review3 F1) --------------------------
+# A pool job owns what it makes: a setuid copy of a program of its uid,
+# left in a directory of its caller's, would let her be that uid at will
+# and reach the next caller's job on it. Every way to make one is
+# refused; the same calls by a job on the caller's own uid work (control).
+setid_probe='
+import ctypes, errno, os, shutil, stat, sys
+d = sys.argv[1]
+libc = ctypes.CDLL(None, use_errno=True)
+def raw(*a):
+    r = libc.syscall(*[ctypes.c_long(x) if isinstance(x, int) else x for x in a])
+    if r < 0:
+        raise OSError(ctypes.get_errno(), "")
+def show(name, f):
+    try:
+        f()
+        print(name, "ok")
+    except OSError as e:
+        print(name, errno.errorcode.get(e.errno, e.errno))
+f = os.path.join(d, "b")
+shutil.copyfile("/bin/true", f)
+show("chmod-4755", lambda: os.chmod(f, 0o4755))
+show("chmod-2755", lambda: os.chmod(f, 0o2755))
+show("open-creat-04755", lambda: os.close(os.open(os.path.join(d, "c"), os.O_CREAT | os.O_WRONLY, 0o4755)))
+show("mknod-04755", lambda: os.mknod(os.path.join(d, "n"), stat.S_IFREG | 0o4755))
+show("fchmodat2-6755", lambda: raw(452, -100, f.encode(), 0o6755, 0))
+show("io_uring_setup", lambda: raw(425, 1, ctypes.create_string_buffer(120)))
+show("chmod-0755", lambda: os.chmod(f, 0o755))
+with open(os.path.join(d, "w"), "w") as w:
+    w.write("written\n")
+print("wrote", open(os.path.join(d, "w")).read().strip())'
+setid_job='python3 -c "$1" "$2"; cp /bin/true "$2/s" && chmod 6755 "$2/s" && echo chmod-6755 ok'
+setid_refused="chmod-4755 EPERM
+chmod-2755 EPERM
+open-creat-04755 EPERM
+mknod-04755 EPERM
+fchmodat2-6755 EPERM
+io_uring_setup EPERM
+chmod-0755 ok
+wrote written"
+write_policy "$(rule_policy "$pool_rule
+
+[[rule]]
+users = [\"symbi-mallory\"]
+tiers = [\"none\"]")"
+drop=$(user_dir $A 0777)
+run $A "$C" -- bash -c "$setid_job" job "$setid_probe" "$drop"
+is "$out" "$setid_refused" \
+	"a pool job (tier none) cannot make a set-id file: chmod, open, mknod, fchmodat2 get EPERM, io_uring too"
+like "$err" "chmod: changing permissions of '$drop/s': Operation not permitted" \
+	"... nor can coreutils' chmod 6755 (the review's attack)"
+is "$(find "$drop" -perm /6000 -printf '%f ')" "" \
+	"... and no set-id file is left in the caller's open directory"
+wuid=$(stat -c %u "$drop/w" 2>/dev/null)
+ok "... while the job still ran and wrote its files, as its pool uid (control)" \
+	test "${wuid:-0}" -ge "$pool_first" -a "${wuid:-0}" -le "$pool_last"
+run $A "$C" -t isolated -- bash -c "$setid_job" job "$setid_probe" .
+is "$out" "$setid_refused" \
+	"a pool job in tier isolated cannot either (the filter stacks on the tier's)"
+mdrop=$(user_dir symbi-mallory 0700)
+run symbi-mallory "$C" -- bash -c "$setid_job" job "$setid_probe" "$mdrop"
+like "$out" "^chmod-4755 ok$" \
+	"a job on the caller's own uid may chmod 4755 its file (control: the same harness)"
+like "$out" "^chmod-6755 ok$" "... and chmod 6755"
+is "$(stat -c %U "$mdrop/s")" symbi-mallory "... a set-id file of her own uid, her own business"
+rm -rf "$drop" "$mdrop"
+# The docker tiers run the job in the engine, out of the filter's
+# reach, with /workspace a host directory: refused for such jobs.
+write_policy "$(rule_policy "${pool_rule/\"isolated\"/\"docker\"}")"
+run $A "$C" --check-policy
+like "$err" "warning: tiers docker and gvisor refuse this rule's jobs" \
+	"a run_as_pool rule with tier docker warns in --check-policy"
+run $A "$C" -t docker --image=python:3.12-slim -- true
+is "$rc:$out" "125:" "... and its docker job is refused"
+like "$err" "tier docker cannot run a job as another account" "... saying why"
+
 # --- a pool uid's directory in the base (review F1) ---------------------------
 # alice's pool job opens its HOME's parent to all; then alice, as
 # herself, watches that directory and swaps bob's next job directory on

@@ -473,6 +473,7 @@ static void test_judge_allow(const struct policy *p)
 	is_num(d.lim.v[LIM_MEMORY_MB], 2048, "native memory ceiling");
 	is_num(d.max_output_bytes, 10485760, "output ceiling");
 	ok(d.run_as == NULL, "runs as the caller");
+	ok(!d.no_setid, "... so set-id files of her own uid are hers to make");
 	ok(d.network, "tier none has the host network");
 
 	r.lim.v[LIM_MEMORY_MB] = 1000;
@@ -510,6 +511,7 @@ static void test_judge_rules(const struct policy *p)
 	is_num(d.rule ? d.rule->line : 0, 15, "the group rule decides");
 	is_num(d.lim.v[LIM_MEMORY_MB], 3072, "rule overrides tier ceiling");
 	is_str(d.run_as, "symbi-job", "run_as from the rule");
+	ok(d.no_setid, "another account's job may make no set-id file");
 	ok(!d.network, "no network unless asked");
 
 	who(&id, "alice", NULL);
