@@ -170,6 +170,7 @@ build/tests/test_audit: helper/message.c helper/helper.h
 build/tests/test_vchild: helper/vchild.c helper/helper.h
 # test_setid includes helper/seccomp.c: the set-id filter, loaded for real.
 build/tests/test_setid: helper/seccomp.c helper/seccomp.h build/seccomp_filter.h
+build-san/tests/test_setid: | build/seccomp_filter.h
 
 build/tools/%: tests/tools/%.c $(TOOL_LIB_OBJ) $(COMMON_OBJ) $(TOOL_LIB_HDR)
 	@mkdir -p $(dir $@)
