@@ -461,6 +461,28 @@ if chattr +i "$stuck" 2>/dev/null; then
 else
 	skip "chattr +i is not supported in $T_WORKBASE" 3
 fi
+
+# A process that keeps the uid as its effective uid alone (review3 F1b:
+# what a planted set-id copy of the uid's would run as; made here by
+# root) is one the uid's sweeper cannot kill: the uid is passed over,
+# and the log names that process and its real uid.
+helpers_gone_within 100
+python3 -c 'import os, sys, time
+a, u = int(sys.argv[1]), int(sys.argv[2])
+os.setgroups([]); os.setresgid(u, u, u); os.setresuid(a, u, a)
+time.sleep(30)' "$(id -u $A)" "$one" &
+parked=$!
+at_exit "kill $parked 2>/dev/null"
+sleep 0.3
+run $B "$C" -- sh -c 'id -u'
+is "$rc:$out" "0:$((one + 1))" "a uid a parked process keeps as its euid is passed over"
+like "$(logged "pool uid $one skipped: its sweep did not finish: process $parked \\(real uid $(id -u $A)\\) stays")" \
+	"skipped" "... and the system log names that process and its real uid"
+kill "$parked" 2>/dev/null
+wait "$parked" 2>/dev/null
+helpers_gone_within 100
+run $B "$C" -- sh -c 'id -u'
+is "$rc:$out" "0:$one" "... and once it is gone, the uid serves again (control)"
 write_policy "$(rule_policy "$pool_rule")"
 
 # Every account's directory in the base: one that others may write is
