@@ -81,6 +81,25 @@ static int check_run_as(const char *path, const struct policy_rule *r)
 	return bad;
 }
 
+/* Subordinate ids from elsewhere than the files (the helper refuses
+ * the pool then: helper/pool.c). */
+static int check_subid_source(const char *path, const struct policy_rule *r)
+{
+	char src[SUBID_SOURCE_MAX + 1], why[256];
+	unsigned line;
+	int rc = subid_nss_other(NSSWITCH_PATH, src, &line, why, sizeof(why));
+
+	if (rc == -1)
+		fprintf(stderr, "%s:%u:1: run_as_pool %s: %s\n", path, r->line,
+			r->run_as_pool, why);
+	else if (rc == 1)
+		fprintf(stderr, "%s:%u:1: run_as_pool %s: " NSSWITCH_PATH
+			" (line %u) takes subordinate ids from \"%s\", which "
+			"cannot be checked for pool uids: refused\n", path,
+			r->line, r->run_as_pool, line, src);
+	return rc != 0;
+}
+
 /* A pool that overlaps a user's subordinate ids: she could become a
  * pool uid through newuidmap, so the helper refuses its jobs. */
 static int check_subids(const char *path, const struct policy_rule *r,
@@ -90,7 +109,7 @@ static int check_subids(const char *path, const struct policy_rule *r,
 	struct subid_range s;
 	unsigned line;
 	char why[256];
-	int bad = 0;
+	int bad = check_subid_source(path, r);
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		int rc = subid_file_clash(files[i], first, last, &s, &line, why,

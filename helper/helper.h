@@ -327,7 +327,8 @@ int workdir_empty_tree(int top);
 int pool_acquire(struct job *j, char *msg, size_t cap);
 /* -1 with a message in msg when the decision's pool overlaps a range of
  * /etc/subuid or /etc/subgid, or those cannot be read: that user could
- * become a pool uid (policy/subids.h). 0 otherwise. */
+ * become a pool uid (policy/subids.h); also when /etc/nsswitch.conf
+ * takes subordinate ids from elsewhere than those files. 0 otherwise. */
 int pool_check_subids(const struct job *j, char *msg, size_t cap);
 bool pool_release(struct job *j);
 /* Before the result: the uid's holder only cleans up from now on, and

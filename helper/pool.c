@@ -417,6 +417,29 @@ static int wait_cleaned_uid(int dir, const struct cleaning *k, uid_t *uid)
 	return -1;
 }
 
+/* Subordinate ids from a source other than the files (NSSWITCH_PATH's
+ * subid: line): those ranges cannot be checked here, so none is known
+ * to leave the pool alone. */
+static int check_subid_source(const struct job *j, char *msg, size_t cap)
+{
+	char src[SUBID_SOURCE_MAX + 1], why[256];
+	unsigned line;
+	int rc = subid_nss_other(NSSWITCH_PATH, src, &line, why, sizeof(why));
+
+	if (rc == -1)
+		snprintf(msg, cap, "run_as_pool %lu-%lu cannot be checked "
+			 "against subordinate ids: %s",
+			 (unsigned long)j->dec.pool_first,
+			 (unsigned long)j->dec.pool_last, why);
+	else if (rc == 1)
+		snprintf(msg, cap, "run_as_pool %lu-%lu: " NSSWITCH_PATH
+			 " (line %u) takes subordinate ids from \"%s\", which "
+			 "cannot be checked for pool uids: refused",
+			 (unsigned long)j->dec.pool_first,
+			 (unsigned long)j->dec.pool_last, line, src);
+	return rc == 0 ? 0 : -1;
+}
+
 int pool_check_subids(const struct job *j, char *msg, size_t cap)
 {
 	static const char *const files[] = { SUBUID_PATH, SUBGID_PATH };
@@ -425,6 +448,8 @@ int pool_check_subids(const struct job *j, char *msg, size_t cap)
 	unsigned line;
 	char why[256];
 
+	if (check_subid_source(j, msg, cap) == -1)
+		return -1;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		int rc = subid_file_clash(files[i], first, last, &r, &line, why,
 					  sizeof(why));

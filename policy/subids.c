@@ -3,6 +3,8 @@
  * (policy/subids.h). The line parser and the overlap are pure, for the
  * unit tests and the fuzzer; subid_file_clash reads a file a line at a
  * time, for the checker and the helper alike, so both refuse the same.
+ * The "subid:" line of nsswitch.conf says whether those files are the
+ * whole story (subid_nss_line, subid_nss_other).
  */
 #include "policy/subids.h"
 
@@ -92,6 +94,86 @@ int subid_file_clash(const char *path, uint64_t first, uint64_t last,
 		snprintf(why, cap, "%s, line %u: not OWNER:START:COUNT", path,
 			 *lineno);
 	else if (rc == 0 && ferror(f)) {
+		snprintf(why, cap, "cannot read %s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+	       c == '\f';
+}
+
+/* s..end past the blanks at its start. */
+static const char *skip_blanks(const char *s, const char *end)
+{
+	while (s < end && is_blank(*s))
+		s++;
+	return s;
+}
+
+/* Past "subid", blanks and ':' at s (any case), or NULL. */
+static const char *after_subid_key(const char *s, const char *end)
+{
+	static const char key[] = "subid";
+
+	for (size_t i = 0; i < sizeof(key) - 1; i++, s++)
+		if (s == end || (*s | 0x20) != key[i])
+			return NULL;
+	s = skip_blanks(s, end);
+	return s < end && *s == ':' ? s + 1 : NULL;
+}
+
+int subid_nss_line(const char *line, size_t len,
+		   char src[SUBID_SOURCE_MAX + 1])
+{
+	const char *hash = memchr(line, '#', len);
+	const char *end = hash ? hash : line + len, *s, *tok;
+	size_t n;
+
+	s = after_subid_key(skip_blanks(line, end), end);
+	while (s != NULL && (s = skip_blanks(s, end)) < end) {
+		for (tok = s; s < end && !is_blank(*s); s++)
+			;
+		n = (size_t)(s - tok);
+		if (n == 5 && memcmp(tok, "files", 5) == 0)
+			continue;
+		/* Anything else (a module, an [ACTION]) is not the files. */
+		n = n > SUBID_SOURCE_MAX ? SUBID_SOURCE_MAX : n;
+		/* Printable in messages and logs, a NUL included. */
+		for (size_t i = 0; i < n; i++)
+			src[i] = tok[i] > ' ' && tok[i] < 0x7f ? tok[i] : '?';
+		src[n] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+int subid_nss_other(const char *path, char src[SUBID_SOURCE_MAX + 1],
+		    unsigned *lineno, char *why, size_t cap)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t lcap = 0;
+	ssize_t n;
+	int rc = 0;
+
+	*lineno = 0;
+	if (f == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(why, cap, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && (n = getline(&line, &lcap, f)) != -1) {
+		++*lineno;
+		rc = subid_nss_line(line, (size_t)n, src);
+	}
+	if (rc == 0 && ferror(f)) {
 		snprintf(why, cap, "cannot read %s: %s", path, strerror(errno));
 		rc = -1;
 	}

@@ -23,6 +23,12 @@
 #define SUBUID_PATH "/etc/subuid"
 #define SUBGID_PATH "/etc/subgid"
 #define SUBID_OWNER_MAX 32
+/* shadow's libsubid (newuidmap, newgidmap) takes the ranges from the
+ * source a "subid:" line of this file names (sss, a directory ...)
+ * instead of the two files: then the files tell nothing, so a pool is
+ * refused unless that line is absent or names files alone. */
+#define NSSWITCH_PATH "/etc/nsswitch.conf"
+#define SUBID_SOURCE_MAX 32
 
 struct subid_range {
 	char owner[SUBID_OWNER_MAX + 1];
@@ -44,5 +50,20 @@ bool subid_overlaps(const struct subid_range *r, uint64_t first,
 int subid_file_clash(const char *path, uint64_t first, uint64_t last,
 		     struct subid_range *r, unsigned *lineno, char *why,
 		     size_t cap);
+
+/* One line of len bytes of nsswitch.conf (no newline): 1 when it is
+ * the subid database's line and names a source other than "files", the
+ * first such in src (cut to SUBID_SOURCE_MAX bytes); 0 otherwise. A '#'
+ * starts a comment; the name is matched without case and blanks may
+ * surround it, wider than libsubid's own reading (fail closed). Pure. */
+int subid_nss_line(const char *line, size_t len,
+		   char src[SUBID_SOURCE_MAX + 1]);
+
+/* Whether the file at path gives subordinate ids from elsewhere than
+ * files: 1 with src and *lineno; 0 when not or the file does not exist
+ * (libsubid then reads the files); -1 when it cannot be read, with
+ * why[cap]. */
+int subid_nss_other(const char *path, char src[SUBID_SOURCE_MAX + 1],
+		    unsigned *lineno, char *why, size_t cap);
 
 #endif

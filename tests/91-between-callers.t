@@ -647,6 +647,43 @@ is "$rc" 0 "the ranges gone, the policy passes --check-policy again (control)"
 run $A "$C" -- sh -c 'echo ran'
 is "$rc:$out" "0:ran" "... and its job runs"
 
+# Subordinate ids from NSS (review3 F4): a subid: line naming a source
+# other than files sends newuidmap there, where nothing here can check
+# the ranges, so the pool is refused. The machine's nsswitch.conf is
+# changed only under the tests' lock, a round at a time, and put back
+# (glibc's own lookups ignore a subid: line).
+nss=/etc/nsswitch.conf
+nss_keep=$T_SCRATCH/nsswitch.conf.orig
+if [[ -e $nss ]]; then
+	cp -p "$nss" "$nss_keep"
+	nss_restore() { cat "$nss_keep" >"$nss"; }
+else
+	: >"$nss_keep"
+	nss_restore() { rm -f "$nss"; }
+fi
+at_exit nss_restore
+nss_with() { # LINE: the machine's file with LINE added
+	{ cat "$nss_keep"; printf '%s\n' "$1"; } >"$nss"
+}
+nss_with 'subid:   files   # the default, spelt out'
+run $A "$C" --check-policy
+is "$rc" 0 "subid: files in $nss passes --check-policy (control)"
+run $A "$C" -- sh -c 'echo ran'
+is "$rc:$out" "0:ran" "... and the pool job runs"
+nss_with 'subid: sss'
+run $A "$C" --check-policy
+is "$rc" 1 "subid: sss in $nss fails --check-policy"
+like "$err" "run_as_pool $pool_first-$pool_last: $nss \\(line [0-9]+\\) takes subordinate ids from \"sss\"" \
+	"... naming the file, its line and the source"
+run $A "$C" -- sh -c 'echo ran'
+nss_restore
+is "$rc:$out" "125:" "... and the helper refuses its jobs"
+like "$err" "takes subordinate ids from \"sss\", which cannot be checked for pool uids: refused" \
+	"... in one line saying why"
+like "$(logged "deny user=$A .*takes subordinate ids from")" "sss" "... with a syslog line"
+run $A "$C" -- sh -c 'echo ran'
+is "$rc:$out" "0:ran" "the file restored, the pool job runs again (control)"
+
 # A run_as account in a group that grants privilege is refused.
 priv_rule=$(printf 'users = ["%s"]\ntiers = ["none"]\nrun_as = "%s"' symbi-mallory $PRIVACCT)
 write_policy "$(rule_policy "$priv_rule")"

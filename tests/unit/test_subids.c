@@ -1,6 +1,7 @@
 /*
  * policy/subids.c: lines of /etc/subuid and /etc/subgid, their overlap
- * with a run_as_pool range, and a whole file read a line at a time
+ * with a run_as_pool range, a whole file read a line at a time, and the
+ * subid: line of nsswitch.conf
  * (files made here, in a private temporary directory).
  */
 #include <stdio.h>
@@ -58,6 +59,40 @@ static void test_overlap(void)
 	   !subid_overlaps(&r, 1, 99999), "disjoint ranges do not");
 }
 
+static char src[SUBID_SOURCE_MAX + 1];
+
+static int nss(const char *s)
+{
+	memset(src, 0x55, sizeof(src));
+	return subid_nss_line(s, strlen(s), src);
+}
+
+static void test_nss_lines(void)
+{
+	ok(nss("subid: files\n") == 0 && nss("subid:files") == 0 &&
+	   nss("subid:") == 0 && nss("subid:   \t\n") == 0 &&
+	   nss("  SubId :  files   files # sss\n") == 0,
+	   "files alone, or nothing named, is the files");
+	ok(nss("passwd: files sss\n") == 0 && nss("subids: sss") == 0 &&
+	   nss("# subid: sss") == 0 && nss("sub id: sss") == 0 &&
+	   nss("") == 0 && nss("subid sss") == 0,
+	   "other databases, comments and near misses are not the subid line");
+	ok(nss("subid: sss\n") == 1 && strcmp(src, "sss") == 0,
+	   "subid: sss names sss");
+	ok(nss("\tSUBID:\tfiles ldap") == 1 && strcmp(src, "ldap") == 0,
+	   "any case, leading blanks; files first does not hide a second source");
+	ok(nss("subid: [NOTFOUND=return] files") == 1 &&
+	   strcmp(src, "[NOTFOUND=return]") == 0,
+	   "an action is not files either (fail closed)");
+	ok(nss("subid: filesx") == 1 && nss("subid: Files") == 1,
+	   "files is matched exactly");
+	ok(nss("subid: abcdefghijabcdefghijabcdefghijabcdefghij") == 1 &&
+	   strlen(src) == SUBID_SOURCE_MAX, "a long name is cut, not overrun");
+	ok(subid_nss_line("subid: files\0sss", 16, src) == 1 &&
+	   strcmp(src, "files?sss") == 0,
+	   "a NUL inside the line does not hide what follows");
+}
+
 static char dir[] = "/tmp/test_subids.XXXXXX", path[64];
 
 static void write_file(const char *text)
@@ -66,6 +101,27 @@ static void write_file(const char *text)
 
 	if (f == NULL || fputs(text, f) == EOF || fclose(f) != 0)
 		abort();
+}
+
+static void test_nss_file(void)
+{
+	char why[256];
+	unsigned n;
+
+	snprintf(path, sizeof(path), "%s/nsswitch.conf", dir);
+	ok(subid_nss_other(path, src, &n, why, sizeof(why)) == 0,
+	   "no nsswitch.conf: the files");
+	write_file("# test\npasswd: files systemd\nsubid: files\n");
+	ok(subid_nss_other(path, src, &n, why, sizeof(why)) == 0,
+	   "subid: files is the files");
+	write_file("passwd: files\n\nsubid: sss");
+	ok(subid_nss_other(path, src, &n, why, sizeof(why)) == 1 && n == 3 &&
+	   strcmp(src, "sss") == 0, "subid: sss on line 3, without a newline");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s", dir);
+	ok(subid_nss_other(path, src, &n, why, sizeof(why)) == -1 &&
+	   strstr(why, "cannot read") != NULL,
+	   "an unreadable one fails closed: %s", why);
 }
 
 static void test_file(void)
@@ -92,6 +148,7 @@ static void test_file(void)
 		   n == 2 && strstr(why, "line 2") != NULL,
 	   "a malformed line fails closed, named: %s", why);
 	unlink(path);
+	test_nss_file();
 	rmdir(dir);
 }
 
@@ -99,6 +156,7 @@ int main(void)
 {
 	test_lines();
 	test_overlap();
+	test_nss_lines();
 	test_file();
 	printf("1..%d\n", test_no);
 	return failures != 0;
