@@ -315,6 +315,17 @@ void workdir_remove(struct job *j);
 /* Remove everything under the directory top (not top itself), with the
  * calling process's credentials. Returns 0, or -1 if something stayed. */
 int workdir_empty_tree(int top);
+/* Root's removal of what a pool uid left in a tree only root reaches
+ * (.left, a disowned /tmp directory): the uid's entries alone, by
+ * descriptor, no symlink followed, no mount crossed, within budget
+ * entries and until deadline (now_ms()); budget comes back spent, left
+ * and left_bytes what stays (other users' entries, or all that the
+ * budget did not reach). 0 once nothing stays under top. */
+struct purge {
+	size_t budget, left;
+	uint64_t deadline, left_bytes;
+};
+int workdir_purge_tree(int top, uid_t uid, struct purge *p);
 
 /* pool.c: run_as_pool, a uid and gid of the job's own. pool_acquire
  * takes a free uid of the decision's pool (a flock'd record, so

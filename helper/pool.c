@@ -225,18 +225,27 @@ static void sweeper(uid_t uid)
 
 /* ---- what the sweeper could not remove, taken from the uid by root ---- */
 
+/* What root may spend on one such directory: the caller may hold a
+ * descriptor inside it and go on adding entries of hers. */
+#define DISOWN_BUDGET 4096
+#define DISOWN_MS 1000
+
 /* name in dfd, a directory of uid's the sweeper could not empty: another
- * user put files in it (the job had opened it to all). Root does not
- * remove them (she could have moved in a tree of someone else's that
- * she may not delete); it takes the directory from the uid through its
- * descriptor, root's and 0700, so that no later holder of the uid finds
- * it as its own nor anyone enters it by its path. The uid's processes
- * are gone (kill_all_of_uid) and the swept directories are sticky, so
- * no one else can rename the entry meanwhile. */
+ * user put files in it (the job had opened it to all). Root takes it
+ * from the uid through its descriptor, root's and 0700, so that no later
+ * holder of the uid finds it as its own nor anyone enters it by its
+ * path, then removes the uid's entries in it by descriptor
+ * (workdir_purge_tree) and the directory once empty. Another user's
+ * entries stay (she could have moved in a tree she may not delete), on
+ * her quota, logged with their size. The uid's processes are gone
+ * (kill_all_of_uid) and the swept directories are sticky, so no one
+ * else can rename the entry meanwhile. */
 static int disown_dir(int dfd, const char *dir, const char *name, uid_t uid)
 {
 	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 					   O_CLOEXEC);
+	struct purge p = { .budget = DISOWN_BUDGET,
+			   .deadline = now_ms() + DISOWN_MS };
 	struct stat st;
 	int rc = -1;
 
@@ -244,10 +253,18 @@ static int disown_dir(int dfd, const char *dir, const char *name, uid_t uid)
 		return errno == ENOENT ? 0 : -1;
 	if (fstat(fd, &st) == 0 && st.st_uid == uid &&
 	    fchown(fd, 0, 0) == 0 && fchmod(fd, 0700) == 0) {
-		log_audit(LOG_WARNING, "pool uid %lu: %s/%s holds other users' "
-			  "files and was not removed; it is root's now, 0700 "
-			  "(remove it by hand)", (unsigned long)uid, dir, name);
 		rc = 0;
+		if (workdir_purge_tree(fd, uid, &p) == 0 &&
+		    unlinkat(dfd, name, AT_REMOVEDIR) == 0) {
+			close(fd);
+			return 0;
+		}
+		log_audit(LOG_WARNING, "pool uid %lu: %s/%s holds other users' "
+			  "files: it is root's now, 0700; %zu entries (%llu "
+			  "bytes) stay, theirs (on their quota) or the uid's "
+			  "past the bound (remove it by hand)",
+			  (unsigned long)uid, dir, name, p.left,
+			  (unsigned long long)p.left_bytes);
 	}
 	close(fd);
 	return rc;

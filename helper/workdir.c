@@ -28,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
+#include <stdint.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -263,75 +265,159 @@ void workdir_describe_dry(struct job *j)
  * long the cleaner may go on after that. */
 #define EMPTY_DEADLINE_MS 5000
 #define CLEANER_MAX_MS 1800000 /* 30 min */
+/* What could not be removed, skipped from then on so the walk ends:
+ * a few for the user's cleaner, more for root's purge of set-aside
+ * trees, whose other users' entries all stay. */
 #define STUCK_MAX 64
+#define PURGE_STUCK_MAX 4096
 
-/* What could not be removed, skipped from then on so the walk ends. */
-struct stuck {
-	size_t n;
-	struct stat st[STUCK_MAX];
+/* One walk: the job user's cleaner removes all it may; root's purge
+ * (workdir_purge_tree) only the pool uid's entries, on the top's file
+ * system, within a budget of entries and time. left and left_bytes
+ * count what stays, as its last pass over each directory saw it. */
+struct walk {
+	bool as_root;
+	uid_t uid;
+	dev_t dev;
+	size_t budget, stuck_max, nstuck, left;
+	uint64_t deadline, left_bytes;
+	struct { dev_t dev; ino_t ino; } *stuck;
 };
 
-static bool is_stuck(const struct stuck *k, int dfd, const char *name)
+static bool is_stuck(const struct walk *w, const struct stat *st)
 {
-	struct stat st;
-
-	if (k->n == 0 || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
-		return false;
-	for (size_t i = 0; i < k->n; i++)
-		if (k->st[i].st_dev == st.st_dev && k->st[i].st_ino == st.st_ino)
+	for (size_t i = 0; i < w->nstuck; i++)
+		if (w->stuck[i].dev == st->st_dev &&
+		    w->stuck[i].ino == st->st_ino)
 			return true;
 	return false;
 }
 
-static int add_stuck(struct stuck *k, const struct stat *st)
+static int add_stuck(struct walk *w, const struct stat *st)
 {
-	if (k->n == STUCK_MAX)
+	void *grown;
+
+	if (w->nstuck == w->stuck_max)
 		return -1;
-	k->st[k->n++] = *st;
+	grown = reallocarray(w->stuck, w->nstuck + 1, sizeof(*w->stuck));
+	if (grown == NULL)
+		return -1;
+	w->stuck = grown;
+	w->stuck[w->nstuck].dev = st->st_dev;
+	w->stuck[w->nstuck++].ino = st->st_ino;
 	return 0;
 }
 
-/* Removes what it can of dfd's entries; returns a descriptor of the
- * first subdirectory that must be emptied first, -2 when done (*skipped
- * tells whether something stays), or -1 to give up. */
-static int sweep(int dfd, struct stuck *k, bool *skipped)
+/* A subdirectory of dfd as root: by descriptor, no symlink, no mount
+ * crossed, and the very directory fstatat saw. */
+static int open_sub_as_root(int dfd, const char *n, const struct stat *st)
 {
-	DIR *d = opendir_at(dfd, ".", 0);
-	struct dirent *e;
+	struct open_how how = {
+		.flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+			   RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, dfd, n, &how, sizeof(how));
+	struct stat now;
+
+	if (fd != -1 && (fstat(fd, &now) == -1 || now.st_dev != st->st_dev ||
+			 now.st_ino != st->st_ino)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Root's choice for entry n of dfd: 0 when it is gone or stays (*left
+ * counts it), 1 with *sub to enter, -1 to give up. Only the uid's
+ * entries go: whatever another user owns, she could have moved in
+ * from where she may not delete it. */
+static int purge_entry(int dfd, const char *n, struct walk *w, int *sub,
+		       size_t *left, uint64_t *bytes)
+{
 	struct stat st;
-	int sub = -2;
+
+	if (fstatat(dfd, n, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (S_ISDIR(st.st_mode) && st.st_dev == w->dev && !is_stuck(w, &st)) {
+		if (st.st_uid == w->uid && unlinkat(dfd, n, AT_REMOVEDIR) == 0)
+			return 0;
+		*sub = open_sub_as_root(dfd, n, &st);
+		return *sub == -1 ? -1 : 1;
+	}
+	if (!S_ISDIR(st.st_mode) && st.st_uid == w->uid &&
+	    (unlinkat(dfd, n, 0) == 0 || errno == ENOENT))
+		return 0;
+	if (S_ISDIR(st.st_mode) && st.st_dev != w->dev &&
+	    !is_stuck(w, &st) && add_stuck(w, &st) == -1)
+		return -1;
+	++*left;
+	*bytes += S_ISDIR(st.st_mode) ? 0 : (uint64_t)st.st_size;
+	return 0;
+}
+
+/* The user's cleaner's choice for entry n of dfd, as purge_entry. */
+static int clean_entry(int dfd, const char *n, struct walk *w, int *sub,
+		       size_t *left)
+{
+	struct stat st;
+
+	if (w->nstuck > 0 &&
+	    fstatat(dfd, n, &st, AT_SYMLINK_NOFOLLOW) == 0 && is_stuck(w, &st)) {
+		++*left;
+		return 0;
+	}
+	if (unlinkat(dfd, n, 0) == 0 || errno == ENOENT ||
+	    ((errno == EISDIR || errno == EPERM) &&
+	     unlinkat(dfd, n, AT_REMOVEDIR) == 0))
+		return 0;
+	/* Not empty: made usable (the job may have left it mode 000) and
+	 * emptied before the next look at dfd. */
+	if ((errno == ENOTEMPTY || errno == EEXIST) &&
+	    fchmodat(dfd, n, 0700, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    (*sub = openat(dfd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					   O_CLOEXEC)) != -1)
+		return 1;
+	++*left;
+	return fstatat(dfd, n, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		       add_stuck(w, &st) == -1 ? -1 : 0;
+}
+
+/* Removes what it may of dfd's entries; returns a descriptor of the
+ * first subdirectory to be emptied first, -2 when done (*skipped tells
+ * whether something stays), or -1 to give up (the budget spent). */
+static int sweep(int dfd, struct walk *w, bool *skipped)
+{
+	DIR *d = now_ms() > w->deadline ? NULL : opendir_at(dfd, ".", 0);
+	struct dirent *e;
+	size_t left = 0;
+	uint64_t bytes = 0;
+	int sub = -2, rc = 0;
 
 	if (d == NULL)
 		return -1;
-	*skipped = false;
-	while (sub == -2 && (e = readdir(d)) != NULL) {
+	while (rc == 0 && (e = readdir(d)) != NULL) {
 		const char *n = e->d_name;
 
 		if (!strcmp(n, ".") || !strcmp(n, ".."))
 			continue;
-		if (is_stuck(k, dfd, n)) {
-			*skipped = true;
-			continue;
-		}
-		if (unlinkat(dfd, n, 0) == 0 || errno == ENOENT ||
-		    ((errno == EISDIR || errno == EPERM) &&
-		     unlinkat(dfd, n, AT_REMOVEDIR) == 0))
-			continue;
-		/* Not empty: made usable (the job may have left it mode
-		 * 000) and emptied before the next look at dfd. */
-		if ((errno == ENOTEMPTY || errno == EEXIST) &&
-		    fchmodat(dfd, n, 0700, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    (sub = openat(dfd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					       O_CLOEXEC)) != -1)
+		if (w->budget == 0) {
+			rc = -1;
 			break;
-		sub = -2;
-		*skipped = true;
-		if (fstatat(dfd, n, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
-		    add_stuck(k, &st) == -1)
-			sub = -1;
+		}
+		w->budget--;
+		rc = w->as_root ? purge_entry(dfd, n, w, &sub, &left, &bytes)
+				: clean_entry(dfd, n, w, &sub, &left);
 	}
 	closedir(d);
-	return sub;
+	if (rc == -1)
+		return -1;
+	if (rc == 1)
+		return sub;
+	*skipped = left > 0;
+	w->left += left;
+	w->left_bytes += bytes;
+	return -2;
 }
 
 /* Back to the parent through "..", which must still be the directory
@@ -350,16 +436,22 @@ static int climb(int fd, const struct stat *parent)
 	return up;
 }
 
+/* A directory the walk leaves for good: one whose entries stay, or,
+ * for root, another user's (root never removes it). */
+static bool stays(const struct walk *w, const struct stat *st, bool skipped)
+{
+	return skipped || (w->as_root && st->st_uid != w->uid);
+}
+
 /* Depth first without recursion: one descriptor for the current
  * directory, a stack of the identities above it. */
-int workdir_empty_tree(int top)
+static int walk_tree(int top, struct walk *w)
 {
-	static struct stuck k;
 	struct stat *path = NULL, *grown;
 	size_t depth = 0, cap = 0;
 	int fd = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), sub;
 	int rc = -1;
-	bool skipped;
+	bool skipped = false;
 
 	while (fd != -1) {
 		if (depth == cap) {
@@ -370,7 +462,7 @@ int workdir_empty_tree(int top)
 			path = grown;
 		}
 		if (fstat(fd, &path[depth]) == -1 ||
-		    (sub = sweep(fd, &k, &skipped)) == -1)
+		    (sub = sweep(fd, w, &skipped)) == -1)
 			break;
 		if (sub >= 0) {
 			close(fd);
@@ -382,13 +474,42 @@ int workdir_empty_tree(int top)
 			rc = skipped ? -1 : 0;
 			break;
 		}
-		if (skipped && add_stuck(&k, &path[depth]) == -1)
+		if (stays(w, &path[depth], skipped) &&
+		    add_stuck(w, &path[depth]) == -1)
 			break;
 		fd = climb(fd, &path[--depth]);
 	}
 	if (fd != -1)
 		close(fd);
 	free(path);
+	free(w->stuck);
+	w->stuck = NULL;
+	return rc;
+}
+
+int workdir_empty_tree(int top)
+{
+	struct walk w = { .budget = SIZE_MAX, .deadline = UINT64_MAX,
+			  .stuck_max = STUCK_MAX };
+
+	return walk_tree(top, &w);
+}
+
+int workdir_purge_tree(int top, uid_t uid, struct purge *p)
+{
+	struct stat st;
+	struct walk w = { .as_root = true, .uid = uid, .budget = p->budget,
+			  .deadline = p->deadline,
+			  .stuck_max = PURGE_STUCK_MAX };
+	int rc;
+
+	if (fstat(top, &st) == -1)
+		return -1;
+	w.dev = st.st_dev;
+	rc = walk_tree(top, &w);
+	p->budget = w.budget;
+	p->left = w.left;
+	p->left_bytes = w.left_bytes;
 	return rc;
 }
 
@@ -581,7 +702,8 @@ static int remove_left(int ufd, const char *name, const struct creds *c,
 }
 
 /* Where what cannot be removed from a pool uid's directory goes: LEFT_DIR
- * in the base, root's and 0700, so no job nor user reaches it by path;
+ * in the base, root's and 0700, so no job nor user reaches it by path
+ * (a caller may still hold a descriptor of a directory of hers in it);
  * made if missing. Its fd, or -1. */
 #define LEFT_DIR ".left"
 
@@ -603,12 +725,10 @@ static int open_left_dir(int bfd)
 
 /* name in the pool uid's directory ufd, which its cleaner could not empty:
  * another user put files in it (the job had opened it to all), a tree
- * bigger than the deadline allows, a mount. Root removes none of it:
- * she could have moved in a tree of someone else's that she may not
- * delete herself. Root takes it from the uid by its descriptor (root's,
- * 0700) and moves it into LEFT_DIR, out of the way of the uid's next
- * jobs, and logs it for the administrator. Returns 0 when it is gone
- * from ufd. */
+ * bigger than the deadline allows, a mount. Root takes it from the uid
+ * by its descriptor (root's, 0700) and moves it into LEFT_DIR, out of
+ * the way of the uid's next jobs, named UID-NAME for purge_left, which
+ * removes the uid's part of it. Returns 0 when it is gone from ufd. */
 static int set_aside(int bfd, int ufd, const char *name, uid_t uid)
 {
 	char to[NAME_MAX + 1];
@@ -634,10 +754,85 @@ static int set_aside(int bfd, int ufd, const char *name, uid_t uid)
 		close(lfd);
 	log_audit(LOG_WARNING, "pool uid %lu: %s could not be emptied (other "
 		  "users' files in it?): %s", (unsigned long)uid, name,
-		  rc == 0 ? "moved to " LEFT_DIR " in the work base, root's "
-			    "(remove it by hand)"
+		  rc == 0 ? "moved to " LEFT_DIR " in the work base, root's, "
+			    "where root removes the uid's files"
 			  : "it stays, and so the uid is not used");
 	return rc;
+}
+
+/* What root may spend on LEFT_DIR per pool job: a caller who keeps a
+ * descriptor inside a set-aside directory of hers can go on adding
+ * entries there, so the work is bounded and the next job's cleanup
+ * goes on where this one stopped. */
+#define PURGE_BUDGET 4096
+#define PURGE_MS 1000
+
+/* The pool uid a LEFT_DIR entry's name (UID-NAME, set_aside's) gives. */
+static bool left_owner(const char *name, uid_t *uid)
+{
+	char *end;
+	unsigned long v;
+
+	if (name[0] < '0' || name[0] > '9')
+		return false;
+	errno = 0;
+	v = strtoul(name, &end, 10);
+	if (errno != 0 || *end != '-' || v == 0 || v > (uid_t)-2)
+		return false;
+	*uid = (uid_t)v;
+	return true;
+}
+
+/* LEFT_DIR's entry name: the uid's part removed by root, the entry
+ * itself once empty; what stays (other users' files, on their quota)
+ * logged with its size. */
+static void purge_left_entry(int lfd, const char *name, struct purge *p)
+{
+	int fd = openat(lfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					   O_CLOEXEC);
+	uid_t uid;
+
+	if (fd == -1 || !left_owner(name, &uid)) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	if (workdir_purge_tree(fd, uid, p) == 0 &&
+	    unlinkat(lfd, name, AT_REMOVEDIR) == 0) {
+		close(fd);
+		return;
+	}
+	close(fd);
+	log_audit(LOG_WARNING, "work base " LEFT_DIR "/%s: %zu entries "
+		  "(%llu bytes) stay%s: other users' (counted to them) or "
+		  "not reached yet", name, p->left,
+		  (unsigned long long)p->left_bytes,
+		  p->budget == 0 ? "; the next pool job goes on" : "");
+}
+
+/* Every entry of LEFT_DIR in the base bfd, within one job's budget. */
+static void purge_left(int bfd)
+{
+	struct purge p = { .budget = PURGE_BUDGET,
+			   .deadline = now_ms() + PURGE_MS };
+	int lfd = openat(bfd, LEFT_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					       O_CLOEXEC);
+	struct stat st;
+	struct dirent *e;
+	DIR *d;
+
+	if (lfd == -1)
+		return;
+	d = fstat(lfd, &st) == 0 && st.st_uid == 0 && !(st.st_mode & 077)
+		    ? opendir_at(lfd, ".", 0)
+		    : NULL;
+	while (d != NULL && p.budget > 0 && now_ms() < p.deadline &&
+	       (e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			purge_left_entry(lfd, e->d_name, &p);
+	if (d != NULL)
+		closedir(d);
+	close(lfd);
 }
 
 /* A pool uid's directory (root's, so only helpers made what is in it)
@@ -695,6 +890,7 @@ int workdir_clear_pool(const struct job *j, uid_t uid)
 						   : clear_pool_dir(bfd, ufd, &c);
 	if (ufd != -1)
 		close(ufd);
+	purge_left(bfd);
 	close(bfd);
 	return rc;
 }

@@ -403,8 +403,18 @@ one_rule=$(printf 'users = ["%s", "%s"]\ntiers = ["none"]\nrun_as_pool = "%s-%s"
 write_policy "$(rule_policy "$one_rule")"
 helpers_gone_within 100
 f1=$(user_dir $A 0777)
+# The job also writes files of the uid into her directories (review3 F3:
+# the cleaner never enters them, so root removes those, by descriptor,
+# within a bound per job: 5000 of them take two jobs' turns).
 as_user $A "$C" -- sh -c 'chmod 0777 "$HOME" && mkdir -m 0777 /tmp/symbi-f1-$1 &&
-	echo "$HOME /tmp/symbi-f1-$1" >"$2/paths"; sleep 2' sh $$ "$f1" \
+	echo "$HOME /tmp/symbi-f1-$1" >"$2/paths"
+	for i in $(seq 50); do
+		[ -d "$HOME/alice-owned" ] && [ -d /tmp/symbi-f1-$1/alice-owned ] && break
+		sleep 0.1
+	done
+	mkdir "$HOME/alice-owned/uid" && cd "$HOME/alice-owned/uid" &&
+	i=0 && while [ $i -lt 5000 ]; do : >f$i; i=$((i + 1)); done &&
+	echo uid >/tmp/symbi-f1-$1/alice-owned/uid-file && echo wrote; sleep 1' sh $$ "$f1" \
 	</dev/null >"$T_SCRATCH/f1.out" 2>&1 &
 bg=$!
 for ((i = 0; i < 50; i++)); do
@@ -423,6 +433,7 @@ at_exit "kill $writer_bg 2>/dev/null"
 ok "alice's pool job opened its HOME and a /tmp directory, and alice put a directory of hers in each (control)" \
 	test -f "$f1_home/alice-owned/f" -a -f "$f1_tmp/alice-owned/f"
 wait "$bg"
+like "$(cat "$T_SCRATCH/f1.out")" "wrote" "... and the job put 5000 files of the uid in hers (control)"
 run $B "$C" -- sh -c 'id -u; find /tmp /var/tmp /dev/shm -maxdepth 1 -user "$(id -u)"'
 is "$rc:$out" "0:$one" "bob's pool job runs next, on the same uid $one, and finds nothing of the uid's in /tmp"
 [[ $rc == 0 ]] || show_run
@@ -435,6 +446,17 @@ is "$(stat -c %u:%a "$f1_tmp")" "0:700" "the /tmp directory the uid could not re
 like "$(logged "pool uid $one: ${f1_home##*/} could not be emptied.*moved to \.left")" "moved" \
 	"... both logged: the job directory"
 like "$(logged "pool uid $one: $f1_tmp holds other users' files")" "holds" "... and the /tmp directory"
+left_top=$T_WORKBASE/.left/$one-${f1_home##*/}
+like "$(logged "work base \\.left/$one-${f1_home##*/}: [0-9]+ entries \\([0-9]+ bytes\\) stay; the next pool job goes on")" \
+	"stay" "review3 F3: root's removal in .left stops at its bound per job, logged with what stays"
+is "$(find "$T_WORKBASE/.left" -uid "$one" | wc -l) $(find "$f1_tmp" -uid "$one" | wc -l)" "0 0" \
+	"... and the next job's turn ends it: nothing of the uid's is left in .left nor in the /tmp directory"
+is "$(find "$left_top" "$f1_tmp" -mindepth 1 ! -user $A | wc -l)" 0 \
+	"... what stays is alice's alone, on her quota"
+ok "... root removed none of hers, her writer's files included (control)" \
+	test -f "$left_top/alice-owned/f" -a -f "$f1_tmp/alice-owned/f" -a -f "$left_top/alice-owned/w1"
+like "$(logged "work base \\.left/$one-${f1_home##*/}: [0-9]+ entries \\([0-9]+ bytes\\) stay: other users'")" \
+	"stay" "... logged with its size"
 kill "$(cat "$f1/writer")" 2>/dev/null
 wait "$writer_bg" 2>/dev/null
 run $A "$C" -- sh -c 'id -u'
