@@ -15,7 +15,9 @@
  * the tree could stall it: it has a deadline). A tree it cannot empty in
  * 5 s is not abandoned: it goes on after the reply (workdir_finish, for
  * up to 30 min), and what a killed helper left is swept by the next run
- * (sweep.c, workdir_sweep).
+ * (sweep.c, workdir_sweep). The same walker, run by root, removes a
+ * pool uid's own entries from what was set aside where only root
+ * reaches it (workdir_purge_tree), and nothing of anyone else's.
  * The caller's directory (the default, or -C DIR) is only checked here,
  * as the caller (check_caller_dir); the job chdir()s there after the
  * privilege drop (spawn.c).

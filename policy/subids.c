@@ -128,6 +128,17 @@ static const char *after_subid_key(const char *s, const char *end)
 	return s < end && *s == ':' ? s + 1 : NULL;
 }
 
+/* tok..end as a message names it: printable (a NUL included), cut to
+ * SUBID_SOURCE_MAX bytes. */
+static void name_source(char *src, const char *tok, const char *end)
+{
+	size_t i;
+
+	for (i = 0; tok + i < end && i < SUBID_SOURCE_MAX; i++)
+		src[i] = tok[i] > ' ' && tok[i] < 0x7f ? tok[i] : '?';
+	src[i] = '\0';
+}
+
 int subid_nss_line(const char *line, size_t len,
 		   char src[SUBID_SOURCE_MAX + 1])
 {
@@ -143,11 +154,7 @@ int subid_nss_line(const char *line, size_t len,
 		if (n == 5 && memcmp(tok, "files", 5) == 0)
 			continue;
 		/* Anything else (a module, an [ACTION]) is not the files. */
-		n = n > SUBID_SOURCE_MAX ? SUBID_SOURCE_MAX : n;
-		/* Printable in messages and logs, a NUL included. */
-		for (size_t i = 0; i < n; i++)
-			src[i] = tok[i] > ' ' && tok[i] < 0x7f ? tok[i] : '?';
-		src[n] = '\0';
+		name_source(src, tok, s);
 		return 1;
 	}
 	return 0;
