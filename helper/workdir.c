@@ -345,7 +345,15 @@ static int purge_entry(int dfd, const char *n, struct walk *w, int *sub,
 		if (st.st_uid == w->uid && unlinkat(dfd, n, AT_REMOVEDIR) == 0)
 			return 0;
 		*sub = open_sub_as_root(dfd, n, &st);
-		return *sub == -1 ? -1 : 1;
+		if (*sub != -1)
+			return 1;
+		/* A mount point, or swapped meanwhile: it stays. */
+		if (errno == ENOENT)
+			return 0;
+		if (add_stuck(w, &st) == -1)
+			return -1;
+		++*left;
+		return 0;
 	}
 	if (!S_ISDIR(st.st_mode) && st.st_uid == w->uid &&
 	    (unlinkat(dfd, n, 0) == 0 || errno == ENOENT))
