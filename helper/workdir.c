@@ -326,6 +326,7 @@ static int open_sub_as_root(int dfd, const char *n, const struct stat *st)
 			 now.st_ino != st->st_ino)) {
 		close(fd);
 		fd = -1;
+		errno = ESTALE; /* another directory than the one seen */
 	}
 	return fd;
 }
