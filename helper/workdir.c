@@ -839,7 +839,7 @@ static void purge_left(int bfd)
 		    : NULL;
 	while (d != NULL && p.budget > 0 && now_ms() < p.deadline &&
 	       (e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
 			purge_left_entry(lfd, e->d_name, &p);
 	if (d != NULL)
 		closedir(d);

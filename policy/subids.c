@@ -135,7 +135,7 @@ static void name_source(char *src, const char *tok, const char *end)
 	size_t i;
 
 	for (i = 0; tok + i < end && i < SUBID_SOURCE_MAX; i++)
-		src[i] = tok[i] > ' ' && tok[i] < 0x7f ? tok[i] : '?';
+		src[i] = (char)(tok[i] > ' ' && tok[i] < 0x7f ? tok[i] : '?');
 	src[i] = '\0';
 }
 
