@@ -423,7 +423,7 @@ for ((i = 0; i < 50; i++)); do
 done
 read -r f1_home f1_tmp <"$f1/paths"
 T_CLEAN+=("$f1_tmp")
-as_user $A sh -c 'for d; do mkdir "$d/alice-owned" && touch "$d/alice-owned/f"; done' \
+as_user $A sh -c 'for d; do mkdir -m 0777 "$d/alice-owned" && touch "$d/alice-owned/f"; done' \
 	sh "$f1_home" "$f1_tmp"
 as_user $A sh -c 'cd "$1/alice-owned" && echo $$ >"$2/writer" &&
 	exec sh -c "i=0; while :; do i=\$((i + 1)); : >w\$((i % 100)); sleep 0.01; done"' \
@@ -433,7 +433,7 @@ at_exit "kill $writer_bg 2>/dev/null"
 ok "alice's pool job opened its HOME and a /tmp directory, and alice put a directory of hers in each (control)" \
 	test -f "$f1_home/alice-owned/f" -a -f "$f1_tmp/alice-owned/f"
 wait "$bg"
-like "$(cat "$T_SCRATCH/f1.out")" "wrote" "... and the job put 5000 files of the uid in hers (control)"
+like "$(cat "$T_SCRATCH/f1.out")" "wrote" "... and the job put 5000 files of the uid in hers, open to all (control)"
 run $B "$C" -- sh -c 'id -u; find /tmp /var/tmp /dev/shm -maxdepth 1 -user "$(id -u)"'
 is "$rc:$out" "0:$one" "bob's pool job runs next, on the same uid $one, and finds nothing of the uid's in /tmp"
 [[ $rc == 0 ]] || show_run
