@@ -109,6 +109,7 @@ struct invocation {
 	pid_t ppid;
 #define RLIM_NEEDS 7
 	struct rlimit rlim[RLIM_NEEDS]; /* as found; see invocation.c */
+	unsigned rlim_raised;           /* bit i: rlim[i] changed since */
 };
 
 /* The account the job runs as (the caller, or the rule's run_as). */
@@ -239,6 +240,8 @@ struct job {
 /* invocation.c */
 void inv_sanitize(int argc, char **argv, struct invocation *inv);
 int inv_restore_rlimits(const struct invocation *inv);
+int inv_caller_rlimit(const struct invocation *inv, int res,
+		      struct rlimit *rl);
 int inv_default_signals(void);
 
 /* identity.c */

@@ -376,9 +376,12 @@ static bool too_low(const struct rlim_need *n, rlim_t max)
 
 /* Soft limits the caller lowered are raised back; hard limits cannot be
  * raised (no CAP_SYS_RESOURCE on some hosts), so a hard limit too low
- * for the helper to do its job safely is refused by name. */
+ * for the helper to do its job safely is refused by name. Each limit
+ * changed is marked, so the job child restores it without reading all
+ * seven back. */
 static void fix_rlimits(struct invocation *inv)
 {
+	inv->rlim_raised = 0;
 	for (size_t i = 0; i < RLIM_NEEDS; i++) {
 		const struct rlim_need *n = &rlim_needs[i];
 		struct rlimit rl;
@@ -386,8 +389,10 @@ static void fix_rlimits(struct invocation *inv)
 		if (getrlimit(n->res, &rl) == -1)
 			die("getrlimit %s: %s", n->name, strerror(errno));
 		inv->rlim[i] = rl;
-		if (lift(n))
+		if (lift(n)) {
+			inv->rlim_raised |= 1u << i;
 			continue;
+		}
 		if (too_low(n, rl.rlim_max))
 			die("the hard limit %s of %llu is too low to run safely",
 			    n->name, (unsigned long long)rl.rlim_max);
@@ -396,24 +401,36 @@ static void fix_rlimits(struct invocation *inv)
 		rl.rlim_cur = rl.rlim_max;
 		if (setrlimit(n->res, &rl) == -1)
 			die("setrlimit %s: %s", n->name, strerror(errno));
+		inv->rlim_raised |= 1u << i;
 	}
 }
 
 /* In the job child: the caller's own limits, before the policy's (the
  * helper raised soft ones, and RLIMIT_FSIZE's and RLIMIT_CPU's hard
- * ones where it could, for itself). Returns 0 or -1 with errno. */
+ * ones where it could, for itself; fix_rlimits marked each, and nothing
+ * else in the helper sets a limit, so the others are the caller's
+ * still). Returns 0 or -1 with errno. */
 int inv_restore_rlimits(const struct invocation *inv)
 {
-	struct rlimit now;
-
-	/* One the helper did not raise is the caller's still. */
 	for (size_t i = 0; i < RLIM_NEEDS; i++)
-		if (getrlimit(rlim_needs[i].res, &now) == -1 ||
-		    ((now.rlim_cur != inv->rlim[i].rlim_cur ||
-		      now.rlim_max != inv->rlim[i].rlim_max) &&
-		     setrlimit(rlim_needs[i].res, &inv->rlim[i]) == -1))
+		if ((inv->rlim_raised & (1u << i)) &&
+		    setrlimit(rlim_needs[i].res, &inv->rlim[i]) == -1)
 			return -1;
 	return 0;
+}
+
+/* After inv_restore_rlimits: the limit res now has, as the caller left
+ * it, without a getrlimit. 0, or -1 when it is not one of those
+ * recorded. */
+int inv_caller_rlimit(const struct invocation *inv, int res,
+		      struct rlimit *rl)
+{
+	for (size_t i = 0; i < RLIM_NEEDS; i++)
+		if (rlim_needs[i].res == res) {
+			*rl = inv->rlim[i];
+			return 0;
+		}
+	return -1;
 }
 
 static void record_caller(struct invocation *inv)

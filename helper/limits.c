@@ -11,12 +11,14 @@
 
 /* A hard limit the caller already lowered cannot be raised back (no
  * CAP_SYS_RESOURCE is assumed): the lower value is the tighter bound,
- * so keep it. */
-static int set_limit(int res, rlim_t soft, rlim_t hard)
+ * so keep it. The current limit is the caller's (inv_restore_rlimits
+ * ran), known without a getrlimit for all but RLIMIT_CORE. */
+static int set_limit(const struct job *j, int res, rlim_t soft, rlim_t hard)
 {
 	struct rlimit now, rl;
 
-	if (getrlimit(res, &now) == -1)
+	if (inv_caller_rlimit(&j->inv, res, &now) == -1 &&
+	    getrlimit(res, &now) == -1)
 		return -1;
 	if (now.rlim_max != RLIM_INFINITY && hard > now.rlim_max)
 		hard = now.rlim_max;
@@ -27,23 +29,25 @@ static int set_limit(int res, rlim_t soft, rlim_t hard)
 
 int limits_apply(const struct job *j)
 {
+	static const struct rlimit no_core = {0, 0};
 	const uint64_t *v = j->dec.lim.v;
 
-	if (set_limit(RLIMIT_CORE, 0, 0) == -1)
+	/* 0 is below any hard limit: no need to read it first. */
+	if (setrlimit(RLIMIT_CORE, &no_core) == -1)
 		return -1;
 	if (!j->pol.native.enforce_resource_limits)
 		return 0;
 	/* SIGXCPU at the soft limit, SIGKILL after the grace period. */
-	if (set_limit(RLIMIT_CPU, v[LIM_CPU_SECONDS],
+	if (set_limit(j, RLIMIT_CPU, v[LIM_CPU_SECONDS],
 		      v[LIM_CPU_SECONDS] + v[LIM_KILL_GRACE_S]) == -1 ||
-	    set_limit(RLIMIT_FSIZE, v[LIM_FILE_SIZE_MB] << 20,
+	    set_limit(j, RLIMIT_FSIZE, v[LIM_FILE_SIZE_MB] << 20,
 		      v[LIM_FILE_SIZE_MB] << 20) == -1 ||
-	    set_limit(RLIMIT_NOFILE, v[LIM_OPEN_FILES], v[LIM_OPEN_FILES]))
+	    set_limit(j, RLIMIT_NOFILE, v[LIM_OPEN_FILES], v[LIM_OPEN_FILES]))
 		return -1;
-	if (!j->cg.mem && set_limit(RLIMIT_AS, v[LIM_MEMORY_MB] << 20,
+	if (!j->cg.mem && set_limit(j, RLIMIT_AS, v[LIM_MEMORY_MB] << 20,
 				    v[LIM_MEMORY_MB] << 20) == -1)
 		return -1;
-	if (!j->cg.pids && set_limit(RLIMIT_NPROC, v[LIM_PROCESSES],
+	if (!j->cg.pids && set_limit(j, RLIMIT_NPROC, v[LIM_PROCESSES],
 				     v[LIM_PROCESSES]) == -1)
 		return -1;
 	return 0;

@@ -130,6 +130,18 @@ for lim in "-f 0" "-n 16" "-n 5" "-u 1" "-c 0" "-v 100000"; do
 		"ulimit $lim: a whole, correct run" ;;
 	esac
 done
+# The helper raises soft limits for itself; the job gets the caller's
+# back where the policy sets none, and the tighter hard limit where it
+# does (open files: the policy's 256, the caller's 200). The control
+# shows the same shell's own limits.
+lims='echo "$(ulimit -S -s) $(ulimit -H -s) $(ulimit -S -d) $(ulimit -S -n) $(ulimit -H -n)"'
+lower='ulimit -S -s 4096; ulimit -S -d 900000; ulimit -n 200'
+run $A bash -c "$lower; $lims"
+want=$out
+like "$want" "^4096 [^ ]+ 900000 200 200$" "control: the caller's lowered limits"
+run $A bash -c "$lower; exec \"\$0\" -- bash -c '$lims'" "$C"
+is "$rc:$out" "0:$want" \
+	"the job starts with the caller's soft limits and the tighter hard one"
 for mask in 000 777 077 022; do
 	run $A bash -c "umask $mask; exec \"\$0\" -- bash -c 'stat -c %a .'" "$C"
 	is "$rc:$out" "0:700" "umask $mask: the work directory is still 0700"
