@@ -65,9 +65,12 @@ bool subid_overlaps(const struct subid_range *r, uint64_t first,
 	return r->first <= r->last && r->first <= last && first <= r->last;
 }
 
-int subid_file_clash(const char *path, uint64_t first, uint64_t last,
-		     struct subid_range *r, unsigned *lineno, char *why,
-		     size_t cap)
+/* fn for each line of path, its newline cut, until fn answers non-zero:
+ * that answer, with *lineno its line; 0 at the end and for a missing
+ * file; -2 with why[cap] when the file cannot be read. */
+static int each_line(const char *path,
+		     int (*fn)(const char *line, size_t len, void *ctx),
+		     void *ctx, unsigned *lineno, char *why, size_t cap)
 {
 	FILE *f = fopen(path, "re");
 	char *line = NULL;
@@ -80,26 +83,48 @@ int subid_file_clash(const char *path, uint64_t first, uint64_t last,
 		if (errno == ENOENT)
 			return 0;
 		snprintf(why, cap, "cannot read %s: %s", path, strerror(errno));
-		return -1;
+		return -2;
 	}
 	while (rc == 0 && (n = getline(&line, &lcap, f)) != -1) {
 		++*lineno;
 		if (n > 0 && line[n - 1] == '\n')
 			n--;
-		rc = subid_line(line, (size_t)n, r);
-		if (rc == 1 && !subid_overlaps(r, first, last))
-			rc = 0;
+		rc = fn(line, (size_t)n, ctx);
 	}
-	if (rc == -1)
-		snprintf(why, cap, "%s, line %u: not OWNER:START:COUNT", path,
-			 *lineno);
-	else if (rc == 0 && ferror(f)) {
+	if (rc == 0 && ferror(f)) {
 		snprintf(why, cap, "cannot read %s: %s", path, strerror(errno));
-		rc = -1;
+		rc = -2;
 	}
 	free(line);
 	fclose(f);
 	return rc;
+}
+
+struct clash {
+	struct subid_range *r;
+	uint64_t first, last;
+};
+
+/* 1 for a range that overlaps, -1 for a bad line, else 0. */
+static int clash_line(const char *line, size_t len, void *p)
+{
+	const struct clash *c = p;
+	int rc = subid_line(line, len, c->r);
+
+	return rc == 1 && !subid_overlaps(c->r, c->first, c->last) ? 0 : rc;
+}
+
+int subid_file_clash(const char *path, uint64_t first, uint64_t last,
+		     struct subid_range *r, unsigned *lineno, char *why,
+		     size_t cap)
+{
+	struct clash c = {r, first, last};
+	int rc = each_line(path, clash_line, &c, lineno, why, cap);
+
+	if (rc == -1)
+		snprintf(why, cap, "%s, line %u: not OWNER:START:COUNT", path,
+			 *lineno);
+	return rc == -2 ? -1 : rc;
 }
 
 static bool is_blank(char c)
@@ -160,31 +185,15 @@ int subid_nss_line(const char *line, size_t len,
 	return 0;
 }
 
+static int nss_line(const char *line, size_t len, void *src)
+{
+	return subid_nss_line(line, len, src);
+}
+
 int subid_nss_other(const char *path, char src[SUBID_SOURCE_MAX + 1],
 		    unsigned *lineno, char *why, size_t cap)
 {
-	FILE *f = fopen(path, "re");
-	char *line = NULL;
-	size_t lcap = 0;
-	ssize_t n;
-	int rc = 0;
+	int rc = each_line(path, nss_line, src, lineno, why, cap);
 
-	*lineno = 0;
-	if (f == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(why, cap, "cannot read %s: %s", path, strerror(errno));
-		return -1;
-	}
-	while (rc == 0 && (n = getline(&line, &lcap, f)) != -1) {
-		++*lineno;
-		rc = subid_nss_line(line, (size_t)n, src);
-	}
-	if (rc == 0 && ferror(f)) {
-		snprintf(why, cap, "cannot read %s: %s", path, strerror(errno));
-		rc = -1;
-	}
-	free(line);
-	fclose(f);
-	return rc;
+	return rc == -2 ? -1 : rc;
 }
