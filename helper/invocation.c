@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <syslog.h>
@@ -157,6 +158,20 @@ static int ignored_at_exec(uint64_t *mask)
 	return errno == 0 && end == p + 16 && *end == '\n' ? 0 : -1;
 }
 
+/* Signal s back to its default through the kernel's own call: glibc's
+ * sigaction refuses its two internal signals (32 and 33) with EINVAL,
+ * yet they reach the helper ignored whenever an ancestor of the caller
+ * was started by glibc's posix_spawn, which ignores them in the child
+ * it starts. A kernel sigaction all zero is SIG_DFL, no flags, an empty
+ * mask, on every architecture's layout. */
+static void default_disposition(int s)
+{
+	unsigned char ksa[64];
+
+	memset(ksa, 0, sizeof(ksa));
+	(void)syscall(SYS_rt_sigaction, s, ksa, NULL, sizeof(uint64_t));
+}
+
 /* An exec leaves every signal at its default or ignored: the kernel
  * drops handlers, flags and masks, only SIG_IGN survives. So resetting
  * the ignored ones gives the state a reset of all 64 would, in a few
@@ -169,11 +184,11 @@ static void reset_signals(void)
 	struct sigaction sa;
 
 	(void)ignored_at_exec(&ign);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
 	for (int s = 1; s < NSIG && s <= 64; s++)
-		if ((ign >> (s - 1) & 1) && !helper_ignores(s))
-			(void)sigaction(s, &sa, NULL);
+		if ((ign >> (s - 1) & 1) && !helper_ignores(s) &&
+		    s != SIGKILL && s != SIGSTOP)
+			default_disposition(s);
+	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
 	for (size_t i = 0; i < sizeof(ignored) / sizeof(*ignored); i++)
 		(void)sigaction(ignored[i], &sa, NULL);
