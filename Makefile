@@ -222,7 +222,7 @@ install: $(PROGRAMS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/symbi-exec
 	install -m 0755 build/symbi-exec $(DESTDIR)$(BINDIR)/symbi-exec
 	install -m 0755 build/symbi-exec-check $(DESTDIR)$(CHECK_PATH)
-	install -m 0755 $(INSTALL_OWNER) build/symbi-exec-init \
+	install -m 0711 $(INSTALL_OWNER) build/symbi-exec-init \
 		$(DESTDIR)$(INIT_PATH)
 	install -m 0700 $(INSTALL_OWNER) build/symbi-exec-helper \
 		$(DESTDIR)$(HELPER_PATH)

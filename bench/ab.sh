@@ -76,7 +76,7 @@ install_rev() {
 		make -C "$src" PREFIX="$p" SYSCONFDIR="$p/etc" \
 			build/symbi-exec-init >>"$OUT/build-$1.log" 2>&1 ||
 			die "build of $2 failed: $(tail -n 5 "$OUT/build-$1.log")"
-		install -D -m 0755 -o root -g root "$src/build/symbi-exec-init" \
+		install -D -m 0711 -o root -g root "$src/build/symbi-exec-init" \
 			"$p/libexec/symbi-exec/symbi-exec-init"
 	fi
 	install -d -m 0755 "$p/etc/symbi-exec"

@@ -91,7 +91,7 @@ install_programs() {
 	install -D -m 0755 "$src/build/symbi-exec" "$CLIENT"
 	install -D -m 4755 -o root -g root "$src/build/symbi-exec-helper" \
 		"$HELPER"
-	install -D -m 0755 -o root -g root "$src/build/symbi-exec-init" \
+	install -D -m 0711 -o root -g root "$src/build/symbi-exec-init" \
 		"$(dirname "$HELPER")/symbi-exec-init"
 }
 

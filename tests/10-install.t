@@ -66,8 +66,8 @@ is "$(mode_of "$CLIENT")" "755 root:root" "client is root:root 0755"
 is "$(mode_of "$HELPER")" "4755 root:root" "helper is root:root 4755"
 is "$(mode_of "$CHECKER")" "755 root:root" \
 	"the --check-policy checker is root:root 0755"
-is "$(mode_of "$INIT")" "755 root:root" \
-	"the isolated tier's init is root:root 0755"
+is "$(mode_of "$INIT")" "711 root:root" \
+	"the isolated tier's init is root:root 0711: unreadable, so the kernel makes it non-dumpable from its exec"
 is "$(mode_of "$P/etc/symbi-exec")" "755 root:root" \
 	"policy directory is root:root 0755"
 is "$(mode_of "$POLICY")" "644 root:root" "policy is root:root 0644"

@@ -120,8 +120,8 @@ ok "... and __*_chk functions" \
 is "$(owner_mode "$T_HELPER")" "root:root 4755" "helper is root:root 4755"
 is "$(owner_mode "$T_CLIENT")" "root:root 755" "client is root:root 0755"
 is "$(owner_mode "$T_CHECKER")" "root:root 755" "checker is root:root 0755"
-is "$(owner_mode "$T_INIT")" "root:root 755" \
-	"the isolated tier's init is root:root 0755, not setuid"
+is "$(owner_mode "$T_INIT")" "root:root 711" \
+	"the isolated tier's init is root:root 0711, not setuid (unreadable: non-dumpable from its exec)"
 
 # Nobody but root can replace the helper: each directory above it is
 # root-owned and not writable by group or others.

@@ -84,8 +84,10 @@ overrides=$(dpkg-deb --fsys-tarfile "$DEB" |
 	tar -xOf - ./usr/share/lintian/overrides/symbi-exec | grep -v '^#')
 is "$overrides" "symbi-exec: elevated-privileges 4755 root/root [usr/libexec/symbi-exec/symbi-exec-helper]
 symbi-exec: shared-library-lacks-prerequisites [usr/bin/symbi-exec]
-symbi-exec: shared-library-lacks-prerequisites [usr/libexec/symbi-exec/symbi-exec-init]" \
-	"... and the overrides are the setuid helper and the static PIE client and init"
+symbi-exec: shared-library-lacks-prerequisites [usr/libexec/symbi-exec/symbi-exec-init]
+symbi-exec: executable-is-not-world-readable 0711 [usr/libexec/symbi-exec/symbi-exec-init]
+symbi-exec: non-standard-executable-perm 0711 != 0755 [usr/libexec/symbi-exec/symbi-exec-init]" \
+	"... and the overrides are the setuid helper, the static PIE client and init, and the init's 0711"
 
 # --- contents ----------------------------------------------------------------
 contents=$(dpkg-deb -c "$DEB")
@@ -96,8 +98,8 @@ is "$(entry usr/bin/symbi-exec)" "-rwxr-xr-x root/root" "the client: 0755 root"
 is "$(entry ${HELPER#/})" "-rwsr-xr-x root/root" "the helper: setuid root, 4755"
 is "$(entry usr/libexec/symbi-exec/symbi-exec-check)" "-rwxr-xr-x root/root" \
 	"the --check-policy checker: 0755 root"
-is "$(entry usr/libexec/symbi-exec/symbi-exec-init)" "-rwxr-xr-x root/root" \
-	"the isolated tier's init: 0755 root, not setuid"
+is "$(entry usr/libexec/symbi-exec/symbi-exec-init)" "-rwx--x--x root/root" \
+	"the isolated tier's init: 0711 root, not setuid"
 like "$(dpkg-deb -f "$DEB" Built-Using)" '(^|, )glibc \(= ' \
 	"Built-Using names glibc (the client is a static PIE)"
 is "$(entry etc/symbi-exec/policy.toml)" "-rw-r--r-- root/root" "the policy: 0644 root"
