@@ -164,6 +164,8 @@ build/tests/%: tests/unit/%.c $(COMMON_OBJ) $(wildcard tests/unit/*.h)
 build/tests/test_init: build/symbi-exec-init
 # test_cgroup_proc includes helper/cgroup_proc.c: the parser, no I/O.
 build/tests/test_cgroup_proc: helper/cgroup_proc.c helper/helper.h
+# test_engine includes helper/engine.c: the engine's JSON, no I/O.
+build/tests/test_engine: helper/engine.c helper/engine.h
 # test_audit includes helper/message.c: audit fields, no I/O.
 build/tests/test_audit: helper/message.c helper/helper.h
 # test_vchild includes helper/vchild.c: children sharing the test's memory.

@@ -473,12 +473,13 @@ void docker_kill(struct docker_job *j)
 }
 
 struct container_state {
-	bool found, started, oom;
+	bool found, started, oom, exec_failed;
 	int exit_code;
 };
 
-/* State.ExitCode, State.OOMKilled and whether State.StartedAt is set
- * (the zero time "0001-01-01T00:00:00Z" is never started). */
+/* State.ExitCode, State.OOMKilled, whether State.StartedAt is set (the
+ * zero time "0001-01-01T00:00:00Z" is never started) and whether
+ * State.Error is the exec step's. */
 static void inspect(const struct docker_job *j, struct container_state *st)
 {
 	const char *state, *code_s, *oom, *started;
@@ -503,6 +504,7 @@ static void inspect(const struct docker_job *j, struct container_state *st)
 	st->exit_code = (int)code;
 	st->oom = strncmp(oom, "true", 4) == 0;
 	st->started = strncmp(started, "\"0001-", 6) != 0;
+	st->exec_failed = engine_exec_failed(state);
 }
 
 /* Forced removal (anonymous volumes too, as --rm would): the engine
@@ -546,8 +548,9 @@ int docker_finish(struct docker_job *j, int wstatus, struct result *res,
 		res->exit_code = st.exit_code;
 		return err[0] ? 125 : st.exit_code;
 	}
-	/* Never started: docker's own 126/127 mean what SPEC's do. */
-	if (client == 126 || client == 127) {
+	/* Never started: docker's 126/127 mean what SPEC's do only when the
+	 * runtime could not exec the command. */
+	if ((client == 126 || client == 127) && st.found && st.exec_failed) {
 		res->exit_code = client;
 		return client;
 	}

@@ -215,3 +215,31 @@ const char *engine_json_member(const char *obj, const char *key)
 	}
 	return NULL;
 }
+
+/* Whether value is a JSON string whose text, as the engine wrote it,
+ * escapes and all, contains needle. */
+static bool json_string_has(const char *value, const char *needle)
+{
+	const char *end;
+
+	if (!value || *value != '"' || !(end = skip_string(value)))
+		return false;
+	return memmem(value + 1, (size_t)(end - 1 - (value + 1)), needle,
+		      strlen(needle)) != NULL;
+}
+
+bool engine_exec_failed(const char *state)
+{
+	static const char *const marks[] = {
+		"container process: exec: ",         /* runc */
+		"error finding executable ",         /* runsc: not found */
+		"creating process: failed to load ", /* runsc: not executable */
+	};
+	const char *error = engine_json_member(state, "Error");
+	size_t i;
+
+	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		if (json_string_has(error, marks[i]))
+			return true;
+	return false;
+}

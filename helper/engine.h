@@ -34,4 +34,12 @@ int engine_request(const char *host, const char *method, const char *path,
  * nothing inside a string can pose as a member. */
 const char *engine_json_member(const char *obj, const char *key);
 
+/* Whether a container's State object (its '{') records the runtime's
+ * exec step failing: the command missing or not executable. The docker
+ * CLI exits 127 or 126 for any start error that says "no such file or
+ * directory" or "permission denied", a bind mount's source that vanished
+ * between the engine's check and the runtime's mount included (a -C path
+ * swapped under the engine); only this one is the command's. */
+bool engine_exec_failed(const char *state);
+
 #endif

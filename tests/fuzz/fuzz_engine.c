@@ -1,7 +1,7 @@
 /*
  * libFuzzer target: the scanner the helper runs, as root, over the docker
  * engine's answers (helper/engine.c). Any input, as a NUL-terminated
- * string, for a few keys: no crash, no read past the end, and a found
+ * string, for a few keys and the exec-failure test: no crash, no read past the end, and a found
  * value always lies inside the input.
  */
 #include <stdint.h>
@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const keys[] = { "State", "ExitCode", "OOMKilled",
-					    "Runtimes", "" };
+					    "Runtimes", "Error", "" };
 	char *s = malloc(size + 1);
 	size_t i;
 
@@ -29,6 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (v && (v < s || v > s + size))
 			abort();
 	}
+	engine_exec_failed(s);
 	free(s);
 	return 0;
 }
