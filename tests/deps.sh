@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
 	build-essential pkg-config libseccomp-dev libbsd-dev
 	clang libclang-rt-14-dev cppcheck clang-tidy shellcheck mandoc
-	python3 jq util-linux bsdutils procps passwd perl binutils
+	python3 jq util-linux bsdutils procps passwd perl binutils kmod
 	docker.io runsc busybox-static tmux bash-completion
 	dpkg-dev debhelper lintian
 	qemu-system-x86 mmdebstrap e2fsprogs xz-utils

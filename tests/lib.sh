@@ -141,6 +141,20 @@ skip() {
 	done
 }
 
+# skip_or_fail_in_ci REASON [COUNT]: what COUNT tests need is missing from
+# this machine: skipped here, failed in CI (CI set; .ci/run passes it
+# through sudo), whose machine must have it: none skips in CI.
+skip_or_fail_in_ci() {
+	local i
+	if [[ -z ${CI:-} ]]; then
+		skip "$@"
+		return
+	fi
+	for ((i = 0; i < ${2:-1}; i++)); do
+		fail "$1 (CI: nothing may skip)"
+	done
+}
+
 # skip_all_on_cgroup2 REASON: a script that needs cgroup v1 ends here,
 # skipped, on a pure cgroup v2 host.
 skip_all_on_cgroup2() {
