@@ -336,8 +336,10 @@ int workdir_purge_tree(int top, uid_t uid, struct purge *p);
  * it), sweeps what an earlier holder left and fills j->user; returns 0,
  * or -1 with a message in msg. pool_release sweeps again (processes,
  * files at the top of /tmp, /var/tmp, /dev/shm, /dev/mqueue, System V
- * IPC) and clears its directory in the work base (workdir_clear_pool),
- * then frees the uid; true when that directory is clear. */
+ * IPC) and, when that sweep finished, clears its directory in the work
+ * base (workdir_clear_pool); then gives the job's turn to the base's
+ * .left (workdir_purge_left) and frees the uid; true when that
+ * directory is clear. */
 int pool_acquire(struct job *j, char *msg, size_t cap);
 /* -1 with a message in msg when the decision's pool overlaps a range of
  * /etc/subuid or /etc/subgid, or those cannot be read: that user could
@@ -383,14 +385,19 @@ int userjobs_claim(struct job *j);
 void userjobs_release(void);
 
 /* After the reply: wait for a cleaner workdir_remove left running, then
- * remove the directory. False when it is left for the next run. */
+ * remove the directory, or set a pool job's aside (.left) when it could
+ * not be emptied. False when it is left for the next run. */
 bool workdir_finish(struct job *j);
 void workdir_forget_cleaner(struct job *j);
 int workdir_sweep(const char *base, const char *name, const struct creds *c);
-/* Before a pool uid's job, its processes gone: its directory in the work
- * base emptied of what earlier holders left, what cannot be removed set
- * aside (logged). Returns 0, or -1 when something stays. */
+/* A pool uid's directory in the work base, the uid's processes gone
+ * (its sweep finished; when it is taken, and at the end of its job):
+ * emptied of what its holders left, what cannot be removed set aside in
+ * the base's .left (logged). Returns 0, or -1 when something stays. */
 int workdir_clear_pool(const struct job *j, uid_t uid);
+/* One pool job's turn, bounded, on .left: root removes every pool uid's
+ * own entries there, and each set-aside directory once it is empty. */
+void workdir_purge_left(const struct job *j);
 
 /* sweep.c: what a helper killed outright left behind. run_dir_open:
  * RUN_DIR, or its subdirectory sub (users/, pool/), open and made if

@@ -18,13 +18,15 @@
  * can remove nothing else, whatever the job planted meanwhile. The sweep
  * before the job clears what a killed helper left. A directory it cannot
  * empty (another user's files in it) root takes from the uid instead
- * (disown_dir), and the uid's directory in the work base is emptied
- * (workdir_clear_pool); a uid that cannot be cleared is passed over for
- * the next free one, and logged: it costs the pool one uid, not its
- * jobs.
+ * (disown_dir), and once a sweep finished the uid's directory in the
+ * work base is emptied (workdir_clear_pool); a uid that cannot be
+ * cleared is passed over for the next free one, and logged: it costs
+ * the pool one uid, not its jobs.
  *
- * The sweep after the job, and the removal of its work directory, come
- * after its result: the caller may start the next job at once. A record
+ * The sweep after the job, the removal of its work directory, and the
+ * job's one bounded turn on what pool jobs set aside in the base's .left
+ * (workdir_purge_left) come after its result: the caller may start the
+ * next job at once. A record
  * whose holder has answered says so ("cleaning", pool_mark_cleaning), and
  * a helper that finds every uid held waits up to WAIT_MS for such a one
  * instead of refusing: the uid is free within moments, and only then,
@@ -584,19 +586,24 @@ void pool_mark_cleaning(const struct job *j)
 
 bool pool_release(struct job *j)
 {
-	bool cleared;
+	bool cleared = false;
 
 	if (j->pool_fd == -1)
 		return false;
 	/* A uid the sweep could not clear stays locked until this helper
-	 * exits; the next holder sweeps again first (and passes it over if
-	 * it still cannot). What the job's cleaner could not empty is set
+	 * exits, its directory in the base left as it is: the next holder
+	 * sweeps again and clears it first, as for any uid (clear_uid), or
+	 * passes it over. Otherwise what is left in that directory is set
 	 * aside now, so the uid's next job does not wait for it. */
 	if (sweep_uid(j->user.c.uid) == -1)
 		log_audit(LOG_WARNING, "job=%s: pool uid %lu: the sweep did "
 			  "not finish", j->job_id,
 			  (unsigned long)j->user.c.uid);
-	cleared = workdir_clear_pool(j, j->user.c.uid) == 0;
+	else
+		cleared = workdir_clear_pool(j, j->user.c.uid) == 0;
+	/* The job's one turn on what earlier pool jobs set aside, after its
+	 * result: its caller does not wait for it. */
+	workdir_purge_left(j);
 	close(j->pool_fd);
 	j->pool_fd = -1;
 	return cleared;

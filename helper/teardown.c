@@ -92,8 +92,9 @@ void job_finish(struct job *j)
 
 	if (j->cleaner == 0)
 		return;
+	/* A pool job's directory its cleaner could not empty is set aside
+	 * there at once. */
 	emptied = workdir_finish(j);
-	/* A pool uid's release sets aside what its cleaner left. */
 	if (pool_release(j) || emptied)
 		sweep_forget(j);
 	else

@@ -630,33 +630,6 @@ void workdir_forget_cleaner(struct job *j)
 	j->cleaner = 0;
 }
 
-/* After the reply: the cleaner has all the time it needs, up to a
- * bound past which the tree is left to the next run's sweep (its
- * record stays). */
-bool workdir_finish(struct job *j)
-{
-	enum cleaner_end end;
-	bool done;
-
-	if (j->cleaner == 0)
-		return true;
-	end = cleaner_wait(j->cleaner_fd, now_ms() + CLEANER_MAX_MS);
-	done = end == CLEANER_DONE;
-	if (end == CLEANER_RUNNING) {
-		cleaner_kill(j->cleaner_fd);
-		log_audit(LOG_WARNING, "job=%s: %s not emptied within %d s; "
-			  "left for the next run", j->job_id, j->v.workdir,
-			  (int)(CLEANER_MAX_MS / 1000));
-	} else if (end == CLEANER_FAILED) {
-		log_audit(LOG_WARNING, "job=%s: %s could not be emptied; left "
-			  "for the next run", j->job_id, j->v.workdir);
-	}
-	workdir_forget_cleaner(j);
-	if (done)
-		remove_emptied(j);
-	return done;
-}
-
 /* The job account's directory in the base, as open_user_dir made it:
  * the account's, or root's (a pool uid's), and writable by no one else.
  * Returns its fd, or -1 (errno). */
@@ -710,6 +683,17 @@ static int remove_left(int ufd, const char *name, const struct creds *c,
 	close(wfd);
 	return faccessat(ufd, name, F_OK, AT_SYMLINK_NOFOLLOW) == -1 &&
 			       errno == ENOENT ? 0 : -1;
+}
+
+/* The work base, through the trust walk, nothing made: its fd, or -1
+ * when it is missing or cannot be trusted (workdir_make makes it, or
+ * refuses it). */
+static int open_made_base(const struct job *j)
+{
+	char why[160];
+
+	return trust_open(j->pol.native.working_directory, TRUST_STICKY,
+			  O_RDONLY | O_DIRECTORY, NULL, why, sizeof(why));
 }
 
 /* Where what cannot be removed from a pool uid's directory goes: LEFT_DIR
@@ -769,6 +753,51 @@ static int set_aside(int bfd, int ufd, const char *name, uid_t uid)
 			    "where root removes the uid's files"
 			  : "it stays, and so the uid is not used");
 	return rc;
+}
+
+/* A pool job's directory its cleaner could not empty: set aside at
+ * once, since another cleaner would stop where this one did. 0 when it
+ * is gone from the uid's directory. */
+static int set_aside_job(const struct job *j)
+{
+	int bfd = open_made_base(j), rc;
+
+	if (bfd == -1)
+		return -1;
+	rc = set_aside(bfd, j->base_fd, j->work_name, j->user.c.uid);
+	close(bfd);
+	return rc;
+}
+
+/* After the reply: the cleaner has all the time it needs, up to a
+ * bound past which the tree is left to the next run's sweep (its
+ * record stays); a pool job's is set aside instead, out of the way of
+ * the uid's next job. True once the job directory is gone. */
+bool workdir_finish(struct job *j)
+{
+	const char *then = j->pool_fd != -1 ? "" : "; left for the next run";
+	enum cleaner_end end;
+	bool done;
+
+	if (j->cleaner == 0)
+		return true;
+	end = cleaner_wait(j->cleaner_fd, now_ms() + CLEANER_MAX_MS);
+	done = end == CLEANER_DONE;
+	if (end == CLEANER_RUNNING) {
+		cleaner_kill(j->cleaner_fd);
+		log_audit(LOG_WARNING, "job=%s: %s not emptied within %d s%s",
+			  j->job_id, j->v.workdir,
+			  (int)(CLEANER_MAX_MS / 1000), then);
+	} else if (end == CLEANER_FAILED) {
+		log_audit(LOG_WARNING, "job=%s: %s could not be emptied%s",
+			  j->job_id, j->v.workdir, then);
+	}
+	workdir_forget_cleaner(j);
+	if (done)
+		remove_emptied(j);
+	else if (j->pool_fd != -1)
+		done = set_aside_job(j) == 0;
+	return done;
 }
 
 /* What root may spend on LEFT_DIR per pool job: a caller who keeps a
@@ -883,15 +912,11 @@ static int clear_pool_dir(int bfd, int ufd, const struct creds *c)
 int workdir_clear_pool(const struct job *j, uid_t uid)
 {
 	struct creds c = { .uid = uid, .gid = (gid_t)uid, .ngroups = 0 };
-	char why[160], name[24];
-	int bfd, ufd, rc;
+	char name[24];
+	int bfd = open_made_base(j), ufd, rc;
 
-	/* No base yet: nothing to clear (workdir_make makes it, or refuses
-	 * one it cannot trust). */
-	bfd = trust_open(j->pol.native.working_directory, TRUST_STICKY,
-			 O_RDONLY | O_DIRECTORY, NULL, why, sizeof(why));
 	if (bfd == -1)
-		return 0;
+		return 0; /* no base yet: nothing to clear */
 	snprintf(name, sizeof(name), "%lu", (unsigned long)uid);
 	ufd = openat(bfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (ufd == -1)
@@ -901,9 +926,18 @@ int workdir_clear_pool(const struct job *j, uid_t uid)
 						   : clear_pool_dir(bfd, ufd, &c);
 	if (ufd != -1)
 		close(ufd);
-	purge_left(bfd);
 	close(bfd);
 	return rc;
+}
+
+void workdir_purge_left(const struct job *j)
+{
+	int bfd = open_made_base(j);
+
+	if (bfd == -1)
+		return;
+	purge_left(bfd);
+	close(bfd);
 }
 
 /* A record's leftover (sweep.c): the job directory name in the recorded
