@@ -81,54 +81,18 @@ static int check_run_as(const char *path, const struct policy_rule *r)
 	return bad;
 }
 
-/* Subordinate ids from elsewhere than the files (the helper refuses
- * the pool then: helper/pool.c). */
-static int check_subid_source(const char *path, const struct policy_rule *r)
-{
-	char src[SUBID_SOURCE_MAX + 1], why[256];
-	unsigned line;
-	int rc = subid_nss_other(NSSWITCH_PATH, src, &line, why, sizeof(why));
-
-	if (rc == -1)
-		fprintf(stderr, "%s:%u:1: run_as_pool %s: %s\n", path, r->line,
-			r->run_as_pool, why);
-	else if (rc == 1)
-		fprintf(stderr, "%s:%u:1: run_as_pool %s: " NSSWITCH_PATH
-			" (line %u) takes subordinate ids from \"%s\", which "
-			"cannot be checked for pool uids: refused\n", path,
-			r->line, r->run_as_pool, line, src);
-	return rc != 0;
-}
-
-/* A pool that overlaps a user's subordinate ids: she could become a
- * pool uid through newuidmap, so the helper refuses its jobs. */
+/* A pool the helper refuses for the subordinate ids on this host
+ * (policy/subids.h: the same rule and words). */
 static int check_subids(const char *path, const struct policy_rule *r,
 			uid_t first, uid_t last)
 {
-	static const char *const files[] = { SUBUID_PATH, SUBGID_PATH };
-	struct subid_range s;
-	unsigned line;
-	char why[256];
-	int bad = check_subid_source(path, r);
+	static const struct subid_files host = SUBID_HOST;
+	char why[PROTO_MSG_LEN];
 
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		int rc = subid_file_clash(files[i], first, last, &s, &line, why,
-					  sizeof(why));
-
-		if (rc == -1)
-			fprintf(stderr, "%s:%u:1: run_as_pool %s: %s\n", path,
-				r->line, r->run_as_pool, why);
-		else if (rc == 1)
-			fprintf(stderr, "%s:%u:1: run_as_pool %s overlaps the "
-				"subordinate ids %llu-%llu of %s (%s, line %u), "
-				"who could become a pool uid: refused\n", path,
-				r->line, r->run_as_pool,
-				(unsigned long long)s.first,
-				(unsigned long long)s.last, s.owner, files[i],
-				line);
-		bad |= rc != 0;
-	}
-	return bad;
+	if (!subid_pool_refusal(&host, first, last, why, sizeof(why)))
+		return 0;
+	fprintf(stderr, "%s:%u:1: %s\n", path, r->line, why);
+	return 1;
 }
 
 /* A pool uid with an account or a group is in use: the helper skips it. */

@@ -341,11 +341,6 @@ int workdir_purge_tree(int top, uid_t uid, struct purge *p);
  * .left (workdir_purge_left) and frees the uid; true when that
  * directory is clear. */
 int pool_acquire(struct job *j, char *msg, size_t cap);
-/* -1 with a message in msg when the decision's pool overlaps a range of
- * /etc/subuid or /etc/subgid, or those cannot be read: that user could
- * become a pool uid (policy/subids.h); also when /etc/nsswitch.conf
- * takes subordinate ids from elsewhere than those files. 0 otherwise. */
-int pool_check_subids(const struct job *j, char *msg, size_t cap);
 bool pool_release(struct job *j);
 /* Before the result: the uid's holder only cleans up from now on, and
  * a helper that finds every uid held waits for it (a bounded time). */

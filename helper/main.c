@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <syslog.h>
 
+#include "../policy/subids.h"
 #include "../shared/log.h"
 #include "../shared/util.h"
 #include "build/paths.h"
@@ -101,12 +102,14 @@ static void judge(struct job *j)
  * Returns 0, or -1 with a message in msg. */
 static int account_for(struct job *j, char *msg, size_t cap)
 {
+	static const struct subid_files host_subids = SUBID_HOST;
 	const char *run_as = j->dec.run_as;
 
 	if (j->dec.pool_last == 0)
 		return id_account(&j->inv, run_as && run_as[0] ? run_as : NULL,
 				  &j->user, msg, cap);
-	if (pool_check_subids(j, msg, cap) == -1)
+	if (subid_pool_refusal(&host_subids, j->dec.pool_first,
+			       j->dec.pool_last, msg, cap))
 		return -1;
 	if (j->req.mode == MODE_RUN)
 		return pool_acquire(j, msg, cap);

@@ -53,7 +53,6 @@
 
 #include "../shared/log.h"
 #include "../shared/util.h"
-#include "../policy/subids.h"
 #include "helper.h"
 #include "build/paths.h"
 
@@ -434,62 +433,6 @@ static int wait_cleaned_uid(int dir, const struct cleaning *k, uid_t *uid)
 			}
 	}
 	return -1;
-}
-
-/* Subordinate ids from a source other than the files (NSSWITCH_PATH's
- * subid: line): those ranges cannot be checked here, so none is known
- * to leave the pool alone. */
-static int check_subid_source(const struct job *j, char *msg, size_t cap)
-{
-	char src[SUBID_SOURCE_MAX + 1], why[256];
-	unsigned line;
-	int rc = subid_nss_other(NSSWITCH_PATH, src, &line, why, sizeof(why));
-
-	if (rc == -1)
-		snprintf(msg, cap, "run_as_pool %lu-%lu cannot be checked "
-			 "against subordinate ids: %s",
-			 (unsigned long)j->dec.pool_first,
-			 (unsigned long)j->dec.pool_last, why);
-	else if (rc == 1)
-		snprintf(msg, cap, "run_as_pool %lu-%lu: " NSSWITCH_PATH
-			 " (line %u) takes subordinate ids from \"%s\", which "
-			 "cannot be checked for pool uids: refused",
-			 (unsigned long)j->dec.pool_first,
-			 (unsigned long)j->dec.pool_last, line, src);
-	return rc == 0 ? 0 : -1;
-}
-
-int pool_check_subids(const struct job *j, char *msg, size_t cap)
-{
-	static const char *const files[] = { SUBUID_PATH, SUBGID_PATH };
-	uint64_t first = j->dec.pool_first, last = j->dec.pool_last;
-	struct subid_range r;
-	unsigned line;
-	char why[256];
-
-	if (check_subid_source(j, msg, cap) == -1)
-		return -1;
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		int rc = subid_file_clash(files[i], first, last, &r, &line, why,
-					  sizeof(why));
-
-		if (rc == -1)
-			snprintf(msg, cap, "run_as_pool %lu-%lu cannot be "
-				 "checked against subordinate ids: %s",
-				 (unsigned long)first, (unsigned long)last,
-				 why);
-		else if (rc == 1)
-			snprintf(msg, cap, "run_as_pool %lu-%lu overlaps the "
-				 "subordinate ids %llu-%llu of %s (%s, line "
-				 "%u), who could become a pool uid: refused",
-				 (unsigned long)first, (unsigned long)last,
-				 (unsigned long long)r.first,
-				 (unsigned long long)r.last, r.owner, files[i],
-				 line);
-		if (rc != 0)
-			return -1;
-	}
-	return 0;
 }
 
 /* uid, just taken: its processes killed, the top of the swept

@@ -2,9 +2,10 @@
  * /etc/subuid and /etc/subgid ranges against a run_as_pool range
  * (policy/subids.h). The line parser and the overlap are pure, for the
  * unit tests and the fuzzer; subid_file_clash reads a file a line at a
- * time, for the checker and the helper alike, so both refuse the same.
- * The "subid:" line of nsswitch.conf says whether those files are the
- * whole story (subid_nss_line, subid_nss_other).
+ * time. The "subid:" line of nsswitch.conf says whether those files are
+ * the whole story (subid_nss_line, subid_nss_other). subid_pool_refusal
+ * is the rule on them, and its words, for the checker and the helper
+ * alike, so both refuse the same.
  */
 #include "policy/subids.h"
 
@@ -27,16 +28,21 @@ static bool read_num(const char *s, size_t len, uint64_t *v)
 	return *v <= UINT32_MAX;
 }
 
-/* A name or a uid: printable, no blank, no ':'. */
+/* A name or a uid: printable, no blank, no ':', of any length (a long
+ * one is cut where it is kept, as struct subid_range says). */
 static bool read_owner(const char *s, size_t len, char *out)
 {
-	if (len == 0 || len > SUBID_OWNER_MAX)
+	size_t kept = len > SUBID_OWNER_MAX ? SUBID_OWNER_MAX : len;
+
+	if (len == 0)
 		return false;
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
 			return false;
-	memcpy(out, s, len);
-	out[len] = '\0';
+	memcpy(out, s, kept);
+	if (kept < len)
+		memcpy(out + kept - 3, "...", 3);
+	out[kept] = '\0';
 	return true;
 }
 
@@ -196,4 +202,55 @@ int subid_nss_other(const char *path, char src[SUBID_SOURCE_MAX + 1],
 	int rc = each_line(path, nss_line, src, lineno, why, cap);
 
 	return rc == -2 ? -1 : rc;
+}
+
+/* The subid: line of nsswitch names another source: 1 with why. */
+static int nss_refusal(const char *path, const char *pool, char *why,
+		       size_t cap)
+{
+	char src[SUBID_SOURCE_MAX + 1], err[256];
+	unsigned line;
+	int rc = subid_nss_other(path, src, &line, err, sizeof(err));
+
+	if (rc == -1)
+		snprintf(why, cap, "%s cannot be checked against subordinate "
+			 "ids: %s", pool, err);
+	else if (rc == 1)
+		snprintf(why, cap, "%s: %s (line %u) takes subordinate ids "
+			 "from \"%s\", which cannot be checked for pool uids: "
+			 "refused", pool, path, line, src);
+	return rc != 0;
+}
+
+/* A range of the file at path overlaps first..last: 1 with why. */
+static int file_refusal(const char *path, const char *pool, uint64_t first,
+			uint64_t last, char *why, size_t cap)
+{
+	struct subid_range r;
+	char err[256];
+	unsigned line;
+	int rc = subid_file_clash(path, first, last, &r, &line, err,
+				  sizeof(err));
+
+	if (rc == -1)
+		snprintf(why, cap, "%s cannot be checked against subordinate "
+			 "ids: %s", pool, err);
+	else if (rc == 1)
+		snprintf(why, cap, "%s overlaps the subordinate ids %llu-%llu "
+			 "of %s (%s, line %u), who could become a pool uid: "
+			 "refused", pool, (unsigned long long)r.first,
+			 (unsigned long long)r.last, r.owner, path, line);
+	return rc != 0;
+}
+
+int subid_pool_refusal(const struct subid_files *f, uint64_t first,
+		       uint64_t last, char *why, size_t cap)
+{
+	char pool[48];
+
+	snprintf(pool, sizeof(pool), "run_as_pool %llu-%llu",
+		 (unsigned long long)first, (unsigned long long)last);
+	return nss_refusal(f->nsswitch, pool, why, cap) ||
+	       file_refusal(f->subuid, pool, first, last, why, cap) ||
+	       file_refusal(f->subgid, pool, first, last, why, cap);
 }

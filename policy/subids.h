@@ -31,6 +31,8 @@
 #define SUBID_SOURCE_MAX 32
 
 struct subid_range {
+	/* For messages only: a longer name (shadow takes up to 256 bytes,
+	 * NSS more) is cut to SUBID_OWNER_MAX bytes, its last three "...". */
 	char owner[SUBID_OWNER_MAX + 1];
 	uint64_t first, last; /* last < first: an empty range */
 };
@@ -65,5 +67,22 @@ int subid_nss_line(const char *line, size_t len,
  * why[cap]. */
 int subid_nss_other(const char *path, char src[SUBID_SOURCE_MAX + 1],
 		    unsigned *lineno, char *why, size_t cap);
+
+/* Where the subordinate ids come from: SUBID_HOST on this host, other
+ * files in the unit tests. */
+struct subid_files {
+	const char *nsswitch, *subuid, *subgid;
+};
+#define SUBID_HOST { NSSWITCH_PATH, SUBUID_PATH, SUBGID_PATH }
+
+/* The one rule of the checker and the helper: a run_as_pool of
+ * first..last is refused when nsswitch names a source of subordinate
+ * ids other than the files, when a range of subuid or subgid shares an
+ * id with it (its owner could become a pool uid), or when one of the
+ * three cannot be read (fail closed). 1 with the first reason in
+ * why[cap], a sentence that starts "run_as_pool FIRST-LAST"; 0 when the
+ * pool may be used. */
+int subid_pool_refusal(const struct subid_files *f, uint64_t first,
+		       uint64_t last, char *why, size_t cap);
 
 #endif

@@ -40,9 +40,16 @@ static void test_lines(void)
 	   line("a: 1:2") == -1 && line("a:1:2 ") == -1 &&
 	   line("a:1:2:3") == -1 && line("a:-1:2") == -1 &&
 	   line("a:4294967296:1") == -1 && line("a:1:99999999999") == -1 &&
-	   line("a b:1:2") == -1 &&
-	   line("abcdefghijabcdefghijabcdefghijabc:1:2") == -1,
+	   line("a b:1:2") == -1 && line("a\x01:1:2") == -1,
 	   "malformed lines are refused");
+	ok(line("abcdefghijabcdefghijabcdefghijab:1:2") == 1 &&
+	   strcmp(r.owner, "abcdefghijabcdefghijabcdefghijab") == 0,
+	   "an owner of SUBID_OWNER_MAX bytes is kept whole");
+	ok(line("abcdefghijabcdefghijabcdefghijabc:7:2") == 1 &&
+	   strcmp(r.owner, "abcdefghijabcdefghijabcdefghi...") == 0 &&
+	   r.first == 7 && r.last == 8,
+	   "a longer owner is accepted, its range whole, its name cut: %s",
+	   r.owner);
 	ok(subid_line("a:1:2\0junk", 10, &r) == -1,
 	   "a NUL inside a line is refused");
 }
@@ -124,6 +131,57 @@ static void test_nss_file(void)
 	   "an unreadable one fails closed: %s", why);
 }
 
+/* The rule the checker and the helper share, on files made here. */
+static void test_refusal(void)
+{
+	char nss_path[64], uid_path[64], gid_path[64], why[512];
+	const struct subid_files f = { nss_path, uid_path, gid_path };
+
+	snprintf(nss_path, sizeof(nss_path), "%s/nsswitch.conf", dir);
+	snprintf(uid_path, sizeof(uid_path), "%s/subuid", dir);
+	snprintf(gid_path, sizeof(gid_path), "%s/subgid", dir);
+	ok(subid_pool_refusal(&f, 61184, 65519, why, sizeof(why)) == 0,
+	   "none of the three files: the pool may be used");
+	snprintf(path, sizeof(path), "%s", gid_path);
+	write_file("alice:100000:65536\n"
+		   "a-directory-service-user@example.org:61200:10\n");
+	ok(subid_pool_refusal(&f, 61184, 65519, why, sizeof(why)) == 1 &&
+		   strstr(why, "run_as_pool 61184-65519 overlaps the "
+			       "subordinate ids 61200-61209 of "
+			       "a-directory-service-user@exam... (") == why,
+	   "a range of subgid, its owner's long name cut: %s", why);
+	ok(strstr(why, gid_path) != NULL && strstr(why, "line 2") != NULL &&
+		   strstr(why, "who could become a pool uid: refused") != NULL,
+	   "... with its file and line");
+	snprintf(path, sizeof(path), "%s", uid_path);
+	write_file("bob:61190:1\n");
+	ok(subid_pool_refusal(&f, 61184, 65519, why, sizeof(why)) == 1 &&
+		   strstr(why, "of bob (") != NULL,
+	   "subuid is read before subgid: %s", why);
+	snprintf(path, sizeof(path), "%s", nss_path);
+	write_file("subid: sss\n");
+	ok(subid_pool_refusal(&f, 61184, 65519, why, sizeof(why)) == 1 &&
+		   strstr(why, "run_as_pool 61184-65519: ") == why &&
+		   strstr(why, "takes subordinate ids from \"sss\"") != NULL,
+	   "a subid: line naming another source first: %s", why);
+	write_file("subid: files\n");
+	snprintf(path, sizeof(path), "%s", uid_path);
+	write_file("bob:1:1\nbroken\n");
+	ok(subid_pool_refusal(&f, 61184, 65519, why, sizeof(why)) == 1 &&
+		   strstr(why, "run_as_pool 61184-65519 cannot be checked "
+			       "against subordinate ids: ") == why &&
+		   strstr(why, "line 2") != NULL,
+	   "a file that cannot be read through fails closed: %s", why);
+	write_file("bob:1:1\n");
+	snprintf(path, sizeof(path), "%s", gid_path);
+	write_file("alice:100000:65536\n");
+	ok(subid_pool_refusal(&f, 61184, 65519, why, sizeof(why)) == 0,
+	   "no range in the pool, the files alone: it may be used (control)");
+	unlink(nss_path);
+	unlink(uid_path);
+	unlink(gid_path);
+}
+
 static void test_file(void)
 {
 	char why[256];
@@ -149,6 +207,7 @@ static void test_file(void)
 	   "a malformed line fails closed, named: %s", why);
 	unlink(path);
 	test_nss_file();
+	test_refusal();
 	rmdir(dir);
 }
 
