@@ -122,13 +122,13 @@ void schema_check_accounts(const struct policy *p, struct policy_errors *errs)
 	}
 }
 
-/* The judge refuses these jobs (judge.c, check_account). */
-static bool runs_as_other_in_container(const struct policy_rule *r)
+/* A tier r names in which the judge refuses its jobs. */
+static bool refused_in_a_tier(const struct policy_rule *r)
 {
-	uint32_t containers = (1u << TIER_DOCKER) | (1u << TIER_GVISOR);
-
-	return ((r->run_as && r->run_as[0]) || r->run_as_pool) &&
-	       (r->tiers & containers);
+	for (int t = 0; t < TIER_COUNT; t++)
+		if ((r->tiers & (1u << t)) && policy_tier_refuses_account(r, t))
+			return true;
+	return false;
 }
 
 void policy_warnings(const struct policy *p, struct policy_errors *w)
@@ -143,7 +143,7 @@ void policy_warnings(const struct policy *p, struct policy_errors *w)
 					 "jobs can see, signal and trace each "
 					 "other and share one home",
 					 r->run_as);
-		if (runs_as_other_in_container(r))
+		if (refused_in_a_tier(r))
 			policy_error_add(w, r->line, 1, "warning: tiers docker "
 					 "and gvisor refuse this rule's jobs: "
 					 "a job of another account (run_as, "

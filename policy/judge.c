@@ -409,9 +409,14 @@ static bool runs_as_other(const struct policy_rule *r)
  * chmod u+s its files on the host's bind mounts (/workspace at least):
  * another account's job there could leave a set-user-id file of its uid
  * for its caller to run. */
+bool policy_tier_refuses_account(const struct policy_rule *r, int tier)
+{
+	return is_container(tier) && runs_as_other(r);
+}
+
 static bool check_account(struct decision *d)
 {
-	if (!is_container(d->tier) || !runs_as_other(d->rule))
+	if (!policy_tier_refuses_account(d->rule, d->tier))
 		return true;
 	deny(d, 125, "tier %s cannot run a job as another account (run_as, "
 	     "run_as_pool): it could leave a set-user-id file of that "

@@ -193,6 +193,12 @@ int policy_load_untrusted(const char *path, struct policy *p,
 void policy_judge(const struct policy *p, const struct identity *id,
 		  const struct request *req, struct decision *d);
 
+/* Whether the judge refuses every job of rule r in tier: one of another
+ * account than its caller's (run_as, run_as_pool) in a container tier,
+ * which could leave a set-user-id file of that account on the host.
+ * Pure; the judge's own rule, which policy_warnings also reports. */
+bool policy_tier_refuses_account(const struct policy_rule *r, int tier);
+
 /* Fill what p grants id, for --list. */
 void policy_listing(const struct policy *p, const struct identity *id,
 		    struct listing *out);

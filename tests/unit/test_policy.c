@@ -891,6 +891,11 @@ static void test_accounts(void)
 	       "a pool job's directory is never kept");
 	policy_warnings(&p, &e);
 	ok(e.count == 1 && e.e[0].line == 9, "one warning, at the shared rule");
+	ok(policy_tier_refuses_account(&p.rules[0], TIER_DOCKER) &&
+	   policy_tier_refuses_account(&p.rules[1], TIER_GVISOR) &&
+	   !policy_tier_refuses_account(&p.rules[0], TIER_NONE) &&
+	   !policy_tier_refuses_account(&p.rules[1], TIER_ISOLATED),
+	   "another account's jobs: refused in the container tiers alone");
 	policy_free(&p);
 	ok(parse_str("[native_execution]\nenabled = true\n", &p, &e) == 0 &&
 	   policy_job_umask(&p) == 077, "umask defaults to 077");
