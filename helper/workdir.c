@@ -6,18 +6,21 @@
  * directory of its own, named by uid and kept; the job directory is made
  * inside it with the account's file credentials, so a kept one is the
  * user's to remove. A run_as_pool uid's is root's (take_pool_dir): the
- * uid serves other callers next, and what another user left in a job
- * directory of it is set aside, never removed by root (set_aside).
- * A job directory left non-empty is emptied by a child
- * that became the job user, so no root unlink ever runs inside a tree
- * the user controlled; that child holds a few descriptors whatever the
- * depth, and the user can neither signal nor trace it (a FUSE mount in
- * the tree could stall it: it has a deadline). A tree it cannot empty in
- * 5 s is not abandoned: it goes on after the reply (workdir_finish, for
- * up to 30 min), and what a killed helper left is swept by the next run
- * (sweep.c, workdir_sweep). The same walker, run by root, removes a
- * pool uid's own entries from what was set aside where only root
- * reaches it (workdir_purge_tree), and nothing of anyone else's.
+ * uid serves other callers next, so a job directory of it that cannot
+ * be emptied (another user's files in it) is set aside where only root
+ * reaches it (set_aside). A job directory left non-empty is emptied by
+ * a child with the job user's file-system ids alone (start_cleaner,
+ * priv_fs_enter: its real and saved uids stay root, so the user can
+ * neither signal nor trace it), so no unlink with root's rights runs
+ * inside a tree the user controlled; that child holds a few descriptors
+ * whatever the depth (a FUSE mount in the tree could stall it: it has a
+ * deadline). A tree it cannot empty in 5 s is not abandoned: it goes on
+ * after the reply (workdir_finish, for up to 30 min; a pool job's is
+ * set aside if it still cannot), and what a killed helper left is swept
+ * by the next run (sweep.c, workdir_sweep). The same walker, run by
+ * root, removes a pool uid's own entries from what was set aside
+ * (workdir_purge_tree, one bounded turn per pool job), and nothing of
+ * anyone else's.
  * The caller's directory (the default, or -C DIR) is only checked here,
  * as the caller (check_caller_dir); the job chdir()s there after the
  * privilege drop (spawn.c).
