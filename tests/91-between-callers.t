@@ -445,6 +445,8 @@ not_ok "... where alice no longer reaches her directory by its path" as_user $A 
 is "$(stat -c %u:%a "$f1_tmp")" "0:700" "the /tmp directory the uid could not remove is root's now, 0700"
 like "$(logged "pool uid $one: ${f1_home##*/} could not be emptied.*moved to \.left")" "moved" \
 	"... both logged: the job directory"
+like "$(logged "job=[0-9a-f]+: $f1_home could not be emptied")" "emptied\$" \
+	"... set aside as soon as its cleaner gave up, not left for the next run"
 like "$(logged "pool uid $one: $f1_tmp holds other users' files")" "holds" "... and the /tmp directory"
 left_top=$T_WORKBASE/.left/$one-${f1_home##*/}
 like "$(logged "work base \\.left/$one-${f1_home##*/}: [0-9]+ entries \\([0-9]+ bytes\\) stay; the next pool job goes on")" \
