@@ -497,7 +497,12 @@ os.setgroups([]); os.setresgid(u, u, u); os.setresuid(a, u, a)
 time.sleep(30)' "$(id -u $A)" "$one" &
 parked=$!
 at_exit "kill $parked 2>/dev/null"
-sleep 0.3
+# Parked once its effective uid is the pool's (python starts slowly on a
+# loaded machine: a fixed wait let the sweep run first).
+for ((i = 0; i < 100; i++)); do
+	[[ $(awk '/^Uid:/ {print $3}' "/proc/$parked/status" 2>/dev/null) == "$one" ]] && break
+	sleep 0.05
+done
 run $B "$C" -- sh -c 'id -u'
 is "$rc:$out" "0:$((one + 1))" "a uid a parked process keeps as its euid is passed over"
 like "$(logged "pool uid $one skipped: its sweep did not finish: process $parked \\(real uid $(id -u $A)\\) stays")" \
