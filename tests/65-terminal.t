@@ -204,7 +204,7 @@ if dk_start && dk_image_python; then
 	container_session "tier gvisor" gvisor -t gvisor
 	write_policy "$(test_policy)"
 else
-	skip "docker engine unavailable: ${DK_WHY:-no python image}" 14
+	skip_or_fail_in_ci "docker engine unavailable: ${DK_WHY:-no python image}" 14
 	dk_stop
 fi
 
