@@ -394,10 +394,12 @@ int workdir_clear_pool(const struct job *j, uid_t uid);
  * own entries there, and each set-aside directory once it is empty. */
 void workdir_purge_left(const struct job *j);
 
-/* sweep.c: what a helper killed outright left behind. run_dir_open:
- * RUN_DIR, or its subdirectory sub (users/, pool/), open and made if
- * missing, root's and closed to everyone else; -1 with errno. */
+/* rundir.c: RUN_DIR, or its subdirectory sub (users/, pool/), open
+ * and made if missing, root's and closed to everyone else; -1 with
+ * errno. */
 int run_dir_open(const char *sub);
+
+/* sweep.c: what a helper killed outright left behind. */
 void sweep_leftovers(void);
 void sweep_record(const struct job *j);
 void sweep_forget(const struct job *j);
