@@ -154,13 +154,12 @@ static int attach(const struct stage *st, int tree, const char *path,
 	return rc;
 }
 
-/* A detached copy of the tree at dfd/path with attrs on every mount. */
-static int clone_tree(int dfd, const char *path, unsigned flags,
-		      uint64_t attrs)
+int mounts_clone(int dfd, const char *path, unsigned flags, bool read_only)
 {
 	/* Private: a clone of a shared host mount would otherwise join
 	 * its peer group, and host mount events would reach the job. */
-	struct mount_attr a = {.attr_set = attrs, .propagation = MS_PRIVATE};
+	struct mount_attr a = {.attr_set = read_only ? ATTR_RO : ATTR_RW,
+			       .propagation = MS_PRIVATE};
 	int fd = open_tree(dfd, path,
 			   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
 				   AT_NO_AUTOMOUNT | flags);
@@ -196,7 +195,7 @@ static int read_ro_bind(const char *path, struct mount_tree *t)
 		return t->link ? 0 : -1;
 	}
 	t->is_dir = S_ISDIR(sb.st_mode);
-	t->fd = clone_tree(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, ATTR_RO);
+	t->fd = mounts_clone(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, true);
 	return t->fd == -1 ? -1 : 0;
 }
 
@@ -365,14 +364,14 @@ static int make_dev(const struct mount_plan *p)
 	return mount_setattr(AT_FDCWD, STAGE "/dev", 0, &ro, sizeof(ro));
 }
 
-static int clone_fd(int fd, uint64_t attrs, struct mount_tree *t)
+static int clone_fd(int fd, bool read_only, struct mount_tree *t)
 {
 	struct stat sb;
 
 	if (fstat(fd, &sb) == -1)
 		return -1;
 	t->is_dir = S_ISDIR(sb.st_mode);
-	t->fd = clone_tree(fd, "", AT_EMPTY_PATH, attrs);
+	t->fd = mounts_clone(fd, "", AT_EMPTY_PATH, read_only);
 	return t->fd == -1 ? -1 : 0;
 }
 
@@ -383,12 +382,12 @@ static int clone_work_vols(const struct mount_plan *p, struct mount_trees *t,
 		snprintf(err, errlen, "isolated: too many volumes");
 		return -1;
 	}
-	if (clone_fd(p->work_fd, ATTR_RW, &t->work) == -1)
+	if (clone_fd(p->work_fd, false, &t->work) == -1)
 		return fail(err, errlen, "cannot bind work directory",
 			    p->work_path);
 	for (unsigned i = 0; i < p->n_vols; i++)
 		if (clone_fd(p->vols[i].src_fd,
-			     p->vols[i].read_only ? ATTR_RO : ATTR_RW,
+			     p->vols[i].read_only,
 			     &t->vol[i]) == -1)
 			return fail(err, errlen, "cannot bind volume",
 				    p->vols[i].src);

@@ -79,6 +79,12 @@ struct mount_trees {
 int mounts_prepare(const struct mount_plan *plan, struct mount_trees *t,
 		   char *err, size_t errlen);
 
+/* A detached copy of the tree at dfd/path (with AT_EMPTY_PATH in flags:
+ * dfd itself), recursive and private, every mount nosuid and nodev,
+ * read-only too if read_only: what a job is given of the host. Its fd,
+ * or -1 (errno). Tier isolated attaches it in the job's namespace. */
+int mounts_clone(int dfd, const char *path, unsigned flags, bool read_only);
+
 /* Close what mounts_prepare holds (idempotent). */
 void mounts_release(struct mount_trees *t);
 
