@@ -18,7 +18,7 @@ INSTALL_OWNER ?= -o root -g root
 POLICY_PATH = $(SYSCONFDIR)/symbi-exec/policy.toml
 # Root's alone (helper/rundir.c): each running job's record (sweep.c),
 # users/ the max_concurrent_jobs slots (userjobs.c), pool/ the
-# run_as_pool uids.
+# run_as_pool uids, mnt/ the docker tiers' mount sources (stage.c).
 RUN_DIR    ?= /run/symbi-exec
 # Audit lines syslog does not take (helper/main.c, shared/log.c).
 AUDIT_LOG  ?= /var/log/symbi-exec/audit.log

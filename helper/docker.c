@@ -262,9 +262,8 @@ static int add_limits(struct docker_job *j)
 	return rc ? -1 : 0;
 }
 
-/* docker (root) opens the source again when it mounts: only paths
- * checked here, as the caller, reach it, as --mount, which fails on a
- * missing source where -v would create it as root. */
+/* Each source checked as the caller and kept open: the engine mounts
+ * the copy stage.c makes of that descriptor, never the caller's path. */
 static int check_volumes(struct docker_job *j, char *err, size_t errlen)
 {
 	unsigned i;
@@ -274,24 +273,35 @@ static int check_volumes(struct docker_job *j, char *err, size_t errlen)
 		return -1;
 	}
 	for (i = 0; i < j->volc; i++)
-		if (volume_check(j->vol[i], j->caller, 0, &j->vols[i], err,
-				 errlen) != 0)
+		if (volume_check(j->vol[i], j->caller, VOLUME_WANT_FD,
+				 &j->vols[i], err, errlen) != 0)
 			return -1;
+	return 0;
+}
+
+/* --mount of stage.c's source i (0 the work directory, 1.. the
+ * volumes), which stage_sources attaches before docker runs: --mount
+ * fails on a missing source where -v would create it, as root. */
+static int add_mount(struct docker_job *j, unsigned i, const char *target,
+		     bool read_only)
+{
+	char src[PATH_MAX];
+
+	if (stage_path(src, sizeof(src), j->stage_name, i) == -1 ||
+	    arg_add(j, "--mount") ||
+	    arg_add(j, "type=bind,source=%s,target=%s%s", src, target,
+		    read_only ? ",readonly" : ""))
+		return -1;
 	return 0;
 }
 
 static int add_volumes(struct docker_job *j)
 {
-	const struct volume *v;
 	unsigned i;
 
-	for (i = 0; i < j->volc; i++) {
-		v = &j->vols[i];
-		if (arg_add(j, "--mount") ||
-		    arg_add(j, "type=bind,source=%s,target=%s%s", v->src,
-			    v->dst, v->read_only ? ",readonly" : ""))
+	for (i = 0; i < j->volc; i++)
+		if (add_mount(j, i + 1, j->vols[i].dst, j->vols[i].read_only))
 			return -1;
-	}
 	return 0;
 }
 
@@ -320,10 +330,7 @@ static int add_fixed_flags(struct docker_job *j)
 	 * a json log under /var/lib/docker would fill the host's disk. */
 	rc |= arg_add(j, "--log-driver=none");
 	rc |= arg_add(j, "--workdir=/workspace");
-	/* --mount fails on a missing source where -v would create it, as
-	 * root, wherever a symlink swapped in meanwhile points. */
-	rc |= arg_add(j, "--mount");
-	rc |= arg_add(j, "type=bind,source=%s,target=/workspace", j->workdir);
+	rc |= add_mount(j, 0, "/workspace", false);
 	if (*j->runtime)
 		rc |= arg_add(j, "--runtime=%s", j->runtime);
 	return rc ? -1 : 0;
@@ -341,7 +348,9 @@ static int build_argv(struct docker_job *j, char *err, size_t errlen)
 		return -1;
 	}
 	snprintf(j->name, sizeof(j->name), "symbi-%s", j->job_id);
-	/* --mount is a CSV list: no comma or quote may split it. */
+	/* The caller's path, which the engine never sees (add_mount), is
+	 * judged as a volume's source. --mount is a CSV list: no comma or
+	 * quote may split it. */
 	if (!j->workdir || !valid_abs_path(j->workdir) ||
 	    strpbrk(j->workdir, ":,\"") || volume_path_dangerous(j->workdir)) {
 		fmt_msg(err, errlen, "work directory %.200s cannot be mounted "
@@ -376,6 +385,8 @@ int docker_prepare(struct docker_job *j, char *err, size_t errlen)
 	j->client = -1;
 	j->client_pidfd = -1;
 	j->started = j->finished = false;
+	j->staged = false;
+	j->work.src_fd = -1;
 	for (i = 0; i < PROTO_MAX_VOLUMES; i++)
 		j->vols[i].src_fd = -1;
 	if (j->tier != TIER_DOCKER && j->tier != TIER_GVISOR) {
@@ -395,12 +406,36 @@ int docker_prepare(struct docker_job *j, char *err, size_t errlen)
 	return check_volumes(j, err, errlen) ? 125 : 0;
 }
 
+/* The work directory and each volume, attached from the descriptor that
+ * was checked (or made) where add_mount's paths name them (stage.c says
+ * why). docker_cleanup removes them, whatever is attached by then. */
+static int stage_sources(struct docker_job *j, char *err, size_t errlen)
+{
+	unsigned i;
+
+	j->staged = true;
+	if (stage_bind(j->stage_name, 0, j->workdir_fd, false) == -1) {
+		fmt_msg(err, errlen, "cannot stage work directory %.200s: %s",
+			j->workdir, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < j->volc; i++)
+		if (stage_bind(j->stage_name, i + 1, j->vols[i].src_fd,
+			       j->vols[i].read_only) == -1) {
+			fmt_msg(err, errlen, "cannot stage volume %.200s: %s",
+				j->vols[i].src, strerror(errno));
+			return -1;
+		}
+	return 0;
+}
+
 int docker_start(struct docker_job *j, char *err, size_t errlen)
 {
 	pid_t parent = getpid(), pid;
 	int env_fd;
 
 	if (build_argv(j, err, errlen) != 0 ||
+	    stage_sources(j, err, errlen) != 0 ||
 	    (env_fd = env_file(j, err, errlen)) == -1)
 		return -1;
 	pid = fork();
@@ -563,9 +598,10 @@ int docker_finish(struct docker_job *j, int wstatus, struct result *res,
 	return 125;
 }
 
-void docker_cleanup(struct docker_job *j)
+int docker_cleanup(struct docker_job *j)
 {
 	unsigned i;
+	int rc = 0;
 
 	if (j->started && !j->finished) {
 		j->finished = true;
@@ -574,7 +610,13 @@ void docker_cleanup(struct docker_job *j)
 	if (j->client_pidfd >= 0)
 		close(j->client_pidfd);
 	j->client_pidfd = -1;
+	/* After the container: its mounts are copies of its own. */
+	if (j->staged && stage_remove(j->stage_name) == -1)
+		rc = -1;
+	j->staged = false;
 	for (i = 0; i < PROTO_MAX_VOLUMES; i++)
 		if (j->vols[i].src_fd >= 0)
 			volume_release(&j->vols[i]);
+	volume_release(&j->work);
+	return rc;
 }

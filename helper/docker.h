@@ -20,13 +20,14 @@
  * Call order (the helper's tier seam, helper.h):
  *   docker_prepare  every check, volumes resolved as the caller; a dry
  *                   run asks the engine for the runtime; no work dir
- *   docker_start    once the work dir exists: builds the argv and forks
- *                   the docker client (stdio = the helper's fds 0-2)
+ *   docker_start    once the work dir exists: builds the argv, stages
+ *                   the mount sources (stage.c), forks the docker
+ *                   client (stdio = the helper's fds 0-2)
  *   while running:  docker_signal on a forwarded signal,
  *                   docker_kill on timeout, client death, or any sweep
  *   after reaping the docker client: docker_finish.
  *   docker_cleanup  at the end, on every path (removes a container that
- *                   docker_finish did not).
+ *                   docker_finish did not, then the staged sources).
  * Nothing here reaps the docker client: the supervisor does.
  * struct docker_job is large (argv arena, volumes): tier_docker.c
  * allocates it, reached from struct job.
@@ -51,9 +52,12 @@ struct docker_job {
 	/* Set by the caller before docker_prepare. */
 	const struct policy *pol;
 	int tier;                        /* TIER_DOCKER or TIER_GVISOR */
-	/* job_id and workdir are needed by docker_start only. */
+	/* job_id, workdir, workdir_fd and stage_name are needed by
+	 * docker_start only. */
 	const char *job_id;              /* [A-Za-z0-9_.-], <= 48 bytes */
 	const char *workdir;             /* host dir mounted at /workspace */
+	int workdir_fd;                  /* it, as made or checked */
+	const char *stage_name;          /* the job's record name (stage.c) */
 	uid_t uid;                       /* the account the job runs as */
 	gid_t gid;
 	const struct creds *caller;      /* volumes are checked as the caller */
@@ -72,6 +76,10 @@ struct docker_job {
 	/* Filled by docker_prepare and docker_start. */
 	char name[64];                   /* symbi-<job id> */
 	struct volume vols[PROTO_MAX_VOLUMES];
+	struct volume work;              /* -C DIR or the caller's directory,
+					    as the tier checked it; src_fd -1
+					    for none */
+	bool staged;                     /* stage_bind was called */
 	pid_t client;                    /* the `docker run` process, or -1 */
 	int client_pidfd;                /* its pidfd (valid after reaping) */
 	bool started, finished;
@@ -90,10 +98,12 @@ struct docker_job {
  * (125) with a one-line reason in err. */
 int docker_prepare(struct docker_job *j, char *err, size_t errlen);
 
-/* Build the argv (j->workdir must be set now), then fork and exec the
- * docker client: its own session (no controlling terminal, no terminal
- * signals), stdio = the helper's fds 0-2, every other fd closed, the
- * fixed environment, SIGKILL if the helper dies. Sets j->client and
+/* Build the argv (j->workdir and the rest set now), attach the work
+ * directory and the volumes from their descriptors where the engine
+ * mounts them from (stage.c), then fork and exec the docker client: its
+ * own session (no controlling terminal, no terminal signals), stdio =
+ * the helper's fds 0-2, every other fd closed, the fixed environment,
+ * SIGKILL if the helper dies. Sets j->client and
  * j->client_pidfd (the caller may dup the pidfd, not close it). Returns
  * 0, or -1 with err and nothing running. */
 int docker_start(struct docker_job *j, char *err, size_t errlen);
@@ -119,8 +129,9 @@ void docker_kill(struct docker_job *j);
 int docker_finish(struct docker_job *j, int wstatus, struct result *res,
 		  char *err, size_t errlen);
 
-/* Remove the container if docker_start ran and docker_finish did not;
- * close the volumes' and the client's descriptors. Idempotent. */
-void docker_cleanup(struct docker_job *j);
+/* Remove the container if docker_start ran and docker_finish did not,
+ * then the staged sources; close the volumes' and the client's
+ * descriptors. Returns -1 if a staged source stayed. Idempotent. */
+int docker_cleanup(struct docker_job *j);
 
 #endif

@@ -394,8 +394,8 @@ int workdir_clear_pool(const struct job *j, uid_t uid);
  * own entries there, and each set-aside directory once it is empty. */
 void workdir_purge_left(const struct job *j);
 
-/* rundir.c: RUN_DIR, or its subdirectory sub (users/, pool/), open
- * and made if missing, root's and closed to everyone else; -1 with
+/* rundir.c: RUN_DIR, or its subdirectory sub (users/, pool/, mnt/),
+ * open and made if missing, root's and closed to everyone else; -1 with
  * errno. */
 int run_dir_open(const char *sub);
 
@@ -406,6 +406,16 @@ void sweep_forget(const struct job *j);
 /* The record stays on purpose (why: its work directory could not be
  * emptied): the next run's sweep says so instead of "killed". */
 void sweep_note_left(const char *why);
+
+/* stage.c: the docker tiers' mount sources, attached from checked
+ * descriptors where only root reaches (stage.c says why). name is the
+ * job's record name (job-ID). stage_bind: a detached copy of the tree
+ * at fd (a directory or a file), read-only if read_only, at
+ * stage_path(name, i); 0, or -1 (errno). stage_remove: each of name's
+ * detached and removed, then its directory; 0 once none is left. */
+int stage_path(char *buf, size_t cap, const char *name, unsigned i);
+int stage_bind(const char *name, unsigned i, int fd, bool read_only);
+int stage_remove(const char *name);
 
 /* cgroup.c */
 void cg_create(struct job *j);

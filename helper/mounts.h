@@ -82,7 +82,8 @@ int mounts_prepare(const struct mount_plan *plan, struct mount_trees *t,
 /* A detached copy of the tree at dfd/path (with AT_EMPTY_PATH in flags:
  * dfd itself), recursive and private, every mount nosuid and nodev,
  * read-only too if read_only: what a job is given of the host. Its fd,
- * or -1 (errno). Tier isolated attaches it in the job's namespace. */
+ * or -1 (errno). Tier isolated attaches it in the job's namespace, the
+ * docker tiers where the engine finds it (stage.c). */
 int mounts_clone(int dfd, const char *path, unsigned flags, bool read_only);
 
 /* Close what mounts_prepare holds (idempotent). */

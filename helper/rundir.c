@@ -1,6 +1,7 @@
 /*
  * RUN_DIR (build/paths.h) and its subdirectories, root's alone: each
- * running job's record (sweep.c), users/ (userjobs.c), pool/ (pool.c).
+ * running job's record (sweep.c), users/ (userjobs.c), pool/ (pool.c),
+ * mnt/ (stage.c).
  */
 #include <errno.h>
 #include <fcntl.h>

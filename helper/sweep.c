@@ -9,7 +9,8 @@
  * records first (an opendir of a directory that holds one entry per
  * running job); an unlocked one goes to a detached sweeper, which
  * removes what it names, nothing else, and then the record. So does a
- * record still under its temporary name (stale_tmp).
+ * record still under its temporary name (stale_tmp). A docker job's
+ * staged mounts (stage.c) are found by the record's name.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -184,6 +185,8 @@ static int sweep_one(int fd, const char *name)
 		else if (strncmp(line, "left ", 5) == 0)
 			(void)copy_str(left, sizeof(left), line + 5);
 	}
+	/* A docker job's staged mounts (stage.c), named by the record. */
+	rc |= stage_remove(name);
 	if (work[0] && strcmp(work, name) == 0 && c.uid != 0 &&
 	    valid_abs_path(base))
 		rc |= workdir_sweep(base, work, &c);

@@ -10,22 +10,24 @@
 
 #include "../shared/log.h"
 #include "../shared/util.h"
+#include "build/paths.h"
 #include "docker.h"
 #include "helper.h"
 
 
 /* The job's directory (the caller's, or -C DIR) is mounted as its
  * /workspace: the judge applied the rules of a volume's source; here it
- * is checked as the caller. */
+ * is checked and opened as the caller, and that descriptor is what the
+ * engine gets (docker_start). */
 static int check_user_workdir(struct job *j, char *err, size_t cap)
 {
 	char spec[PROTO_MAX_STR + 16];
-	struct volume v;
 
 	if (!j->dec.workdir)
 		return 0;
 	snprintf(spec, sizeof(spec), "%s:/workspace", j->dec.workdir);
-	return volume_check(spec, &j->inv.caller, 0, &v, err, cap);
+	return volume_check(spec, &j->inv.caller, VOLUME_WANT_FD,
+			    &j->docker->work, err, cap);
 }
 
 static int dk_prepare(struct job *j)
@@ -71,7 +73,10 @@ static int dk_start(struct job *j)
 	char err[PROTO_MSG_LEN];
 
 	dj->job_id = j->job_id;
+	dj->stage_name = j->work_name;
 	dj->workdir = j->v.workdir;
+	/* The fresh directory as made, or the caller's as she opened it. */
+	dj->workdir_fd = j->work_fd != -1 ? j->work_fd : dj->work.src_fd;
 	j->start_ms = now_ms();
 	if (docker_start(dj, err, sizeof(err)) != 0) {
 		set_message(&j->v, 125, "%s", err);
@@ -105,8 +110,9 @@ static void dk_finish(struct job *j, int wstatus)
 
 static void dk_cleanup(struct job *j)
 {
-	if (j->docker)
-		docker_cleanup(j->docker);
+	if (j->docker && docker_cleanup(j->docker) == -1)
+		log_audit(LOG_WARNING, "job=%s: its staged mounts in %s could "
+			  "not all be removed", j->job_id, RUN_DIR);
 }
 
 const struct tier_ops tier_docker_ops = {

@@ -152,46 +152,97 @@ like "$(dock -v /etc:/data -- sh -c true; echo "$err")" "/etc" "... the message 
 dock -v "$mine:ro" -- sh -c "cat '$mine/f'"
 is "$rc:$out" "0:data" "-v SRC:ro mounts SRC at its own path"
 
-# --- -C DIR reaches the engine as the checked directory ----------------------
-# alice's -C path flips (renameat2 RENAME_EXCHANGE, as fast as it goes)
-# between her directory and a symlink to a missing directory in a place
-# only root can write, while jobs start. Handed over as -v, the engine
-# resolved the path again, followed the symlink and created the missing
-# directory, as root; as --mount of the checked canonical path, a job
-# gets her directory or a refusal, and nothing is created.
+# --- -C DIR and -v SRC reach the engine as the checked directory -------------
+# alice's path flips (renameat2 RENAME_EXCHANGE, as fast as it goes)
+# between her directory and a symlink, while jobs start. Handed over
+# by path, the engine (root) resolved it again after the helper's check:
+# as -v it created a symlink's missing target, as root; as --mount it
+# mounted an existing target, here a directory only root's 0700 parent
+# hides from her (its marker file readable to all). Now the engine
+# mounts a copy of the very directory the helper checked (helper/
+# stage.c): a job runs in her directory, or is refused (125) when the
+# check itself met the symlink, which it does in about half the tries
+# while the exchanges go on: so some must be refused (the race was
+# real), and no job may ever print the marker.
 dkw=$(mktemp -d "$H/dkw.XXXXXX")
 target=$(mktemp -d /var/tmp/symbi-p85.XXXXXX)
+hidden=$(mktemp -d /var/lib/symbi-p85-hidden.XXXXXX)
 chmod 0755 "$target"
-T_CLEAN+=("$dkw" "$target")
+chmod 0700 "$hidden"
+install -d -m 0755 "$hidden/inner"
+echo hidden-marker >"$hidden/inner/f"
+chmod 0644 "$hidden/inner/f"
+T_CLEAN+=("$dkw" "$target" "$hidden")
 mkdir "$dkw/d" && echo mine >"$dkw/d/f"
 ln -s "$target/made" "$dkw/l"
+ln -s "$hidden/inner" "$dkw/h"
 chown -R -h $A: "$dkw"
 dock -C "$dkw/d" -- sh -c 'pwd; cat f'
 is "$rc:$out" "0:/workspace
 mine" "-C: control: alice's directory is the job's /workspace"
 dock -C "$dkw/l" -- sh -c true
 is "$rc" 125 "-C: a symlink to a missing directory is refused (125)"
-absent_ok() { ok "$1" test ! -e "$target/made"; }
-absent_ok "-C: ... and nothing was created where it points"
-# (20 s of exchanges; as_user runs it in a subshell, so it ends by itself.)
-as_user $A "$T_TOOLS/exchanger" "$dkw/d" "$dkw/l" 20000 >/dev/null 2>&1 &
-xpid=$!
-ran=0 refused=0 other=
-for ((i = 0; i < 12; i++)); do
-	kill -0 "$xpid" 2>/dev/null || break
-	dock -C "$dkw/d" -- sh -c 'cat f'
-	case "$rc:$out" in
-	0:mine) ran=$((ran + 1)) ;;
-	125:) refused=$((refused + 1)) ;;
-	*) other+="[rc=$rc out=$out err=$err] " ;;
-	esac
-	[[ -e "$target/made" ]] && break
+ok "-C: ... and nothing was created where it points" test ! -e "$target/made"
+dock -C "$dkw/h" -- sh -c 'cat f'
+is "$rc:$out" "125:" "-C: a symlink to a directory hidden from her is refused (125)"
+run "$A" cat "$hidden/inner/f"
+not_ok "... which she cannot read by path" [ "$rc" -eq 0 ]
+# swap_race WHAT FILE OPTION...: 12 jobs (or 20 s) that cat FILE, run
+# with OPTION... ($dkw/d named in them) while $dkw/d and $dkw/h flip.
+swap_race() {
+	local what=$1 file=$2 ran=0 refused=0 other="" xpid i
+	shift 2
+	# (as_user runs the exchanger in a subshell: it ends by itself.)
+	as_user $A "$T_TOOLS/exchanger" "$dkw/d" "$dkw/h" 20000 \
+		>/dev/null 2>&1 &
+	xpid=$!
+	for ((i = 0; i < 12; i++)); do
+		kill -0 "$xpid" 2>/dev/null || break
+		dock "$@" -- cat "$file"
+		case "$rc:$out" in
+		0:mine) ran=$((ran + 1)) ;;
+		125:) refused=$((refused + 1)) ;;
+		*) other+="[rc=$rc out=$out err=$err] " ;;
+		esac
+	done
+	wait "$xpid"
+	# Back in place if the exchanges stopped on the swapped side.
+	[[ -L "$dkw/d" ]] && as_user $A "$T_TOOLS/exchanger" "$dkw/d" "$dkw/h" 0 >/dev/null
+	diag "$what swap race: $ran ran in alice's directory, $refused refused"
+	unlike "$other" "hidden-marker" "$what swap race: no job saw the directory hidden from her"
+	is "$other" "" "$what swap race: every job ran in alice's directory or was refused (125)"
+	ok "$what swap race: the race was real: some jobs were refused ($refused)" test "$refused" -gt 0
+}
+swap_race -C f -C "$dkw/d"
+swap_race -v /data/f -v "$dkw/d:/data:ro"
+ok_clean "swap races"
+
+# A helper killed outright leaves its staged mounts (and its container,
+# which is not the sweep's): the next run's sweep detaches and removes
+# them by the job's record.
+as_user $A "$T_CLIENT" -t docker --image="$IMG" -v "$mine:/data:ro" -- \
+	sh -c 'echo ready; sleep 60' </dev/null >"$T_SCRATCH/kh.out" 2>&1 &
+bg=$!
+for ((i = 0; i < 100; i++)); do
+	grep -q ready "$T_SCRATCH/kh.out" && break
+	sleep 0.1
 done
-wait "$xpid"
-diag "-C swap race: $ran ran in alice's directory, $refused refused"
-absent_ok "-C swap race: the engine never created the symlink's target"
-is "$other" "" "-C swap race: every job ran in alice's directory or was refused (125)"
-ok "-C swap race: the race was real: some jobs were refused ($refused)" test "$refused" -gt 0
+staged=$(leftover_stages)
+helper=$(pgrep -P "$(pgrep -u $A -x symbi-exec)" -x symbi-exec-help)
+# (mountinfo: the mount's root in its file system, then where it is.)
+like "$staged" " $mine /run/symbi-exec/mnt/job-[0-9a-f]+/1 " \
+	"a running job's volume is staged under /run/symbi-exec/mnt (test sanity)"
+[[ -n "$helper" ]] && kill -KILL "$helper"
+wait "$bg"
+mapfile -t left < <(dk_leftovers)
+[[ ${#left[@]} -gt 0 ]] && dk rm -f "${left[@]}" >/dev/null 2>&1
+dock -- sh -c true
+for ((i = 0; i < 100; i++)); do
+	[[ -z "$(leftover_stages)" ]] && break
+	sleep 0.1
+done
+is "$(leftover_stages)" "" "... the next run's sweep detached and removed them"
+kill_leftovers
 
 # --- environment ----------------------------------------------------------------
 dock --env=SYMBI_TEST_OK='a b --privileged' -- sh -c 'echo "[$SYMBI_TEST_OK]"'

@@ -43,6 +43,17 @@ gv -- sh -c 'ls /sys/class/net; grep -c : /proc/net/dev'
 is "$out" "lo
 1" "no network but loopback"
 
+# The engine gets the work directory and volumes as mount points the
+# helper attached (helper/stage.c), which runsc's gofer must accept.
+gvw=$(mktemp -d "$(home_of $A)/gvw.XXXXXX")
+T_CLEAN+=("$gvw")
+echo vol >"$gvw/f"
+chown -R $A: "$gvw"
+gv -C "$gvw" -v "$gvw:/data:ro" -- sh -c 'echo x >/data/x; cat /data/f; echo w >w'
+is "$rc:$(head -n 1 <<<"$out")" "0:vol" "-C DIR and a read-only volume reach the sandbox"
+is "$(cat "$gvw/w" 2>&1)" w "... writes in /workspace land in DIR"
+ok "... the read-only volume stays so" test ! -e "$gvw/x"
+
 gv -- sh -c 'exit 5'
 is "$rc" 5 "the container's exit status is the job's"
 

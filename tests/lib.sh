@@ -322,6 +322,14 @@ leftover_workdirs() {
 	find "$T_WORKBASE" -mindepth 2 -maxdepth 2 -print
 }
 
+# The docker tiers' staged mount sources (helper/stage.c) still mounted,
+# and their directories: each goes once its container is removed.
+leftover_stages() {
+	grep -F " /run/symbi-exec/mnt/" /proc/self/mountinfo
+	find /run/symbi-exec/mnt -mindepth 1 -maxdepth 1 -print 2>/dev/null
+	return 0
+}
+
 # gone_within DS PATH...: true once none of PATH exists, within DS
 # tenths of a second: a helper removes its job's work directory, cgroups
 # and record after the result, so a client that returned does not mean
@@ -383,22 +391,25 @@ no_user_procs_within() {
 	return 1
 }
 
-# ok_clean DESC: no process of a test user, no job cgroup, no work dir.
+# ok_clean DESC: no process of a test user, no job cgroup, no work dir,
+# no staged mount.
 ok_clean() {
-	local procs cg wd i
+	local procs cg wd st i
 	# The kill is asynchronous: the helper reaps within moments.
 	for ((i = 0; i < 20; i++)); do
 		procs=$(user_procs)
 		cg=$(leftover_cgroups)
 		wd=$(leftover_workdirs)
-		[[ -z "$procs$cg$wd" ]] && break
+		st=$(leftover_stages)
+		[[ -z "$procs$cg$wd$st" ]] && break
 		sleep 0.1
 	done
-	if [[ -z "$procs$cg$wd" ]]; then
+	if [[ -z "$procs$cg$wd$st" ]]; then
 		pass "$1: nothing left behind"
 	else
 		fail "$1: nothing left behind"
-		diag "processes: $procs" "cgroups: $cg" "work dirs: $wd"
+		diag "processes: $procs" "cgroups: $cg" "work dirs: $wd" \
+			"staged mounts: $st"
 	fi
 }
 
@@ -519,6 +530,14 @@ kill_leftovers() {
 		rmdir "$d" 2>/dev/null || sleep 0.2
 		rmdir "$d" 2>/dev/null
 	done
+	# Staged mounts a killed helper left (the next job's sweep would
+	# take them): detached, then their empty mount points, never what
+	# is below one still mounted (-xdev, two levels).
+	awk '$5 ~ "^/run/symbi-exec/mnt/" { print $5 }' /proc/self/mountinfo |
+		xargs -r -n 1 umount -l 2>/dev/null
+	find /run/symbi-exec/mnt -xdev -mindepth 1 -maxdepth 2 -delete \
+		2>/dev/null
+	return 0
 }
 
 # at_exit CMD...: run CMD (one string, eval'd) when the test ends.
