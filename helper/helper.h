@@ -82,6 +82,7 @@
 #define SYMBI_HELPER_H
 
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -107,7 +108,9 @@ struct invocation {
 	char **environ; /* inherited environment: read, never exported */
 	mode_t umask;
 	pid_t ppid;
-#define RLIM_NEEDS 7
+	int sched; /* the scheduling policy, SCHED_RESET_ON_FORK included */
+	struct sched_param sched_param;
+#define RLIM_NEEDS 8
 	struct rlimit rlim[RLIM_NEEDS]; /* as found; see invocation.c */
 	unsigned rlim_raised;           /* bit i: rlim[i] changed since */
 };
@@ -243,6 +246,7 @@ int inv_restore_rlimits(const struct invocation *inv);
 int inv_caller_rlimit(const struct invocation *inv, int res,
 		      struct rlimit *rl);
 int inv_default_signals(void);
+int inv_restore_sched(const struct invocation *inv);
 
 /* identity.c */
 void id_from_kernel(const struct invocation *inv, int sock,

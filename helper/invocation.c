@@ -1,15 +1,17 @@
 /*
  * Step 1: invocation hygiene. Everything the caller could have set up
  * around the exec of a setuid program is checked or reset here, before
- * any other code runs: argv, signals, descriptors, environment, umask,
- * rlimits, interval timers, the OOM score, dumpability, and the real
- * uid (so the caller can neither signal nor trace the helper). The helper also leaves the caller's
+ * any other code runs: argv, the scheduling policy, signals,
+ * descriptors, environment, umask, rlimits, interval timers, the OOM
+ * score, dumpability, and the real uid (so the caller can neither
+ * signal nor trace the helper). The helper also leaves the caller's
  * process group: a terminal's ^C, ^Z or hangup must not reach it (the
  * client forwards those over the socket instead).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,6 +42,50 @@ static void check_argv(int argc, char **argv)
 		die("started with an empty argument list");
 }
 
+/* The scheduling policy survives the exec, and a real-time one
+ * (SCHED_FIFO, SCHED_RR: any user her RLIMIT_RTPRIO allows) turns the
+ * kernel against the root helper: past the caller's RLIMIT_RTTIME of
+ * running without a sleep, the kernel sends a real-time process SIGXCPU,
+ * then SIGKILL, whatever its uids, so a caller who could not signal the
+ * helper herself would end it mid-setup, its cgroups, work directory and
+ * record left behind; and a real-time root helper runs ahead of every
+ * ordinary process of the host. So the helper runs as SCHED_OTHER, the
+ * first thing it does (this also clears SCHED_RESET_ON_FORK, which only
+ * root may), and fix_rlimits lifts RLIMIT_RTTIME or refuses a finite
+ * one (the watchdog may be armed already from the moments before). The
+ * caller's policy is recorded for the job: inv_restore_sched. Her nice
+ * value stays: it bounds no one but herself. */
+static void leave_realtime(struct invocation *inv)
+{
+	static const struct sched_param other = {.sched_priority = 0};
+
+	inv->sched = sched_getscheduler(0);
+	if (inv->sched == -1 || sched_getparam(0, &inv->sched_param) == -1)
+		die("cannot read the scheduling policy: %s", strerror(errno));
+	if (inv->sched != SCHED_OTHER &&
+	    sched_setscheduler(0, SCHED_OTHER, &other) == -1)
+		die("cannot leave the scheduling policy %d: %s", inv->sched,
+		    strerror(errno));
+}
+
+/* In the job child, after the privilege drop: the caller's scheduling
+ * policy back, as the job's account, so that the kernel judges it
+ * against that account's RLIMIT_RTPRIO (the caller's, which the helper
+ * leaves alone) as it would her own sched_setscheduler: root grants no
+ * priority she could not take herself. A refusal fails the job (-1 with
+ * errno) instead of running it under another policy than the one she
+ * started it under: a job that wanted real time and silently runs
+ * without it misses its deadlines in ways she cannot see, and a caller
+ * who wants it gone says so with chrt(1). Where the job's cgroup cannot
+ * hold a real-time task (RT group scheduling with no runtime for it),
+ * the job fails the same way. 0 when there is nothing to restore. */
+int inv_restore_sched(const struct invocation *inv)
+{
+	if (inv->sched == SCHED_OTHER)
+		return 0;
+	return sched_setscheduler(0, inv->sched, &inv->sched_param);
+}
+
 /* What a caller can arm before the exec that survives it and signals
  * the helper whatever its uids (kernel execve(2), setitimer(2),
  * timer_create(2), fcntl(2), PR_SET_PDEATHSIG in prctl(2)):
@@ -60,7 +106,8 @@ static void check_argv(int argc, char **argv)
  * - The parent-death signal is cleared by the kernel on a set-uid exec
  *   (and again by leave_foreground).
  * - RLIMIT_CPU counts the CPU she burnt before the exec: fix_rlimits
- *   lifts it or refuses what is left of it. */
+ *   lifts it or refuses what is left of it.
+ * - RLIMIT_RTTIME, for a real-time process: leave_realtime. */
 static void disarm_timers(void)
 {
 	static const int which[] = {ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF};
@@ -348,22 +395,26 @@ static const struct rlim_need rlim_needs[] = {
 	{RLIMIT_STACK, "RLIMIT_STACK", 2u << 20},
 	{RLIMIT_NOFILE, "RLIMIT_NOFILE", 64},
 	{RLIMIT_NPROC, "RLIMIT_NPROC", 0},
+	/* Only infinity: see leave_realtime. */
+	{RLIMIT_RTTIME, "RLIMIT_RTTIME", RLIM_INFINITY},
 };
 
 _Static_assert(sizeof(rlim_needs) / sizeof(*rlim_needs) == RLIM_NEEDS,
 	       "struct invocation records one rlimit per rlim_needs entry");
 
-/* Two limits end the helper with a signal mid-job: a write past
- * RLIMIT_FSIZE to the audit fallback file, which is the helper's own,
- * and RLIMIT_CPU, which counts the CPU time the caller's process used
- * before the exec (she can burn all but a moment of it). Where root may
- * (CAP_SYS_RESOURCE), neither bounds the helper; the job gets the
- * caller's limits back. */
+/* Three limits end the helper with a signal mid-job: a write past
+ * RLIMIT_FSIZE to the audit fallback file, which is the helper's own;
+ * RLIMIT_CPU, which counts the CPU time the caller's process used
+ * before the exec (she can burn all but a moment of it); and
+ * RLIMIT_RTTIME, whose count a real-time caller started
+ * (leave_realtime). Where root may (CAP_SYS_RESOURCE), none bounds the
+ * helper; the job gets the caller's limits back. */
 static bool lift(const struct rlim_need *n)
 {
 	const struct rlimit inf = {RLIM_INFINITY, RLIM_INFINITY};
 
-	return (n->res == RLIMIT_FSIZE || n->res == RLIMIT_CPU) &&
+	return (n->res == RLIMIT_FSIZE || n->res == RLIMIT_CPU ||
+		n->res == RLIMIT_RTTIME) &&
 	       setrlimit(n->res, &inf) == 0;
 }
 
@@ -392,8 +443,8 @@ static bool too_low(const struct rlim_need *n, rlim_t max)
 /* Soft limits the caller lowered are raised back; hard limits cannot be
  * raised (no CAP_SYS_RESOURCE on some hosts), so a hard limit too low
  * for the helper to do its job safely is refused by name. Each limit
- * changed is marked, so the job child restores it without reading all
- * seven back. */
+ * changed is marked, so the job child restores it without reading them
+ * all back. */
 static void fix_rlimits(struct invocation *inv)
 {
 	inv->rlim_raised = 0;
@@ -421,10 +472,10 @@ static void fix_rlimits(struct invocation *inv)
 }
 
 /* In the job child: the caller's own limits, before the policy's (the
- * helper raised soft ones, and RLIMIT_FSIZE's and RLIMIT_CPU's hard
- * ones where it could, for itself; fix_rlimits marked each, and nothing
- * else in the helper sets a limit, so the others are the caller's
- * still). Returns 0 or -1 with errno. */
+ * helper raised soft ones, and RLIMIT_FSIZE's, RLIMIT_CPU's and
+ * RLIMIT_RTTIME's hard ones where it could, for itself; fix_rlimits
+ * marked each, and nothing else in the helper sets a limit, so the
+ * others are the caller's still). Returns 0 or -1 with errno. */
 int inv_restore_rlimits(const struct invocation *inv)
 {
 	for (size_t i = 0; i < RLIM_NEEDS; i++)
@@ -466,6 +517,7 @@ static void record_caller(struct invocation *inv)
 void inv_sanitize(int argc, char **argv, struct invocation *inv)
 {
 	check_argv(argc, argv);
+	leave_realtime(inv);
 	disarm_timers();
 	reset_signals();
 	check_stdio();

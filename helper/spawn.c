@@ -1,8 +1,8 @@
 /*
  * Step 9: start the job. The child sets itself up in a fixed order (new
  * session, cgroup, tier setup, rlimits, signals, umask, descriptors,
- * privilege drop, parent-death signal, the terminal, work directory, tier
- * seal) and execs the checked file. Any failure travels back through a
+ * privilege drop, parent-death signal, the terminal, work directory, the
+ * caller's scheduling policy, tier seal) and execs the checked file. Any failure travels back through a
  * close-on-exec pipe as (step, errno); EOF on that pipe means the exec
  * succeeded, and only then does the client hear "allowed".
  *
@@ -47,6 +47,7 @@ enum step {
 	/* Made just before the exec, numbered after it: init/init.h fixes
 	 * the numbers up to STEP_EXEC. */
 	STEP_SETID,
+	STEP_SCHED,
 	STEP_COUNT,
 };
 
@@ -66,6 +67,7 @@ static const char *const step_names[STEP_COUNT] = {
 	[STEP_TTY] = "controlling terminal",
 	[STEP_CHDIR] = "chdir",         [STEP_SEAL] = "tier seal",
 	[STEP_SETID] = "set-id filter",
+	[STEP_SCHED] = "scheduling policy",
 	[STEP_EXEC] = "exec",
 };
 
@@ -147,6 +149,11 @@ run_child(struct job *j, int st, pid_t helper)
 		report(st, STEP_TTY);
 	if (j->dec.workdir || in_ns ? chdir(j->v.workdir) : fchdir(j->work_fd))
 		report(st, STEP_CHDIR);
+	/* As the job's account (invocation.c says why), and late: the setup
+	 * above runs at the helper's SCHED_OTHER, not real-time; before the
+	 * seals, whose filters need not know the call. */
+	if (inv_restore_sched(&j->inv) == -1)
+		report(st, STEP_SCHED);
 	if (j->ops->child_seal && j->ops->child_seal(j) == -1)
 		report(st, STEP_SEAL);
 	/* A job of another account makes no set-id file its caller could
@@ -212,11 +219,37 @@ static pid_t fork_job(struct job *j, struct child_arg *ca, int p[2],
 	return pid;
 }
 
+static const char *sched_name(int policy)
+{
+	switch (policy & ~SCHED_RESET_ON_FORK) {
+	case SCHED_FIFO:
+		return "SCHED_FIFO";
+	case SCHED_RR:
+		return "SCHED_RR";
+	case SCHED_BATCH:
+		return "SCHED_BATCH";
+	case SCHED_IDLE:
+		return "SCHED_IDLE";
+	case SCHED_DEADLINE:
+		return "SCHED_DEADLINE";
+	default:
+		return "SCHED_OTHER";
+	}
+}
+
 static void describe_failure(struct job *j, const struct exec_status *st)
 {
 	const char *why = strerror(st->err);
 
 	switch (st->step) {
+	case STEP_SCHED:
+		set_message(&j->v, 125, "cannot run the job under the caller's "
+			    "scheduling policy %s%s, priority %d: %s",
+			    sched_name(j->inv.sched),
+			    j->inv.sched & SCHED_RESET_ON_FORK
+				    ? "|SCHED_RESET_ON_FORK" : "",
+			    j->inv.sched_param.sched_priority, why);
+		break;
 	case STEP_PRIV:
 		set_message(&j->v, 125, "privilege drop failed: %s", why);
 		break;

@@ -218,6 +218,78 @@ is "$rc:$out" "0:symbi-exec-help 0 job 0" \
 	"oom_score_adj 1000: the helper's and the job's are 0"
 ok_clean "after the timers and OOM scores"
 
+# --- the caller's scheduling policy ------------------------------------------
+# The policy survives the exec. A real-time caller (SCHED_FIFO or
+# SCHED_RR, whatever her RLIMIT_RTPRIO allows) with a small
+# RLIMIT_RTTIME would have the kernel send the root helper SIGXCPU, then
+# SIGKILL, mid-setup, and a real-time root helper runs ahead of the host.
+# The helper runs as SCHED_OTHER with RLIMIT_RTTIME lifted; the job gets
+# the caller's policy and limit back, set as the job's account, or does
+# not run. Root puts the caller's process under the policy (chrt -p) and
+# lowers RLIMIT_RTTIME before it becomes the test user: no test user may
+# hold RLIMIT_RTPRIO where root lacks CAP_SYS_RESOURCE to raise it. (A
+# real-time caller's own processes get 20 ms: setpriv, env and rawhelper
+# must reach the helper's exec without the kernel's SIGXCPU.)
+# sched_run 'CHRT-OPTIONS' 'ULIMIT-OPTIONS' USER CMD...: run so set up.
+sched_run() {
+	local pol=$1 lim=$2
+	shift 2
+	# shellcheck disable=SC2086 # the options, word-split
+	(chrt $pol "$BASHPID" && ulimit $lim && as_user "$@") \
+		</dev/null >"$T_SCRATCH/run.out" 2>"$T_SCRATCH/run.err"
+	rc=$?
+	out=$(cat "$T_SCRATCH/run.out")
+	err=$(cat "$T_SCRATCH/run.err")
+}
+# Who runs under which policy (SCHED_RESET_ON_FORK is 0x40000000), at
+# which priority, with which RLIMIT_RTTIME: the job and its parent (in
+# tier none, the helper).
+sched='import os
+def show(who, pid):
+    rt = [l.split()[3:5] for l in open("/proc/%d/limits" % pid)
+          if l.startswith("Max realtime timeout")][0]
+    print(who, hex(os.sched_getscheduler(pid)),
+          os.sched_getparam(pid).sched_priority, *rt)
+show("parent", os.getppid())
+show("job", os.getpid())'
+sched_run "-b -p 0" "-S -R 1000" $A python3 -c "$sched"
+like "$out" "^job 0x3 0 1000 unlimited$" \
+	"control: SCHED_BATCH and an RLIMIT_RTTIME of 1 ms reach a plain child"
+sched_run "-b -p 0" "-S -R 1000" $A "$C" -- python3 -c "$sched"
+is "$rc:$out" "0:parent 0x0 0 unlimited unlimited
+job 0x3 0 1000 unlimited" \
+	"SCHED_BATCH: the helper runs as SCHED_OTHER without RLIMIT_RTTIME, the job gets both back"
+sched_run "-i -p 0" "-S -R 1000" $A "$C" -t isolated -- python3 -c "$sched"
+is "$rc" 0 "SCHED_IDLE, tier isolated: the job runs"
+like "$out" "^job 0x5 0 1000 unlimited$" "... under SCHED_IDLE"
+# Real time, where the caller may not take it herself (RLIMIT_RTPRIO 0,
+# root made her process SCHED_FIFO): the helper survives her
+# RLIMIT_RTTIME, and the job does not run rather than run without it.
+m=$marks/sched-fifo
+sched_run "-f -p 5" "-r 0 -S -R 20000" $A "$RAW" "$H" bash -c "touch $m"
+like "$out" "verdict 125: .*scheduling policy SCHED_FIFO, priority 5: Operation not permitted" \
+	"SCHED_FIFO without RLIMIT_RTPRIO: refused, the job cannot have the caller's policy"
+like "$out" "helper-status 0$" "... the helper answered and ended by itself"
+ok "... and nothing ran" absent "$m"
+[[ "$out" =~ "helper-status 0" ]] || show_run
+# A hard RLIMIT_RTTIME root cannot lift (no CAP_SYS_RESOURCE): refused by
+# name; where root lifts it, the run goes on to the policy as above.
+sched_run "-f -p 5" "-r 0 -R 20000" $A "$RAW" "$H" bash -c "touch $m"
+like "$out$err" "RLIMIT_RTTIME of 20000 is too low|verdict 125: .*scheduling policy SCHED_FIFO" \
+	"SCHED_FIFO under a hard RLIMIT_RTTIME: a clear refusal"
+like "$out" "helper-status (0|125)$" "... the helper ended by itself"
+ok "... and nothing ran" absent "$m"
+# Where the caller may take real time herself, the job gets it.
+if (ulimit -r 10) 2>/dev/null; then
+	sched_run "-f -p 5" "-r 10 -S -R 500000" $A "$C" -- python3 -c "$sched"
+	is "$rc:$out" "0:parent 0x0 0 unlimited unlimited
+job 0x1 5 500000 unlimited" \
+		"SCHED_FIFO 5 under RLIMIT_RTPRIO 10: the helper runs as SCHED_OTHER, the job as SCHED_FIFO 5"
+else
+	skip "root cannot raise RLIMIT_RTPRIO here (no CAP_SYS_RESOURCE)"
+fi
+ok_clean "after the scheduling policies"
+
 # --- the client refuses to run setuid or setgid -------------------------------
 for mode in 4755 2755; do
 	install -o root -g root -m "$mode" "$C" "$T_TOOLS/symbi-exec-$mode"
