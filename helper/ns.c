@@ -1,22 +1,23 @@
 /*
  * Namespaces and the init of an isolated job (contract in ns.h).
  *
- * The namespaces' child is made by clone3 (glibc 2.36 has no wrapper;
- * clone3 gives the pidfd, the cgroup and the namespaces in one call)
- * with CLONE_VM on a stack of its own and without CLONE_VFORK: it
+ * The namespaces' child is made by clone3 (vchild_spawn_ns through the
+ * tier's share hook: the pidfd, the cgroup and the namespaces in one
+ * call) with CLONE_VM on a stack of its own and without CLONE_VFORK: it
  * shares the helper's memory until it execs the init, and the helper,
- * meanwhile, only waits for the init's first report with the job's
- * deadline, touching nothing the child uses (the child's arguments live
- * in ns_spawn's frame until then; errno is shared too, so the wait goes
- * by return values alone). Without CLONE_VFORK, a child stopped after
- * the drop (its uid is then the caller's) cannot hold the helper past
- * the deadline. The child runs on a stale cached thread id and the
+ * meanwhile, only waits for the init's first report until the start
+ * deadline (the job's timeout, at most NS_SETUP_TIMEOUT_MS), touching
+ * nothing the child uses (the child's arguments live in ns_spawn's
+ * frame until then; errno is shared too, so the wait goes by return
+ * values alone). Without CLONE_VFORK, a child stopped after the drop
+ * (its uid is then the caller's) cannot hold the helper past the
+ * deadline. The child runs on a stale cached thread id and the
  * helper's glibc state, and keeps vchild.c's rule: no allocation
  * (mounts_prepare and build_exec made everything before), no stdio, no
  * library state written; a caller who kills it after the drop, or the
  * helper at the deadline, leaves nothing of the helper's half-updated.
- * When the drop would leave it dumpable (fs.suid_dumpable 1), it is a
- * copy instead, as vchild.c's children are.
+ * Where vchild.c cannot share (fs.suid_dumpable 1, no clone3 entry for
+ * the machine, an old kernel), it is a copy instead (the clone hook).
  *
  * Why not a fork: a copy of the helper's page tables, copy-on-write
  * faults on both sides for the job's whole life (each 12 to 22 us on a
@@ -276,8 +277,8 @@ static int await_report(int fd, int timeout_ms, struct init_report *r)
 	return -1;
 }
 
-/* The child has not exec'd: it is killed and reaped (which also tells
- * us it no longer runs in our memory). */
+/* The child, the init or not yet, is killed and reaped (which also
+ * tells us it no longer runs in our memory). */
 static void kill_child(struct ns_job *nj)
 {
 	int status;
@@ -313,6 +314,9 @@ static int await_init(const struct ns_config *cfg, struct ns_job *nj,
 		return 0;
 	if (got == 0 && child_reported(nj))
 		return 0;
+	/* Gone first: nothing half set up lives on while the words are
+	 * written. */
+	kill_child(nj);
 	if (got == 1 && r.kind == INIT_FAILED && r.status > 0)
 		snprintf(err, errlen, "%s: %s", r.msg, strerror(r.status));
 	else if (got == 1 && r.kind == INIT_FAILED)
@@ -320,7 +324,6 @@ static int await_init(const struct ns_config *cfg, struct ns_job *nj,
 	else
 		snprintf(err, errlen, "isolated: the namespace init died "
 			 "or the job did not start in time");
-	kill_child(nj);
 	ns_job_close(nj);
 	return -1;
 }
