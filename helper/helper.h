@@ -115,7 +115,8 @@ struct invocation {
 	unsigned rlim_raised;           /* bit i: rlim[i] changed since */
 };
 
-/* The account the job runs as (the caller, or the rule's run_as). */
+/* The account the job runs as (the caller, the rule's run_as, or a
+ * run_as_pool uid). */
 struct account {
 	struct creds c;
 	char name[POLICY_MAX_NAME];

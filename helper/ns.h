@@ -43,8 +43,10 @@
  * Trade-off: the init runs as the job's uid, so the job may signal it;
  * it acts on the forwarded signals only (which reach the job anyway),
  * the kernel ignores SIGKILL and SIGSTOP sent to a pid namespace's init
- * from inside, and the init makes itself not dumpable (no ptrace, no
- * /proc/1/mem), besides the filter refusing ptrace.
+ * from inside, and the init is not dumpable (no ptrace, no /proc/1/mem:
+ * installed unreadable to the job's account, the kernel makes it so at
+ * the exec, and the init's prctl keeps it so), besides the filter
+ * refusing ptrace.
  */
 #ifndef SYMBI_NS_H
 #define SYMBI_NS_H

@@ -1,8 +1,10 @@
 /*
  * The job's terminal. The client (unprivileged) allocates a pseudo-
  * terminal, keeps the master, and passes the slave with its request; the
- * job makes it its controlling terminal after the credential drop. So the job never holds the caller's own terminal: it could read
- * what the user types to the shell, or push input into it (TIOCSTI).
+ * job's process (tier isolated: its init) makes it its controlling
+ * terminal after the credential drop. So the job never holds the
+ * caller's own terminal: it could read what the user types to the
+ * shell, or push input into it (TIOCSTI).
  * The helper checks what it received as if no client existed: only a
  * Unix98 pty slave the caller owns, open for reading and writing, that
  * is not the caller's controlling terminal, is accepted; and TIOCSCTTY
@@ -131,16 +133,17 @@ static void __attribute__((noreturn)) anchor(pid_t group)
 	idle();
 }
 
-/* The job leads a session of its own, so its parent (the helper, or the
- * isolated init) is outside it, and the kernel takes its group for
- * orphaned: it discards the terminal's ^Z for such a group, and nothing
- * would stop. A group is not orphaned while one member has a parent in
- * the same session but another group (sudo keeps a monitor process for
- * this). So two idle processes of the job's own: one in a group of its
- * own, double-forked so that it is not the job's child (the job may wait
- * for all of its children), and its child in the job's group. They run
- * as the job, after the drop, and die with it. Without them job control
- * only fails; the job still runs. */
+/* The job leads a session of its own (tier none; under the isolated
+ * init, the init leads it: pty_take), so its parent, the helper, is
+ * outside it, and the kernel takes its group for orphaned: it discards
+ * the terminal's ^Z for such a group, and nothing would stop. A group
+ * is not orphaned while one member has a parent in the same session but
+ * another group (sudo keeps a monitor process for this). So two idle
+ * processes of the job's own: one in a group of its own, double-forked
+ * so that it is not the job's child (the job may wait for all of its
+ * children), and its child in the job's group. They run as the job,
+ * after the drop, and die with it. Without them job control only
+ * fails; the job still runs. */
 static void anchor_group(void)
 {
 	pid_t group = getpgrp(), mid = copy_self();

@@ -396,9 +396,12 @@ static _Noreturn void init_main(long argc, char **argv)
 	int sfd;
 
 	/* First: the job, our uid, must not ptrace us or write our memory
-	 * through /proc/1/mem (the exec made us dumpable again). Then the
-	 * name the job sees for pid 1 (an exec by descriptor names the
-	 * process after the file, or after its number on older kernels). */
+	 * through /proc/1/mem. The kernel made us non-dumpable at the exec
+	 * (we are installed 0711, unreadable to the account that execs
+	 * us); this keeps us so where an installation left us readable.
+	 * Then the name the job sees for pid 1 (an exec by descriptor names
+	 * the process after the file, or after its number on older
+	 * kernels). */
 	if (SYS(__NR_prctl, PR_SET_DUMPABLE, 0, 0, 0, 0, 0) < 0)
 		die(125);
 	(void)SYS(__NR_prctl, PR_SET_NAME, "symbi-init", 0, 0, 0, 0);
