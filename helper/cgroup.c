@@ -33,34 +33,21 @@
 #include <unistd.h>
 
 #include "../shared/log.h"
+#include "../shared/util.h"
 #include "helper.h"
 
 #define CPU_PERIOD_US 100000
 #define CG_FILE (CG_PATH + 32)
 
-/* dir/file into path, without stdio: cg_join runs in a job child that
- * may share the helper's memory (vchild.c's rule). -1: too long. */
-static int cg_file_path(char path[CG_FILE], const char *dir, const char *file)
-{
-	size_t d = strlen(dir), f = strlen(file);
-
-	if (d + 1 + f + 1 > CG_FILE) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(path, dir, d + 1);
-	path[d] = '/';
-	memcpy(path + d + 1, file, f + 1);
-	return 0;
-}
-
+/* No stdio: cg_join runs it in a job child that may share the helper's
+ * memory (vchild.c's rule). */
 static int cg_write(const char *dir, const char *file, const char *val)
 {
 	char path[CG_FILE];
 	int fd, rc = 0;
 	size_t len = strlen(val);
 
-	if (cg_file_path(path, dir, file) == -1)
+	if (path_join(path, sizeof(path), dir, file) == -1)
 		return -1;
 	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd == -1)

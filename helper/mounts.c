@@ -46,7 +46,7 @@ struct stage {
  * no strerror (it may allocate), no stdio (helper/vchild.c's rule). */
 static int fail(char *err, size_t errlen, const char *what, const char *path)
 {
-	const char *why = strerrordesc_np(errno);
+	const char *why = errno_text(errno);
 
 	err[0] = '\0';
 	(void)cat_str(err, errlen, "isolated: ");
@@ -54,19 +54,8 @@ static int fail(char *err, size_t errlen, const char *what, const char *path)
 	(void)cat_str(err, errlen, " ");
 	(void)cat_str(err, errlen, path);
 	(void)cat_str(err, errlen, ": ");
-	(void)cat_str(err, errlen, why ? why : "unknown error");
+	(void)cat_str(err, errlen, why);
 	return -1;
-}
-
-/* dst = a then b, or -1 (ENAMETOOLONG) if it does not fit. */
-static int join(char *dst, size_t cap, const char *a, const char *b)
-{
-	dst[0] = '\0';
-	if (cat_str(dst, cap, a) == -1 || cat_str(dst, cap, b) == -1) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
 }
 
 static bool under(const char *path, const char *top)
@@ -263,7 +252,8 @@ static int mount_tmpfs(const char *path, unsigned long flags,
 {
 	char opts[64], num[21];
 
-	(void)join(opts, sizeof(opts), "mode=", mode);
+	(void)copy_str(opts, sizeof(opts), "mode=");
+	(void)cat_str(opts, sizeof(opts), mode);
 	if (size_mb) {
 		dec_u64(num, size_mb);
 		(void)cat_str(opts, sizeof(opts), ",size=");
@@ -325,8 +315,9 @@ static int bind_dev_nodes(void)
 	char host[64], dst[64];
 
 	for (size_t i = 0; i < sizeof(DEV_NODES) / sizeof(DEV_NODES[0]); i++) {
-		if (join(host, sizeof(host), "/dev/", DEV_NODES[i]) == -1 ||
-		    join(dst, sizeof(dst), STAGE "/dev/", DEV_NODES[i]) == -1)
+		if (path_join(host, sizeof(host), "/dev", DEV_NODES[i]) == -1 ||
+		    path_join(dst, sizeof(dst), STAGE "/dev", DEV_NODES[i]) ==
+			    -1)
 			return -1;
 		if (access(host, F_OK) == -1)
 			continue;
@@ -356,7 +347,7 @@ static int make_dev(const struct mount_plan *p)
 	for (size_t i = 0; i < sizeof(DEV_LINKS) / sizeof(DEV_LINKS[0]); i++) {
 		char dst[64];
 
-		if (join(dst, sizeof(dst), STAGE "/dev/", DEV_LINKS[i][0]) ==
+		if (path_join(dst, sizeof(dst), STAGE "/dev", DEV_LINKS[i][0]) ==
 			    -1 ||
 		    symlink(DEV_LINKS[i][1], dst) == -1)
 			return -1;

@@ -93,18 +93,10 @@ static int loopback_up(void)
 	return rc;
 }
 
-/* strerror may allocate (an unknown number); this never does. */
-static const char *errtext(int e)
-{
-	const char *s = strerrordesc_np(e);
-
-	return s ? s : "unknown error";
-}
-
 /* Also in the child: no stdio (helper/vchild.c's rule). */
 static int setup_fail(char *err, size_t errlen, const char *what)
 {
-	const char *why = errtext(errno);
+	const char *why = errno_text(errno);
 
 	err[0] = '\0';
 	(void)cat_str(err, errlen, "isolated: cannot ");

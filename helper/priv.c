@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "../shared/log.h"
+#include "../shared/util.h"
 #include "helper.h"
 
 /* All three uids and gids 0: the caller's uid is no longer the real uid
@@ -177,23 +178,6 @@ int priv_drop(const struct creds *c)
 	return 0;
 }
 
-/* "/proc/self/fd/N" into buf, without stdio (vchild.c's rule). */
-static void fd_proc_path(char buf[32], int fd)
-{
-	static const char pre[] = "/proc/self/fd/";
-	char digits[12];
-	size_t n = 0;
-	unsigned v = (unsigned)fd;
-
-	do
-		digits[n++] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	memcpy(buf, pre, sizeof(pre) - 1);
-	for (size_t i = 0; i < n; i++)
-		buf[sizeof(pre) - 1 + i] = digits[n - 1 - i];
-	buf[sizeof(pre) - 1 + n] = '\0';
-}
-
 /* The job runs from the very file that was checked. For a script the
  * kernel hands the interpreter /dev/fd/N, and fails with ENOENT when N
  * is close-on-exec; and N must be readable, since perl reads /dev/fd/N
@@ -203,13 +187,15 @@ static void fd_proc_path(char buf[32], int fd)
  * script to run it anyway. */
 void priv_exec(int fd, char *const argv[], char *const envp[])
 {
-	char self[32];
+	char self[40], num[21];
 	int rfd;
 
 	execveat(fd, "", argv, envp, AT_EMPTY_PATH);
 	if (errno != ENOENT)
 		return;
-	fd_proc_path(self, fd);
+	/* No stdio: vchild.c's rule. */
+	dec_u64(num, (uint64_t)fd);
+	(void)path_join(self, sizeof(self), "/proc/self/fd", num);
 	rfd = open(self, O_RDONLY); /* inherited: the interpreter's N */
 	if (rfd != -1)
 		execveat(rfd, "", argv, envp, AT_EMPTY_PATH);

@@ -229,3 +229,20 @@ void dec_u64(char buf[21], uint64_t v)
 		buf[i++] = rev[--n];
 	buf[i] = '\0';
 }
+
+int path_join(char *dst, size_t cap, const char *dir, const char *name)
+{
+	if (copy_str(dst, cap, dir) == -1 || cat_str(dst, cap, "/") == -1 ||
+	    cat_str(dst, cap, name) == -1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+const char *errno_text(int e)
+{
+	const char *s = strerrordesc_np(e);
+
+	return s ? s : "unknown error";
+}

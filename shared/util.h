@@ -51,4 +51,13 @@ int copy_str(char *dst, size_t cap, const char *src);
 int cat_str(char *dst, size_t cap, const char *src);
 void dec_u64(char buf[21], uint64_t v);
 
+/* dir "/" name into dst[cap], plain stores as cat_str: 0, or -1 with
+ * errno ENAMETOOLONG when it does not fit. */
+int path_join(char *dst, size_t cap, const char *dir, const char *name);
+
+/* strerror's words for e without strerror's allocation (it allocates
+ * for a number it has no words for), so a child that shares the
+ * helper's memory may use it too; "unknown error" for such a number. */
+const char *errno_text(int e);
+
 #endif

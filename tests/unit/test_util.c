@@ -1,4 +1,5 @@
 /* Unit tests of shared/util.c: strict numbers and validators. TAP. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -172,9 +173,35 @@ static void test_copy_str(void)
 	ok(copy_str(b, 0, "a") == -1, "copy_str into no room fails");
 }
 
+static void test_path_join(void)
+{
+	char b[10], num[21];
+
+	ok(path_join(b, sizeof(b), "/dev", "null") == 0 &&
+		   strcmp(b, "/dev/null") == 0,
+	   "path_join fits exactly");
+	errno = 0;
+	ok(path_join(b, sizeof(b), "/dev", "nulls") == -1 &&
+		   errno == ENAMETOOLONG && strlen(b) < sizeof(b),
+	   "path_join too long: ENAMETOOLONG, still terminated");
+	dec_u64(num, 18446744073709551615u);
+	ok(strcmp(num, "18446744073709551615") == 0, "dec_u64 of the largest");
+	dec_u64(num, 0);
+	ok(strcmp(num, "0") == 0, "dec_u64 of 0");
+}
+
+static void test_errno_text(void)
+{
+	ok(strcmp(errno_text(ENOENT), "No such file or directory") == 0,
+	   "errno_text: the C library's words");
+	ok(strcmp(errno_text(-1), "unknown error") == 0 &&
+		   strcmp(errno_text(100000), "unknown error") == 0,
+	   "errno_text: a number without words");
+}
+
 int main(void)
 {
-	const int plan = 72;
+	const int plan = 78;
 
 	printf("1..%d\n", plan);
 	test_parse_u64();
@@ -183,6 +210,8 @@ int main(void)
 	test_account_names();
 	test_paths();
 	test_copy_str();
+	test_path_join();
+	test_errno_text();
 	if (test_no != plan)
 		printf("# ran %d tests, planned %d\n", test_no, plan);
 	return failures || test_no != plan;
