@@ -14,7 +14,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -369,8 +368,10 @@ static void reset_oom_score(void)
 	char *end;
 	long v;
 
-	if (n <= 0)
+	if (n == -1)
 		die("%s: cannot be read: %s", OOM_ADJ, strerror(errno));
+	if (n == 0)
+		die("%s: empty", OOM_ADJ);
 	buf[n] = '\0';
 	v = strtol(buf, &end, 10);
 	if (end == buf || *end != '\n' || v < -1000 || v > 1000)
@@ -486,8 +487,8 @@ int inv_restore_rlimits(const struct invocation *inv)
 }
 
 /* After inv_restore_rlimits: the limit res now has, as the caller left
- * it, without a getrlimit. 0, or -1 when it is not one of those
- * recorded. */
+ * it, without a getrlimit. 0, or -1 (EINVAL) when it is not one of
+ * those recorded. */
 int inv_caller_rlimit(const struct invocation *inv, int res,
 		      struct rlimit *rl)
 {
@@ -496,6 +497,7 @@ int inv_caller_rlimit(const struct invocation *inv, int res,
 			*rl = inv->rlim[i];
 			return 0;
 		}
+	errno = EINVAL;
 	return -1;
 }
 

@@ -12,13 +12,13 @@
 /* A hard limit the caller already lowered cannot be raised back (no
  * CAP_SYS_RESOURCE is assumed): the lower value is the tighter bound,
  * so keep it. The current limit is the caller's (inv_restore_rlimits
- * ran), known without a getrlimit for all but RLIMIT_CORE. */
+ * ran), known without a getrlimit: the invocation recorded every limit
+ * set here (RLIMIT_CORE goes to 0 directly). */
 static int set_limit(const struct job *j, int res, rlim_t soft, rlim_t hard)
 {
 	struct rlimit now, rl;
 
-	if (inv_caller_rlimit(&j->inv, res, &now) == -1 &&
-	    getrlimit(res, &now) == -1)
+	if (inv_caller_rlimit(&j->inv, res, &now) == -1)
 		return -1;
 	if (now.rlim_max != RLIM_INFINITY && hard > now.rlim_max)
 		hard = now.rlim_max;
