@@ -248,6 +248,8 @@ int inv_caller_rlimit(const struct invocation *inv, int res,
 		      struct rlimit *rl);
 int inv_default_signals(void);
 int inv_restore_sched(const struct invocation *inv);
+/* The name of a policy (SCHED_RESET_ON_FORK aside), for messages. */
+const char *inv_sched_name(int policy);
 
 /* identity.c */
 void id_from_kernel(const struct invocation *inv, int sock,

@@ -49,22 +49,46 @@ static void check_argv(int argc, char **argv)
  * helper herself would end it mid-setup, its cgroups, work directory and
  * record left behind; and a real-time root helper runs ahead of every
  * ordinary process of the host. So the helper runs as SCHED_OTHER, the
- * first thing it does (this also clears SCHED_RESET_ON_FORK, which only
- * root may), and fix_rlimits lifts RLIMIT_RTTIME or refuses a finite
- * one (the watchdog may be armed already from the moments before). The
- * caller's policy is recorded for the job: inv_restore_sched. Her nice
- * value stays: it bounds no one but herself. */
+ * first thing it does, whatever the policy (SCHED_IDLE would leave it
+ * behind the whole host with the job half made; this also clears
+ * SCHED_RESET_ON_FORK, which only root may), and fix_rlimits lifts
+ * RLIMIT_RTTIME or refuses a finite one (the watchdog may be armed
+ * already from the moments before). The caller's policy is recorded
+ * for the job: inv_restore_sched. Her nice value stays: within
+ * RLIMIT_NICE, it is hers to give. */
 static void leave_realtime(struct invocation *inv)
 {
 	static const struct sched_param other = {.sched_priority = 0};
 
 	inv->sched = sched_getscheduler(0);
-	if (inv->sched == -1 || sched_getparam(0, &inv->sched_param) == -1)
+	if (inv->sched == -1)
 		die("cannot read the scheduling policy: %s", strerror(errno));
-	if (inv->sched != SCHED_OTHER &&
+	if (inv->sched == SCHED_OTHER)
+		return; /* the usual case: priority 0, nothing to change */
+	if (sched_getparam(0, &inv->sched_param) == -1 ||
 	    sched_setscheduler(0, SCHED_OTHER, &other) == -1)
-		die("cannot leave the scheduling policy %d: %s", inv->sched,
-		    strerror(errno));
+		die("cannot leave the scheduling policy %s: %s",
+		    inv_sched_name(inv->sched), strerror(errno));
+}
+
+const char *inv_sched_name(int policy)
+{
+	switch (policy & ~SCHED_RESET_ON_FORK) {
+	case SCHED_OTHER:
+		return "SCHED_OTHER";
+	case SCHED_FIFO:
+		return "SCHED_FIFO";
+	case SCHED_RR:
+		return "SCHED_RR";
+	case SCHED_BATCH:
+		return "SCHED_BATCH";
+	case SCHED_IDLE:
+		return "SCHED_IDLE";
+	case SCHED_DEADLINE:
+		return "SCHED_DEADLINE";
+	default:
+		return "an unknown policy";
+	}
 }
 
 /* In the job child, after the privilege drop: the caller's scheduling
@@ -77,7 +101,9 @@ static void leave_realtime(struct invocation *inv)
  * without it misses its deadlines in ways she cannot see, and a caller
  * who wants it gone says so with chrt(1). Where the job's cgroup cannot
  * hold a real-time task (RT group scheduling with no runtime for it),
- * the job fails the same way. 0 when there is nothing to restore. */
+ * the job fails the same way. Tiers docker and gvisor never get here:
+ * the engine starts their containers. 0 when there is nothing to
+ * restore. */
 int inv_restore_sched(const struct invocation *inv)
 {
 	if (inv->sched == SCHED_OTHER)

@@ -219,24 +219,6 @@ static pid_t fork_job(struct job *j, struct child_arg *ca, int p[2],
 	return pid;
 }
 
-static const char *sched_name(int policy)
-{
-	switch (policy & ~SCHED_RESET_ON_FORK) {
-	case SCHED_FIFO:
-		return "SCHED_FIFO";
-	case SCHED_RR:
-		return "SCHED_RR";
-	case SCHED_BATCH:
-		return "SCHED_BATCH";
-	case SCHED_IDLE:
-		return "SCHED_IDLE";
-	case SCHED_DEADLINE:
-		return "SCHED_DEADLINE";
-	default:
-		return "SCHED_OTHER";
-	}
-}
-
 static void describe_failure(struct job *j, const struct exec_status *st)
 {
 	const char *why = strerror(st->err);
@@ -245,7 +227,7 @@ static void describe_failure(struct job *j, const struct exec_status *st)
 	case STEP_SCHED:
 		set_message(&j->v, 125, "cannot run the job under the caller's "
 			    "scheduling policy %s%s, priority %d: %s",
-			    sched_name(j->inv.sched),
+			    inv_sched_name(j->inv.sched),
 			    j->inv.sched & SCHED_RESET_ON_FORK
 				    ? "|SCHED_RESET_ON_FORK" : "",
 			    j->inv.sched_param.sched_priority, why);
