@@ -394,6 +394,20 @@ pid_t cg_clone(struct cgroup *cg, struct clone_args *ca)
 	return (pid_t)syscall(SYS_clone3, ca, sizeof(*ca));
 }
 
+/* As cg_clone, but a child sharing our memory (vchild.c), in the new
+ * namespaces ns_flags asks for (0: none): tier none's job and tier
+ * isolated's first process. 0, or -1 when it cannot be (the caller
+ * copies with cg_clone instead). */
+int cg_share(struct cgroup *cg, struct vchild *vc, uint64_t ns_flags,
+	     int (*fn)(void *), void *arg)
+{
+	cg->cloned_in = cg->fd >= 0;
+	if (vchild_spawn_ns(vc, cg->fd, ns_flags, fn, arg) == 0)
+		return 0;
+	cg->cloned_in = false;
+	return -1;
+}
+
 /* Send sig to every pid listed (0: only count them); returns how many
  * were listed, or -1 when the list cannot be read. */
 static int signal_listed(const char *dir, int sig)

@@ -173,7 +173,8 @@ struct cgroup {
 				 * when its own cannot; "" none */
 	uint64_t oom_base;      /* oom_kill there when the job started */
 	int fd;                     /* dir[CGD_UNIFIED] open, for clone3; -1 */
-	bool cloned_in;             /* in a child: cg_clone put it there */
+	bool cloned_in;             /* in a child: cg_clone or cg_share
+				     * put it there */
 };
 
 struct job;
@@ -299,14 +300,12 @@ struct vchild {
 };
 int vchild_spawn(struct vchild *vc, int (*fn)(void *), void *arg);
 /* As vchild_spawn, but born in the cgroup2 directory cgroup_fd (-1:
- * where we are), never a fork: -1 with EPERM when a dropped child
+ * where we are) and in the new namespaces ns_flags (CLONE_NEW*, 0:
+ * none) asks for, never a fork: -1 with EPERM when a dropped child
  * could be traced (fs.suid_dumpable 1), ENOSYS on an architecture
  * without its clone3 call (x86-64 only), E2BIG or EINVAL from a kernel
- * without CLONE_INTO_CGROUP; the caller then forks. */
-int vchild_spawn_in(struct vchild *vc, int cgroup_fd, int (*fn)(void *),
-		    void *arg);
-/* As vchild_spawn_in, the child also in the new namespaces ns_flags
- * (CLONE_NEW*) asks for (tier isolated's first process). */
+ * without CLONE_INTO_CGROUP; the caller then forks (cg_share says
+ * which). */
 int vchild_spawn_ns(struct vchild *vc, int cgroup_fd, uint64_t ns_flags,
 		    int (*fn)(void *), void *arg);
 void vchild_release(struct vchild *vc);
@@ -429,6 +428,8 @@ void cg_create(struct job *j);
 int cg_join(const struct cgroup *cg);
 struct clone_args;
 pid_t cg_clone(struct cgroup *cg, struct clone_args *ca);
+int cg_share(struct cgroup *cg, struct vchild *vc, uint64_t ns_flags,
+	     int (*fn)(void *), void *arg);
 void cg_kill(const struct cgroup *cg);
 /* True once the kernel says no process is left in the job's cgroups
  * (after a kill and a bounded wait if one is); false: one outlived it. */

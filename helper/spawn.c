@@ -182,19 +182,6 @@ static int child_main(void *p)
 	run_child(a->j, a->st, a->helper);
 }
 
-/* Tier none's job shares our memory until its exec (vchild.c; no copy
- * of the helper's page tables, no copy-on-write faults on either side),
- * born in its cgroup2 directory as cg_clone's child is. 0, or -1 when
- * it cannot be (the caller forks instead). */
-static int share_job(struct job *j, struct child_arg *ca, struct vchild *vc)
-{
-	j->cg.cloned_in = j->cg.fd >= 0;
-	if (vchild_spawn_in(vc, j->cg.fd, child_main, ca) == 0)
-		return 0;
-	j->cg.cloned_in = false;
-	return -1;
-}
-
 /* The job's main process (or the tier's stand-in for it), -1 with j->v
  * filled. ca lives in our caller's frame: a child sharing our memory
  * reads it after we return. */
@@ -206,7 +193,9 @@ static pid_t fork_job(struct job *j, struct child_arg *ca, int p[2],
 
 	if (j->ops->fork)
 		return j->ops->fork(j, child_main, ca);
-	if (share_job(j, ca, vc) == 0)
+	/* Sharing our memory until its exec: no copy of the helper's page
+	 * tables, no copy-on-write faults on either side. */
+	if (cg_share(&j->cg, vc, 0, child_main, ca) == 0)
 		return vc->pid;
 	pid = cg_clone(&j->cg, &cl);
 	if (pid == 0) {

@@ -102,17 +102,12 @@ static int iso_prepare(struct job *j)
 	return 0;
 }
 
-/* As tier none's job (spawn.c): born in the job's cgroup2 directory. */
 static int iso_share(struct vchild *vc, uint64_t ns_flags, int (*fn)(void *),
 		     void *arg, void *ctx)
 {
 	struct job *j = ctx;
 
-	j->cg.cloned_in = j->cg.fd >= 0;
-	if (vchild_spawn_ns(vc, j->cg.fd, ns_flags, fn, arg) == 0)
-		return 0;
-	j->cg.cloned_in = false;
-	return -1;
+	return cg_share(&j->cg, vc, ns_flags, fn, arg);
 }
 
 static pid_t iso_clone(struct clone_args *ca, void *ctx)

@@ -27,8 +27,8 @@
  * administrator's insecure debugging setting: then, and whenever that
  * setting cannot be read, the child is a plain fork.
  *
- * vchild_spawn (and vchild_spawn_in, born in a cgroup, vchild_spawn_ns
- * also in new namespaces): no CLONE_VFORK, the parent runs on, and must
+ * vchild_spawn (and vchild_spawn_ns, born in a cgroup and new
+ * namespaces): no CLONE_VFORK, the parent runs on, and must
  * only wait (poll, read, the pidfd) until the child exec'd or exited,
  * touching nothing the child uses; then vchild_release unmaps the
  * stack. Proof that the child left the memory: its exit (reaped, or the pidfd readable) or EOF on a
@@ -210,12 +210,6 @@ static pid_t clone_into(struct vchild *vc, int cgroup_fd, uint64_t flags,
 	return -1;
 }
 #endif
-
-int vchild_spawn_in(struct vchild *vc, int cgroup_fd, int (*fn)(void *),
-		    void *arg)
-{
-	return vchild_spawn_ns(vc, cgroup_fd, 0, fn, arg);
-}
 
 int vchild_spawn_ns(struct vchild *vc, int cgroup_fd, uint64_t ns_flags,
 		    int (*fn)(void *), void *arg)

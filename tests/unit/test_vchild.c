@@ -3,7 +3,7 @@
  * 1, a fork) reports its exit status; one that never ends, or one that
  * is stopped, is killed at the deadline and reaped, and nothing of it is
  * left; the stack of a child that exec'd goes after EOF on its
- * close-on-exec pipe. vchild_spawn_in (clone3 on a stack of its own)
+ * close-on-exec pipe. vchild_spawn_ns (clone3 on a stack of its own)
  * the same, where the architecture has it. As root: a child that took
  * another uid is closed to that uid (no /proc/PID/mem, no ptrace, no
  * process_vm_readv of the memory it shares with us), though the uid may
@@ -88,7 +88,7 @@ static void test_spawn_in(void)
 	siginfo_t si;
 
 	shared_word = 0;
-	if (vchild_spawn_in(&vc, -1, child_exit3, NULL) == -1) {
+	if (vchild_spawn_ns(&vc, -1, 0, child_exit3, NULL) == -1) {
 		ok(errno == ENOSYS || errno == EPERM,
 		   "spawn_in: refused only off x86-64 or with suid_dumpable 1");
 		return;
@@ -97,7 +97,7 @@ static void test_spawn_in(void)
 		   si.si_code == CLD_EXITED && si.si_status == 3 &&
 		   shared_word == 42,
 	   "spawn_in: shared memory, its pidfd, its exit status");
-	ok(vchild_spawn_in(&vc, -1, child_stop, NULL) == 0 &&
+	ok(vchild_spawn_ns(&vc, -1, 0, child_stop, NULL) == 0 &&
 		   vchild_wait(&vc, now_ms() + 200, &si) == -1 &&
 		   si.si_code == CLD_KILLED,
 	   "spawn_in: a stopped child is killed at the deadline");
