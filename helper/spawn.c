@@ -2,9 +2,10 @@
  * Step 9: start the job. The child sets itself up in a fixed order (new
  * session, cgroup, tier setup, rlimits, signals, umask, descriptors,
  * privilege drop, parent-death signal, the terminal, work directory, the
- * caller's scheduling policy, tier seal) and execs the checked file. Any failure travels back through a
- * close-on-exec pipe as (step, errno); EOF on that pipe means the exec
- * succeeded, and only then does the client hear "allowed".
+ * caller's scheduling policy, tier seal) and execs the checked file.
+ * Any failure travels back through a close-on-exec pipe as (step,
+ * errno); EOF on that pipe means the exec succeeded, and only then does
+ * the client hear "allowed".
  *
  * In tier none the child shares the helper's memory until that exec
  * (vchild.c: its rule binds everything run_child calls). The helper
