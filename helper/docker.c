@@ -299,8 +299,14 @@ static int add_volumes(struct docker_job *j)
 {
 	unsigned i;
 
+	/* A :ro volume's staged copy is read-only, nosuid and nodev, and a
+	 * bind keeps its source's flags. runc's own ",readonly" remount
+	 * would drop nosuid and nodev, so only gVisor, whose file server
+	 * would show the job a read-only copy as writable (writes fail),
+	 * is told. */
 	for (i = 0; i < j->volc; i++)
-		if (add_mount(j, i + 1, j->vols[i].dst, j->vols[i].read_only))
+		if (add_mount(j, i + 1, j->vols[i].dst,
+			      j->vols[i].read_only && j->tier == TIER_GVISOR))
 			return -1;
 	return 0;
 }

@@ -133,6 +133,10 @@ dock -v "$mine:/data:ro" -- sh -c 'cat /data/f'
 is "$out" data "a volume under volume_roots, read-only"
 dock -v "$mine:/data:ro" -- sh -c 'echo x >/data/g'
 not_ok "... is read-only inside" [ "$rc" -eq 0 ]
+dock -v "$mine:/data:ro" -- sh -c 'grep " /data " /proc/mounts'
+like "$out" " ro,nosuid,nodev[, ]" "... mounted ro, nosuid and nodev (runc's own read-only remount would drop the last two)"
+dock -v "$mine:/data" -- sh -c 'grep " /data " /proc/mounts'
+like "$out" " rw,nosuid,nodev[, ]" "a writable volume is mounted nosuid and nodev"
 dock -v "$mine:/data" -- sh -c 'echo w >/data/g && echo wrote'
 is "$out" wrote "a writable volume"
 is "$(cat "$mine/g" 2>/dev/null)" w "... writes land in the caller's dir"
