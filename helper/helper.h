@@ -70,6 +70,11 @@
  *   finish       after the main process is reaped, with its wait status:
  *                may rewrite j->res (docker: the container's status).
  *   cleanup      root, at the end (docker rm, unmount).
+ *   caller_dir_access  not a hook: what the caller must be allowed on
+ *                her directory (or -C DIR) besides search (access(2)
+ *                bits; isolated, which mounts it writable: R_OK|W_OK).
+ *                workdir.c checks it as her and keeps the descriptor
+ *                in j->caller_dir_fd.
  *   state_fd     job control: a descriptor that turns readable when the
  *                job's main process may have stopped or continued
  *                (isolated: the init's reports), and state reads it:
@@ -196,6 +201,7 @@ struct tier_ops {
 	void (*cleanup)(struct job *j);
 	int (*state_fd)(struct job *j);
 	int (*state)(struct job *j);
+	int caller_dir_access;
 };
 
 struct job {
@@ -218,6 +224,8 @@ struct job {
 	char **envp;
 
 	int base_fd, work_fd;        /* fresh work directory, or -1 */
+	int caller_dir_fd;           /* O_PATH of the caller's directory
+					(or -C DIR), opened as her, or -1 */
 	pid_t cleaner;               /* still emptying it after the reply */
 	int cleaner_fd;              /* its pidfd, when cleaner != 0 */
 	char work_name[32];          /* "job-<id>" */

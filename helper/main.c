@@ -187,7 +187,7 @@ int main(int argc, char **argv)
 	static struct job j;
 
 	j.sock = CLIENT_FD;
-	j.exe_fd = j.base_fd = j.work_fd = j.pidfd = -1;
+	j.exe_fd = j.base_fd = j.work_fd = j.caller_dir_fd = j.pidfd = -1;
 	j.cg.fd = j.pty_fd = j.pool_fd = j.stop_fd = -1;
 	log_init("symbi-exec-helper");
 	log_set_fallback(AUDIT_LOG);

@@ -76,6 +76,9 @@ void job_cleanup(struct job *j)
 	if (j->exe_fd != -1)
 		close(j->exe_fd);
 	j->exe_fd = -1;
+	if (j->caller_dir_fd != -1)
+		close(j->caller_dir_fd);
+	j->caller_dir_fd = -1;
 	if (j->cleaner == 0) {
 		pool_release(j);
 		sweep_forget(j);

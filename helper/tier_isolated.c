@@ -27,7 +27,6 @@ struct isolated_job {
 	int init_fd; /* O_PATH of symbi-exec-init */
 	struct volume vols[PROTO_MAX_VOLUMES];
 	unsigned nvols;
-	struct volume work; /* the caller's directory, or -C DIR */
 };
 
 /* Each --volume, resolved with the caller's own credentials (as the
@@ -44,27 +43,6 @@ static int check_volumes(struct job *j)
 			return -1;
 		}
 		iso->nvols++;
-	}
-	return 0;
-}
-
-/* The caller's directory (or -C DIR) is bound at its own path, writable:
- * a volume DIR:DIR in all but name (the judge applied a volume's rules),
- * checked and opened as the caller. */
-static int check_workdir(struct job *j)
-{
-	const char *dir = j->dec.workdir;
-	char spec[2 * PROTO_MAX_STR + 2], err[PROTO_MSG_LEN];
-
-	if (!dir)
-		return 0;
-	snprintf(spec, sizeof(spec), "%s:%s", dir, dir);
-	if (volume_check(spec, &j->inv.caller, VOLUME_WANT_FD,
-			 &j->isolated->work, err, sizeof(err)) == -1) {
-		set_message(&j->v, 125, "cannot bind the work directory (run "
-			    "from another, give -C DIR, or use --private): %s",
-			    err);
-		return -1;
 	}
 	return 0;
 }
@@ -95,9 +73,8 @@ static int iso_prepare(struct job *j)
 	j->isolated->ns.pidfd = -1;
 	j->isolated->ns.report_fd = -1;
 	j->isolated->init_fd = -1;
-	j->isolated->work.src_fd = -1;
 	if (open_init(j) == -1 || exe_resolve(j) == -1 ||
-	    check_volumes(j) == -1 || check_workdir(j) == -1)
+	    check_volumes(j) == -1)
 		return -1;
 	return 0;
 }
@@ -125,12 +102,14 @@ static int iso_enter_cgroup(void *ctx)
 }
 
 /* The fresh work directory's fd, or the caller's directory as the caller
- * opened it (check_workdir): root never reaches, by a path the user
- * chose, what the caller could not. */
+ * opened it, readable and writable by her (workdir.c, caller_dir_access:
+ * the judge applied a volume's rules to it): root never reaches, by a
+ * path the user chose, what the caller could not. It is bound at its
+ * own path, writable. */
 static pid_t iso_fork(struct job *j, int (*child)(void *), void *arg)
 {
 	char err[PROTO_MSG_LEN];
-	int work_fd = j->work_fd != -1 ? j->work_fd : j->isolated->work.src_fd;
+	int work_fd = j->work_fd != -1 ? j->work_fd : j->caller_dir_fd;
 	int64_t left;
 	int rc;
 	struct mount_plan plan = {
@@ -226,7 +205,6 @@ static void iso_cleanup(struct job *j)
 	for (unsigned i = 0; i < iso->nvols; i++)
 		volume_release(&iso->vols[i]);
 	iso->nvols = 0;
-	volume_release(&iso->work);
 }
 
 const struct tier_ops tier_isolated_ops = {
@@ -239,4 +217,5 @@ const struct tier_ops tier_isolated_ops = {
 	.cleanup = iso_cleanup,
 	.state_fd = iso_state_fd,
 	.state = iso_state,
+	.caller_dir_access = R_OK | W_OK,
 };

@@ -6,13 +6,15 @@
  * path must be the path given), and the caller may read it (and write
  * it unless :ro).
  *
- * The resolution runs in a child (vchild.c) that drops to the caller with
- * priv_drop, the job's own drop (groups, gid, uid, capabilities,
- * no_new_privs, then the proof that root cannot be regained): every
- * permission check the kernel makes on the way is the caller's, and a
- * bug there cannot leave the helper with mixed credentials. The child
- * sends back its verdict and, when asked, an O_PATH descriptor of SRC
- * over a socketpair.
+ * The resolution runs in a child (vchild.c) that takes the caller's
+ * groups and file-system ids (priv_fs_as; its real and saved uid stay
+ * root, so she can neither signal nor stop it): every permission check
+ * the kernel makes on the way is the caller's, a bug there cannot leave
+ * the helper with mixed credentials, and a lookup that hangs (a FUSE or
+ * network file system) holds the helper only until VOLUME_CHECK_MS.
+ * The child sends back its verdict and, when asked, an O_PATH
+ * descriptor of SRC over a socketpair. (The caller's own directory is
+ * not a volume: workdir.c opens it once, as her, for every tier.)
  */
 #ifndef SYMBI_HELPER_VOLUME_H
 #define SYMBI_HELPER_VOLUME_H

@@ -82,43 +82,72 @@ static void make_job_id(struct job *j)
 	(void)copy_str(j->v.job_id, sizeof(j->v.job_id), j->job_id);
 }
 
+/* Opened as the caller; the access the tier needs on it (search, and
+ * for a tier that binds it writable read and write too) checked on
+ * that descriptor, with the file-system ids just set (AT_EACCESS), not
+ * the real ones. The descriptor, or -1 with errno. */
+static int open_as_caller(struct job *j, const char *dir)
+{
+	int mode = X_OK | j->ops->caller_dir_access;
+	int fd, err = 0;
+
+	if (priv_fs_enter(&j->inv.caller) == -1)
+		return -1;
+	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd != -1 && syscall(SYS_faccessat2, fd, "", mode,
+				AT_EACCESS | AT_EMPTY_PATH) == -1) {
+		err = errno;
+		close(fd);
+		fd = -1;
+	}
+	priv_fs_leave();
+	if (err)
+		errno = err;
+	return fd;
+}
+
+static int refuse_caller_dir(struct job *j, const char *dir)
+{
+	if (errno == EACCES && j->ops->caller_dir_access)
+		set_message(&j->v, 125, "cannot use work directory %s: tier "
+			    "%s mounts it writable, and you may not read and "
+			    "write it (run from another, give -C DIR, or use "
+			    "--private)", dir, tier_name(j->dec.tier));
+	else
+		set_message(&j->v, 125, "cannot use work directory %s: %s",
+			    dir, strerror(errno));
+	return -1;
+}
+
 /* The caller's own directory (or -C DIR): opened with the caller's
  * credentials, it must be the directory the path names with no symlink
  * on the way, so what the job is given is what the caller could reach
- * by that very path. The job account enters it again after the drop. */
+ * by that very path. The job account enters it again after the drop;
+ * a tier that mounts it takes the descriptor (j->caller_dir_fd): one
+ * walk of the path, as the caller, for every use of it. */
 static int check_caller_dir(struct job *j)
 {
 	char link[32], real[PATH_MAX];
 	const char *dir = j->dec.workdir;
-	ssize_t n = -1;
-	int fd;
+	ssize_t n;
+	int fd = open_as_caller(j, dir);
 
-	if (priv_fs_enter(&j->inv.caller) == -1) {
-		set_message(&j->v, 125, "cannot act as the caller: %s",
-			    strerror(errno));
-		return -1;
-	}
-	/* AT_EACCESS: the file-system ids just set, not the real ones. */
-	fd = faccessat(AT_FDCWD, dir, X_OK, AT_EACCESS) == 0
-		     ? open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)
-		     : -1;
-	priv_fs_leave();
-	if (fd != -1) {
-		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-		n = readlink(link, real, sizeof(real) - 1);
+	if (fd == -1)
+		return refuse_caller_dir(j, dir);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, real, sizeof(real) - 1);
+	if (n < 0) {
 		close(fd);
-	}
-	if (fd == -1 || n < 0) {
-		set_message(&j->v, 125, "cannot use work directory %s: %s",
-			    dir, strerror(errno));
-		return -1;
+		return refuse_caller_dir(j, dir);
 	}
 	real[n] = '\0';
 	if (strcmp(real, dir) != 0) {
+		close(fd);
 		set_message(&j->v, 125, "work directory %s is reached through "
 			    "a symbolic link (it is %s)", dir, real);
 		return -1;
 	}
+	j->caller_dir_fd = fd;
 	(void)copy_str(j->v.workdir, sizeof(j->v.workdir), dir);
 	return 0;
 }

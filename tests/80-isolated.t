@@ -311,6 +311,28 @@ run $A "$C" -t isolated -C "$vol" -- bash -c 'pwd; echo "$HOME"; cat file'
 is "$rc:$out" "0:$vol
 $vol
 data" "-C DIR: the job runs in DIR, at its host path, with HOME there"
+# The caller's directory is walked once, as her (helper/workdir.c): the
+# access the tier needs (read and write: it is mounted writable) and no
+# symlink on the way, on the descriptor the tier then mounts.
+ro_dir=$(mktemp -d "$HA/ro-dir.XXXXXX")
+chown $A: "$ro_dir"
+chmod 0555 "$ro_dir"
+ln -s "$vol" "$HA/vol-link"
+chown -h $A: "$HA/vol-link"
+T_CLEAN+=("$ro_dir" "$HA/vol-link")
+run $A "$C" -t isolated -C "$ro_dir" -- bash -c 'echo ran'
+is "$rc:$out" "125:" "-C DIR she may not write: refused by tier isolated, which mounts it writable"
+like "$err" "cannot use work directory $ro_dir: tier isolated mounts it writable, and you may not read and write it" \
+	"... saying why"
+run $A "$C" -t none -C "$ro_dir" -- bash -c 'pwd'
+is "$rc:$out" "0:$ro_dir" "... while tier none, which only enters it, runs there (control)"
+# The client sends a real path; a raw request (-c: as -C DIR) need not.
+run $A "$T_TOOLS/rawclient" -q -c -t isolated -w "$vol" "$T_HELPER" valid -- sh -c :
+is "$rc" 0 "raw request, tier isolated: control, her directory runs"
+for bad in "$HA/vol-link" "$ro_dir"; do
+	run $A "$T_TOOLS/rawclient" -q -c -t isolated -w "$bad" "$T_HELPER" forbidden -- sh -c :
+	is "$rc" 0 "raw request, tier isolated: work directory $bad is refused by the helper"
+done
 iso $A bash -c 'test "$HOME" = "$PWD" && test -w "$HOME" && echo home-ok'
 is "$out" "home-ok" "HOME is the writable work directory (no /home inside)"
 run $A "$C" -t isolated -v "$vol:/data:ro" -- bash -c 'cat /data/file; touch /data/x 2>&1'
