@@ -392,7 +392,6 @@ int docker_prepare(struct docker_job *j, char *err, size_t errlen)
 	j->client_pidfd = -1;
 	j->started = j->finished = false;
 	j->staged = false;
-	j->work.src_fd = -1;
 	for (i = 0; i < PROTO_MAX_VOLUMES; i++)
 		j->vols[i].src_fd = -1;
 	if (j->tier != TIER_DOCKER && j->tier != TIER_GVISOR) {
@@ -623,6 +622,5 @@ int docker_cleanup(struct docker_job *j)
 	for (i = 0; i < PROTO_MAX_VOLUMES; i++)
 		if (j->vols[i].src_fd >= 0)
 			volume_release(&j->vols[i]);
-	volume_release(&j->work);
 	return rc;
 }

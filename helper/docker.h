@@ -6,8 +6,9 @@
  * and the daemon socket come from the policy, the environment of every
  * docker process is fixed (see docker.c), the image, environment,
  * network and runtime are the judge's (policy/judge.c), volumes pass
- * volume_check, and the user's command comes
- * after the image, where docker reads no option.
+ * volume_check, the work directory is the one workdir.c opened as the
+ * caller, and the user's command comes after the image, where docker
+ * reads no option.
  *
  * The container is named symbi-<job id>. Its life is the helper's: on
  * timeout, client death or a forwarded signal the helper acts on the
@@ -76,9 +77,6 @@ struct docker_job {
 	/* Filled by docker_prepare and docker_start. */
 	char name[64];                   /* symbi-<job id> */
 	struct volume vols[PROTO_MAX_VOLUMES];
-	struct volume work;              /* -C DIR or the caller's directory,
-					    as the tier checked it; src_fd -1
-					    for none */
 	bool staged;                     /* stage_bind was called */
 	pid_t client;                    /* the `docker run` process, or -1 */
 	int client_pidfd;                /* its pidfd (valid after reaping) */

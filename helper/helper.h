@@ -72,7 +72,8 @@
  *   cleanup      root, at the end (docker rm, unmount).
  *   caller_dir_access  not a hook: what the caller must be allowed on
  *                her directory (or -C DIR) besides search (access(2)
- *                bits; isolated, which mounts it writable: R_OK|W_OK).
+ *                bits; isolated and the docker tiers, which mount it
+ *                writable: R_OK|W_OK).
  *                workdir.c checks it as her and keeps the descriptor
  *                in j->caller_dir_fd.
  *   state_fd     job control: a descriptor that turns readable when the

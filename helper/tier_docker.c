@@ -2,7 +2,6 @@
  * Tiers docker and gvisor on the helper's seam: each hook is one call
  * into docker.c (see docker.h for the lifecycle).
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <syslog.h>
 #include <string.h>
@@ -14,21 +13,6 @@
 #include "docker.h"
 #include "helper.h"
 
-
-/* The job's directory (the caller's, or -C DIR) is mounted as its
- * /workspace: the judge applied the rules of a volume's source; here it
- * is checked and opened as the caller, and that descriptor is what the
- * engine gets (docker_start). */
-static int check_user_workdir(struct job *j, char *err, size_t cap)
-{
-	char spec[PROTO_MAX_STR + 16];
-
-	if (!j->dec.workdir)
-		return 0;
-	snprintf(spec, sizeof(spec), "%s:/workspace", j->dec.workdir);
-	return volume_check(spec, &j->inv.caller, VOLUME_WANT_FD,
-			    &j->docker->work, err, cap);
-}
 
 static int dk_prepare(struct job *j)
 {
@@ -58,8 +42,6 @@ static int dk_prepare(struct job *j)
 	dj->vol = (const char *const *)j->req.vol;
 	dj->volc = j->req.volc;
 	st = docker_prepare(dj, err, sizeof(err));
-	if (st == 0 && check_user_workdir(j, err, sizeof(err)) != 0)
-		st = 125;
 	if (st != 0) {
 		set_message(&j->v, st, "%s", err);
 		return -1;
@@ -75,8 +57,11 @@ static int dk_start(struct job *j)
 	dj->job_id = j->job_id;
 	dj->stage_name = j->work_name;
 	dj->workdir = j->v.workdir;
-	/* The fresh directory as made, or the caller's as she opened it. */
-	dj->workdir_fd = j->work_fd != -1 ? j->work_fd : dj->work.src_fd;
+	/* The fresh directory as made, or the caller's as she opened it,
+	 * readable and writable by her (workdir.c, caller_dir_access: the
+	 * judge applied a volume source's rules to it): the /workspace the
+	 * engine gets is that descriptor's clone (stage.c). */
+	dj->workdir_fd = j->work_fd != -1 ? j->work_fd : j->caller_dir_fd;
 	j->start_ms = now_ms();
 	if (docker_start(dj, err, sizeof(err)) != 0) {
 		set_message(&j->v, 125, "%s", err);
@@ -122,4 +107,5 @@ const struct tier_ops tier_docker_ops = {
 	.kill = dk_kill,
 	.finish = dk_finish,
 	.cleanup = dk_cleanup,
+	.caller_dir_access = R_OK | W_OK,
 };

@@ -191,6 +191,12 @@ dock -C "$dkw/h" -- sh -c 'cat f'
 is "$rc:$out" "125:" "-C: a symlink to a directory hidden from her is refused (125)"
 run "$A" cat "$hidden/inner/f"
 not_ok "... which she cannot read by path" [ "$rc" -eq 0 ]
+# Her directory is walked once, as her (helper/workdir.c), with the
+# access the tier needs: /workspace is writable.
+install -d -m 0555 -o $A -g $A "$dkw/ro"
+dock -C "$dkw/ro" -- sh -c 'echo ran'
+is "$rc:$out" "125:" "-C: a directory she may not write is refused (125)"
+like "$err" "tier docker mounts it writable, and you may not read and write it" "... saying why"
 # swap_race WHAT FILE OPTION...: 12 jobs (or 20 s) that cat FILE, run
 # with OPTION... ($dkw/d named in them) while $dkw/d and $dkw/h flip.
 swap_race() {
