@@ -328,7 +328,9 @@ int exe_resolve(struct job *j);
 
 /* workdir.c */
 int workdir_make(struct job *j);
-void workdir_describe_dry(struct job *j);
+/* A dry run: the caller's directory checked as a run would (0, or -1
+ * with j->v filled), or the private one described. */
+int workdir_describe_dry(struct job *j);
 void workdir_remove(struct job *j);
 /* Remove everything under the directory top (not top itself), with the
  * calling process's credentials. Returns 0, or -1 if something stayed. */

@@ -144,7 +144,8 @@ static void prepare(struct job *j)
 
 static void answer_dry_run(struct job *j)
 {
-	workdir_describe_dry(j);
+	if (workdir_describe_dry(j) == -1)
+		reply_deny(j);
 	audit_allow(j);
 	reply_verdict(j);
 	job_cleanup(j);

@@ -41,7 +41,24 @@ void priv_take_root(pid_t parent)
 		    strerror(errno));
 }
 
-/* setgroups, then the file-system gid and uid, verified; 0, or -1. */
+/* The effective capabilities: none, or all the permitted ones. */
+static int caps_effective(bool on)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d) == -1)
+		return -1;
+	for (int i = 0; i < 2; i++)
+		d[i].effective = on ? d[i].permitted : 0;
+	return (int)syscall(SYS_capset, &h, d);
+}
+
+/* setgroups, then the file-system gid and uid, verified, then no
+ * effective capability at all: setfsuid clears only the file ones, and
+ * a lookup by root's CAP_SYS_PTRACE would let the caller's path go
+ * through /proc/PID/cwd or /proc/PID/root of anyone's process (review
+ * of 2026-12-04, F1). 0, or -1. */
 static int fs_creds(const struct creds *c)
 {
 	if (setgroups(c->ngroups, c->groups) == -1)
@@ -54,12 +71,13 @@ static int fs_creds(const struct creds *c)
 		errno = EPERM;
 		return -1;
 	}
-	return 0;
+	return caps_effective(false);
 }
 
-/* File access as c, for the paths a user supplies. setfsuid to a
- * non-zero uid also clears the file-related capabilities from the
- * effective set, so root's DAC override is off until priv_fs_leave. */
+/* File access as c, for the paths a user supplies: her groups and
+ * file-system ids, and no effective capability (fs_creds), so neither
+ * root's DAC override nor any other privilege applies until
+ * priv_fs_leave. */
 int priv_fs_enter(const struct creds *c)
 {
 	log_hold(true);
@@ -86,6 +104,9 @@ int priv_fs_as(const struct creds *c)
 
 void priv_fs_leave(void)
 {
+	/* First: setgroups needs CAP_SETGID. */
+	if (caps_effective(true) == -1)
+		die("cannot take the capabilities back: %s", strerror(errno));
 	(void)setfsuid(0);
 	(void)setfsgid(0);
 	if ((uid_t)setfsuid((uid_t)-1) != 0 || setgroups(0, NULL) == -1)

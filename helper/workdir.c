@@ -82,33 +82,44 @@ static void make_job_id(struct job *j)
 	(void)copy_str(j->v.job_id, sizeof(j->v.job_id), j->job_id);
 }
 
-/* Opened as the caller; the access the tier needs on it (search, and
- * for a tier that binds it writable read and write too) checked on
- * that descriptor, with the file-system ids just set (AT_EACCESS), not
- * the real ones. The descriptor, or -1 with errno. */
-static int open_as_caller(struct job *j, const char *dir)
+/* Opened as the caller, no symlink on the way (dir is canonical: the
+ * judge checked), no magic link such as /proc/PID/cwd either; the
+ * access the tier needs on it (search, and for a tier that mounts it
+ * writable read and write too) checked on that descriptor, with the
+ * file-system ids just set (AT_EACCESS), not the real ones. The
+ * descriptor, or -1 with errno (*denied: the access check said no). */
+static int open_as_caller(struct job *j, const char *dir, bool *denied)
 {
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
 	int mode = X_OK | j->ops->caller_dir_access;
 	int fd, err = 0;
 
 	if (priv_fs_enter(&j->inv.caller) == -1)
 		return -1;
-	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd != -1 && syscall(SYS_faccessat2, fd, "", mode,
-				AT_EACCESS | AT_EMPTY_PATH) == -1) {
+	fd = (int)syscall(SYS_openat2, AT_FDCWD, dir, &how, sizeof(how));
+	if (fd == -1)
 		err = errno;
+	else if (syscall(SYS_faccessat2, fd, "", mode,
+			 AT_EACCESS | AT_EMPTY_PATH) == -1) {
+		err = errno;
+		*denied = true;
 		close(fd);
 		fd = -1;
 	}
 	priv_fs_leave();
-	if (err)
-		errno = err;
+	errno = err;
 	return fd;
 }
 
-static int refuse_caller_dir(struct job *j, const char *dir)
+static int refuse_caller_dir(struct job *j, const char *dir, bool denied)
 {
-	if (errno == EACCES && j->ops->caller_dir_access)
+	if (errno == ELOOP)
+		set_message(&j->v, 125, "work directory %s is reached through "
+			    "a symbolic link", dir);
+	else if (denied && j->ops->caller_dir_access)
 		set_message(&j->v, 125, "cannot use work directory %s: tier "
 			    "%s mounts it writable, and you may not read and "
 			    "write it (run from another, give -C DIR, or use "
@@ -127,24 +138,19 @@ static int refuse_caller_dir(struct job *j, const char *dir)
  * walk of the path, as the caller, for every use of it. */
 static int check_caller_dir(struct job *j)
 {
-	char link[32], real[PATH_MAX];
 	const char *dir = j->dec.workdir;
-	ssize_t n;
-	int fd = open_as_caller(j, dir);
+	bool denied = false;
+	int fd = open_as_caller(j, dir, &denied);
 
 	if (fd == -1)
-		return refuse_caller_dir(j, dir);
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, real, sizeof(real) - 1);
-	if (n < 0) {
+		return refuse_caller_dir(j, dir, denied);
+	/* Moved, or a mount of another namespace (its path is not ours):
+	 * the path she gave must still name it here. Its other name is
+	 * not told: it may lie where she cannot look. */
+	if (!trust_fd_is_path(fd, dir)) {
 		close(fd);
-		return refuse_caller_dir(j, dir);
-	}
-	real[n] = '\0';
-	if (strcmp(real, dir) != 0) {
-		close(fd);
-		set_message(&j->v, 125, "work directory %s is reached through "
-			    "a symbolic link (it is %s)", dir, real);
+		set_message(&j->v, 125, "work directory %s is not the "
+			    "directory that path names here", dir);
 		return -1;
 	}
 	j->caller_dir_fd = fd;
@@ -283,16 +289,15 @@ int workdir_make(struct job *j)
 	return 0;
 }
 
-void workdir_describe_dry(struct job *j)
+int workdir_describe_dry(struct job *j)
 {
 	if (j->dec.workdir)
-		(void)copy_str(j->v.workdir, sizeof(j->v.workdir),
-			       j->dec.workdir);
-	else
-		snprintf(j->v.workdir, sizeof(j->v.workdir),
-			 "%s/%lu/job-XXXX (created at run)",
-			 j->pol.native.working_directory,
-			 (unsigned long)j->user.c.uid);
+		return check_caller_dir(j);
+	snprintf(j->v.workdir, sizeof(j->v.workdir),
+		 "%s/%lu/job-XXXX (created at run)",
+		 j->pol.native.working_directory,
+		 (unsigned long)j->user.c.uid);
+	return 0;
 }
 
 /* How long the helper waits for the cleaner before it answers, and how

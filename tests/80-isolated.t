@@ -324,6 +324,11 @@ run $A "$C" -t isolated -C "$ro_dir" -- bash -c 'echo ran'
 is "$rc:$out" "125:" "-C DIR she may not write: refused by tier isolated, which mounts it writable"
 like "$err" "cannot use work directory $ro_dir: tier isolated mounts it writable, and you may not read and write it" \
 	"... saying why"
+run $A "$C" --dry-run -t isolated -C "$ro_dir" -- bash -c 'echo ran'
+is "$rc" 125 "... and a dry run says so (the same check, review of 2026-12-04 F3)"
+like "$out" "^decision: deny .*tier isolated mounts it writable" "... in the same words"
+run $A "$C" --dry-run -t isolated -C "$vol" -- bash -c 'echo ran'
+is "$rc" 0 "... while a dry run from her writable directory is allowed (control)"
 run $A "$C" -t none -C "$ro_dir" -- bash -c 'pwd'
 is "$rc:$out" "0:$ro_dir" "... while tier none, which only enters it, runs there (control)"
 # The client sends a real path; a raw request (-c: as -C DIR) need not.
@@ -333,6 +338,45 @@ for bad in "$HA/vol-link" "$ro_dir"; do
 	run $A "$T_TOOLS/rawclient" -q -c -t isolated -w "$bad" "$T_HELPER" forbidden -- sh -c :
 	is "$rc" 0 "raw request, tier isolated: work directory $bad is refused by the helper"
 done
+# A directory only /proc/PID/cwd reaches (tests/tools/detachedcwd: a
+# tmpfs of bob's never attached anywhere, with a file in it) and one
+# hidden in bob's 0700 directory: a symlink of hers to the first, and
+# the magic links themselves, are refused in every tier without naming
+# where they lead. The helper looks as her, with her file-system ids
+# and no effective capability: root's CAP_SYS_PTRACE would pass the
+# kernel's check on /proc/PID/cwd (review of 2026-12-04, F1 and F2).
+coproc DETACHED { as_user $B "$T_TOOLS/detachedcwd" "$HA/detached" 2>&1; }
+read -r -t 10 dpid <&"${DETACHED[0]}"
+ok "bob's detached directory is there (pid ${dpid:-none})" test -n "$dpid" -a -d "/proc/${dpid:-none}"
+is "$(cat "/proc/$dpid/cwd$HA/detached/secret" 2>&1)" "detached-secret" \
+	"... root reaches it through /proc/$dpid/cwd (control)"
+run $A cat "/proc/$dpid/cwd$HA/detached/secret"
+not_ok "... alice does not" [ "$rc" -eq 0 ]
+hidden=$(mktemp -d "$HB/hidden.XXXXXX")
+install -d -o $B -g $B "$hidden/proj-secret-name"
+chown $B: "$hidden"
+chmod 0700 "$hidden"
+T_CLEAN+=("$hidden")
+(cd "$hidden/proj-secret-name" && exec setpriv --reuid=$B --regid=$B --init-groups sleep 60) &
+hpid=$!
+for ((i = 0; i < 50; i++)); do
+	[[ "$(readlink "/proc/$hpid/cwd" 2>/dev/null)" == "$hidden/proj-secret-name" ]] && break
+	sleep 0.1
+done
+ln -s "/proc/$dpid/cwd$HA/detached" "$HA/detached"
+chown -h $A: "$HA/detached"
+T_CLEAN+=("$HA/detached")
+for tier in isolated none; do
+	for bad in "$HA/detached" "/proc/$dpid/cwd$HA/detached" "/proc/$hpid/cwd"; do
+		run $A "$T_TOOLS/rawclient" -c -t $tier -w "$bad" "$T_HELPER" forbidden -- sh -c 'cat secret; ls'
+		is "$rc" 0 "raw request, tier $tier: work directory $bad, reaching bob's, is refused"
+		unlike "$out" "detached-secret|proj-secret-name" "... and its answer names nothing of bob's"
+	done
+done
+kill "$hpid" 2>/dev/null
+wait "$hpid" 2>/dev/null
+exec {DETACHED[1]}>&-
+wait "$DETACHED_PID" 2>/dev/null
 iso $A bash -c 'test "$HOME" = "$PWD" && test -w "$HOME" && echo home-ok'
 is "$out" "home-ok" "HOME is the writable work directory (no /home inside)"
 run $A "$C" -t isolated -v "$vol:/data:ro" -- bash -c 'cat /data/file; touch /data/x 2>&1'
