@@ -375,7 +375,8 @@ for tier in isolated none; do
 done
 kill "$hpid" 2>/dev/null
 wait "$hpid" 2>/dev/null
-exec {DETACHED[1]}>&-
+dfd=${DETACHED[1]}
+exec {dfd}>&-
 wait "$DETACHED_PID" 2>/dev/null
 iso $A bash -c 'test "$HOME" = "$PWD" && test -w "$HOME" && echo home-ok'
 is "$out" "home-ok" "HOME is the writable work directory (no /home inside)"

@@ -67,7 +67,7 @@ static void make_path(int mnt, const char *path)
 
 	if (path[0] != '/' || n < 2 || n >= sizeof(p))
 		errx(2, "PATH must be absolute");
-	memcpy(p, path + 1, n);
+	snprintf(p, sizeof(p), "%s", path + 1);
 	for (char *s = p;; s++) {
 		char c = *s;
 
