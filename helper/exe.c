@@ -8,12 +8,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -147,15 +145,10 @@ struct shebang {
 
 static int read_shebang(const char *path, struct shebang *sb)
 {
-	/* path is canonical: a symlink (or a magic link such as
-	 * /proc/PID/cwd) on the way now means a component was swapped
-	 * since, and is not followed (review6 LOW-1). */
-	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK,
-		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
 	char line[PATH_MAX + NAME_MAX + 8], *p, *end;
-	int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+	/* path is canonical: a link on the way now was swapped in since
+	 * (review7 LOW-1). */
+	int fd = open_no_links(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	struct stat st;
 	ssize_t n = -1;
 

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <poll.h>
 #include <stdint.h>
 #include <string.h>
@@ -40,19 +39,14 @@ struct child_answer {
 /* In the child, with the caller's file credentials: the O_PATH fd of
  * v->src, or -1 with the reason in *a. src is canonical (volume_parse:
  * no ".", "..", "//"), so "no symlink on the way" is the whole of
- * "its canonical path is the path given"; openat2 checks it without
- * allocating (realpath may). The access check uses the file-system ids
+ * "its canonical path is the path given"; open_no_links checks it
+ * without allocating (realpath may). The access check uses the file-system ids
  * (AT_EACCESS), whose uid is the caller's, not the real uid, root. */
 static int open_as_caller(const struct volume *v, struct child_answer *a)
 {
-	struct open_how how = {
-		.flags = O_PATH | O_CLOEXEC,
-		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
 	struct stat st;
-	int fd, mode;
+	int fd = open_no_links(v->src, O_PATH | O_CLOEXEC), mode;
 
-	fd = (int)syscall(SYS_openat2, AT_FDCWD, v->src, &how, sizeof(how));
 	if (fd == -1) {
 		a->result = errno == ELOOP ? CHECK_SYMLINK : CHECK_OPEN;
 		a->err = errno;

@@ -90,16 +90,12 @@ static void make_job_id(struct job *j)
  * descriptor, or -1 with errno (*denied: the access check said no). */
 static int open_as_caller(struct job *j, const char *dir, bool *denied)
 {
-	struct open_how how = {
-		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
 	int mode = X_OK | j->ops->caller_dir_access;
 	int fd, err = 0;
 
 	if (priv_fs_enter(&j->inv.caller) == -1)
 		return -1;
-	fd = (int)syscall(SYS_openat2, AT_FDCWD, dir, &how, sizeof(how));
+	fd = open_no_links(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd == -1)
 		err = errno;
 	else if (syscall(SYS_faccessat2, fd, "", mode,

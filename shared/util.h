@@ -60,4 +60,12 @@ int path_join(char *dst, size_t cap, const char *dir, const char *name);
  * helper's memory may use it too; "unknown error" for such a number. */
 const char *errno_text(int e);
 
+/* path opened with flags, and with no symbolic link on the way nor a
+ * magic one such as /proc/PID/cwd (openat2, RESOLVE_NO_SYMLINKS |
+ * RESOLVE_NO_MAGICLINKS): for a canonical path a user gave, a link
+ * there was swapped in, or leads around her own permissions. The
+ * descriptor, or -1 with errno (ELOOP: a link). A system call alone,
+ * for children that share the helper's memory too. */
+int open_no_links(const char *path, int flags);
+
 #endif

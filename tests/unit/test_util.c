@@ -1,9 +1,13 @@
 /* Unit tests of shared/util.c: strict numbers and validators. TAP. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "shared/util.h"
 
@@ -199,9 +203,44 @@ static void test_errno_text(void)
 	   "errno_text: a number without words");
 }
 
+/* Links refused on the way, a plain path opened (controls). */
+static void test_open_no_links(void)
+{
+	char dir[] = "/tmp/test_util.XXXXXX", sub[64], link[64], via[80];
+	int fd;
+
+	if (!mkdtemp(dir)) {
+		ok(0, "open_no_links: a scratch directory"); /* plan unmet */
+		return;
+	}
+	(void)path_join(sub, sizeof(sub), dir, "d");
+	(void)path_join(link, sizeof(link), dir, "l");
+	(void)path_join(via, sizeof(via), link, ".");
+	(void)mkdir(sub, 0700);
+	if (symlink("d", link) == -1)
+		perror("# symlink");
+	fd = open_no_links(sub, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ok(fd >= 0, "open_no_links: a directory without a link on the way");
+	if (fd >= 0)
+		close(fd);
+	errno = 0;
+	ok(open_no_links(link, O_PATH | O_CLOEXEC) == -1 && errno == ELOOP,
+	   "open_no_links: a symlink as the last component: ELOOP");
+	errno = 0;
+	ok(open_no_links(via, O_PATH | O_CLOEXEC) == -1 && errno == ELOOP,
+	   "open_no_links: a symlink on the way: ELOOP");
+	errno = 0;
+	ok(open_no_links("/proc/self/cwd/.", O_PATH | O_CLOEXEC) == -1 &&
+		   errno == ELOOP,
+	   "open_no_links: a magic link (/proc/self/cwd): ELOOP");
+	(void)unlink(link);
+	(void)rmdir(sub);
+	(void)rmdir(dir);
+}
+
 int main(void)
 {
-	const int plan = 78;
+	const int plan = 82;
 
 	printf("1..%d\n", plan);
 	test_parse_u64();
@@ -212,6 +251,7 @@ int main(void)
 	test_copy_str();
 	test_path_join();
 	test_errno_text();
+	test_open_no_links();
 	if (test_no != plan)
 		printf("# ran %d tests, planned %d\n", test_no, plan);
 	return failures || test_no != plan;
