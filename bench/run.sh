@@ -186,6 +186,9 @@ define_goals() {
 		case_add "${class}_cgfloor" "$class" "$u" "${class}_floor" \
 			"floor + the job's cgroups (bench/cghop.c)" \
 			"$TOOLS/hop" "$PEERS/cghop" /bin/true
+		case_add "${class}_isofloor" "$class" "$u" "${class}_bwrap" \
+			"floor + cgroups + isolated's namespaces and view (bench/isohop.c)" \
+			"$TOOLS/hop" "$PEERS/isohop" /bin/true
 		if [ "$SYMBI_OK" = 1 ]; then
 			case_add "${class}_none" "$class" "$u" "${class}_floor" \
 				"tier none: true" "$CLIENT" --native -- /bin/true

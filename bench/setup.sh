@@ -117,6 +117,10 @@ setup_tools() {
 	gcc -O2 -Wall -Wextra -Werror -o "$PEERS/cghop" "$BENCH_DIR/cghop.c" ||
 		die "cannot compile bench/cghop.c"
 	chmod 4755 "$PEERS/cghop"
+	# ... plus tier isolated's namespaces and view (bench/isohop.c).
+	gcc -O2 -Wall -Wextra -Werror -o "$PEERS/isohop" "$BENCH_DIR/isohop.c" ||
+		die "cannot compile bench/isohop.c"
+	chmod 4755 "$PEERS/isohop"
 	# bubblewrap as a distribution would ship it setuid: same binary.
 	if command -v bwrap >/dev/null; then
 		install -m 4755 -o root -g root "$(command -v bwrap)" \

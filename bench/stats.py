@@ -120,6 +120,12 @@ def goal_rows(by_id, capture_mb, scale_goals):
                   None if x is None else x <= 0.85 * y, line)
         else:
             out.append(("(info) isolated vs setuid bwrap" + when, "info", line))
+        x, y = pair(cls + "_isofloor", cls + "_bwrap")
+        z = med(by_id, cls + "_iso")
+        out.append(("(info) the kernel's floor under isolated vs setuid bwrap" + when,
+                    "info", "-" if x is None or z is None else
+                    "%.2f vs %.2f ms (x%.2f; goal x0.85 = %.2f ms; isolated +%.2f ms over it)"
+                    % (x, y, x / y, 0.85 * y, z - x)))
 
     x, y = pair("none_true", "bare_true")
     judge("tier none adds <= 1.5 ms to /bin/true", None if x is None else x - y <= 1.5,
