@@ -16,86 +16,26 @@
  *    namespace's pid 1 (no init, no seccomp filter: both are the tier's
  *    guarantees, not the kernel's price of the view),
  *  - waits, kills the cgroup and removes every directory it made.
- * Errors end it with 125. Tier isolated's distance to this row is what
+ * Errors end it with 125 (bench/cgfloor.h has the cgroups). Tier isolated's distance to this row is what
  * symbi-exec itself costs there; setuid bubblewrap does the same kernel
  * work but the cgroups. A benchmark tool, never installed by the product.
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
 #include <linux/mount.h>
-#include <linux/sched.h>
 #include <net/if.h>
 #include <sched.h>
-#include <signal.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#define CG "/sys/fs/cgroup"
+#include "cgfloor.h"
+
 #define NEWROOT "/tmp"
 #define NS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | \
 	    CLONE_NEWNET)
 
-struct cgs {
-	char dir[3][256]; /* [0] the one cloned into */
-	int n;
-};
-
-static int put(const char *dir, const char *file, const char *val)
-{
-	char path[320];
-	int fd, rc;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	rc = write(fd, val, strlen(val)) < 0 ? -1 : 0;
-	close(fd);
-	return rc;
-}
-
-static int make(struct cgs *c, const char *parent, const char *name)
-{
-	char *d = c->dir[c->n];
-
-	mkdir(parent, 0755); /* the bench's own parent, kept between runs */
-	snprintf(d, sizeof(c->dir[0]), "%s/%s", parent, name);
-	if (mkdir(d, 0755) < 0)
-		return -1;
-	c->n++;
-	return 0;
-}
-
-static int make_all(struct cgs *c)
-{
-	char name[64];
-
-	snprintf(name, sizeof(name), "iso-%ld", (long)getpid());
-	if (access(CG "/cgroup.controllers", F_OK) == 0) {
-		mkdir(CG "/symbi-bench-floor", 0755);
-		put(CG "/symbi-bench-floor", "cgroup.subtree_control",
-		    "+memory +pids");
-		return make(c, CG "/symbi-bench-floor", name) ||
-		       put(c->dir[0], "memory.max", "2147483648") ||
-		       put(c->dir[0], "pids.max", "1024");
-	}
-	return make(c, CG "/unified/symbi-bench-floor", name) ||
-	       make(c, CG "/memory/symbi-bench-floor", name) ||
-	       make(c, CG "/pids/symbi-bench-floor", name) ||
-	       put(c->dir[1], "memory.limit_in_bytes", "2147483648") ||
-	       put(c->dir[2], "pids.max", "1024");
-}
-
+/* The same two ioctls as the helper's (helper/ns.c); the bench keeps
+ * its own copy so that no change to the product moves its floor. */
 static int loopback_up(void)
 {
 	struct ifreq ifr;
@@ -203,50 +143,22 @@ static int make_view(const char *cwd)
 		       : 0;
 }
 
-static void job(const struct cgs *c, uid_t uid, gid_t gid, const char *cwd,
-		char **argv)
+/* In the new namespaces, as root, after the v1 joins. The caller's
+ * directory must be one level under /home (the bench user's). */
+static int setup(void)
 {
-	for (int i = 1; i < c->n; i++)
-		if (put(c->dir[i], "cgroup.procs", "0") < 0)
-			_exit(125);
-	if (unshare(CLONE_NEWCGROUP) < 0 || sethostname("job", 3) < 0 ||
-	    loopback_up() < 0 || make_view(cwd) < 0)
-		_exit(125);
-	if (setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0 ||
-	    setresuid(uid, uid, uid) < 0)
-		_exit(125);
-	execv(argv[0], argv);
-	_exit(errno == ENOENT ? 127 : 126);
+	char cwd[4096];
+
+	if (!getcwd(cwd, sizeof(cwd)) || strncmp(cwd, "/home/", 6) != 0 ||
+	    strchr(cwd + 6, '/'))
+		return -1;
+	return unshare(CLONE_NEWCGROUP) < 0 || sethostname("job", 3) < 0 ||
+			       loopback_up() < 0 || make_view(cwd) < 0
+		       ? -1
+		       : 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct clone_args ca;
-	struct cgs c = {.n = 0};
-	uid_t uid = getuid();
-	gid_t gid = getgid();
-	char cwd[4096];
-	int status = 0, fd;
-	long pid;
-
-	if (argc < 2 || !getcwd(cwd, sizeof(cwd)) ||
-	    strncmp(cwd, "/home/", 6) != 0 || strchr(cwd + 6, '/') ||
-	    make_all(&c) < 0)
-		return 125;
-	fd = open(c.dir[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	memset(&ca, 0, sizeof(ca));
-	ca.flags = CLONE_INTO_CGROUP | NS;
-	ca.exit_signal = SIGCHLD;
-	ca.cgroup = (uint64_t)fd;
-	pid = fd < 0 ? -1 : syscall(SYS_clone3, &ca, sizeof(ca));
-	if (pid == 0)
-		job(&c, uid, gid, cwd, argv + 1);
-	if (pid > 0)
-		waitpid((pid_t)pid, &status, 0);
-	put(c.dir[0], "cgroup.kill", "1");
-	while (c.n > 0)
-		rmdir(c.dir[--c.n]);
-	if (pid < 0)
-		return 125;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return argc < 2 ? 125 : cgfloor_run(argv + 1, NS, setup);
 }
