@@ -16,9 +16,10 @@
  *    namespace's pid 1 (no init, no seccomp filter: both are the tier's
  *    guarantees, not the kernel's price of the view),
  *  - waits, kills the cgroup and removes every directory it made.
- * Errors end it with 125 (bench/cgfloor.h has the cgroups). Tier isolated's distance to this row is what
- * symbi-exec itself costs there; setuid bubblewrap does the same kernel
- * work but the cgroups. A benchmark tool, never installed by the product.
+ * Errors end it with 125 (bench/cgfloor.h has the cgroups). Tier
+ * isolated's distance to this row is what symbi-exec itself costs there;
+ * setuid bubblewrap does the same kernel work but the cgroups. A
+ * benchmark tool, never installed by the product.
  */
 #define _GNU_SOURCE
 #include <linux/mount.h>
