@@ -5,11 +5,29 @@
  * a plain program that starts a setuid-root one that starts the job: the
  * client, the helper and the job, with nothing else. Linked dynamically,
  * as the client and the helper are, so the loader's cost (and the setuid
- * hop's secure-mode loader) is in the floor too.
+ * hop's secure-mode loader) is in the floor too. Installed setuid, the
+ * child drops to the caller's uid, gid and groups before the exec, as the
+ * helper does: a setuid hop that kept root would be a root shell for
+ * every local user while the bench's peers are installed.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <grp.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+static int drop_to_caller(void)
+{
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+
+	if (geteuid() == uid && getegid() == gid)
+		return 0;
+	return setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0 ||
+			       setresuid(uid, uid, uid) < 0
+		       ? -1
+		       : 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -20,6 +38,8 @@ int main(int argc, char **argv)
 		return 2;
 	pid = fork();
 	if (pid == 0) {
+		if (drop_to_caller() < 0)
+			_exit(125);
 		execv(argv[1], argv + 1);
 		_exit(errno == ENOENT ? 127 : 126);
 	}
