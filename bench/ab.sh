@@ -35,17 +35,32 @@ shift $((OPTIND - 1))
 { [ $# -ge 2 ] && [ $# -le 8 ]; } ||
 	die "usage: bench/ab.sh [-r ROUNDS] [-i IDLE_MS] [-t TIER] REV_A REV_B [REV...]"
 [ "$(id -u)" = 0 ] || die "run as root"
+umask 022
 
 # The tests' machine lock: their cleanup kills every symbi-exec-job-*
 # cgroup's processes on the host, and counts ours as their leftovers.
-exec {LOCK_FD}>/run/lock/symbi-exec-tests.lock
+# In /run, 0600: root alone makes it (see tests/lib.sh's open_lock).
+old_umask=$(umask)
+umask 077
+exec {LOCK_FD}>/run/symbi-exec-tests.lock
+umask "$old_umask"
 flock -w 1800 "$LOCK_FD" || die "the tests held the machine lock for 30 minutes"
 
 id -u "$USER_" >/dev/null 2>&1 ||
 	useradd --create-home --user-group --shell /bin/sh "$USER_"
 OUT=$(mktemp -d /var/tmp/symbi-ab.XXXXXX)
 chmod 0755 "$OUT"
-trap 'rm -rf "$OUT"' EXIT
+
+# Whatever ends the run, a failed build or ^C included: the setuid
+# helpers of every revision go, their set-id bits first (chmod acts on
+# the file, so a descriptor someone holds no longer runs it as root).
+cleanup() {
+	rm -rf "$OUT"
+	[ -n "${AB_KEEP:-}" ] && return 0
+	[ -d "$BASE" ] && find "$BASE" -type f -perm /6000 -exec chmod ug-s {} +
+	rm -rf "$BASE"
+}
+trap cleanup EXIT
 
 # export REV DIR: the tree of REV (or the working tree) in DIR.
 export_tree() {
@@ -64,7 +79,10 @@ install_rev() {
 	local p=$BASE/$1 src=$OUT/src-$1
 	export_tree "$2" "$src"
 	rm -rf "$p"
-	install -d -m 0755 -o root -g root "$BASE" "$p"
+	# The bench user's alone: nobody else may run or open the helpers
+	# of old revisions.
+	install -d -m 0750 -o root -g "$USER_" "$BASE"
+	install -d -m 0755 -o root -g root "$p"
 	make -C "$src" -j"$(nproc)" PREFIX="$p" SYSCONFDIR="$p/etc" \
 		build/symbi-exec build/symbi-exec-helper >"$OUT/build-$1.log" 2>&1 ||
 		die "build of $2 failed: $(tail -n 5 "$OUT/build-$1.log")"
@@ -83,7 +101,7 @@ install_rev() {
 	cat >"$p/etc/symbi-exec/policy.toml" <<EOF
 [native_execution]
 enabled = true
-working_directory = "/var/tmp/symbi-ab-work"
+working_directory = "$p/work"
 max_memory_mb = 4096
 max_cpu_cores = $(nproc).0
 max_processes = 1024
@@ -134,4 +152,3 @@ for k, rev in zip("abcdefgh", revs):
     meds.append(m)
 print(f"({rounds} rounds, idle {idle} ms, interleaved)")
 EOF
-[ -n "${AB_KEEP:-}" ] || rm -rf "$BASE" /var/tmp/symbi-ab-work

@@ -5,8 +5,8 @@
  * v1 plus the controller-less cgroup2 for cgroup.kill) with a memory and
  * a process limit, clone the job straight into it (clone3
  * CLONE_INTO_CGROUP, with FLAGS' namespaces), let the child join the v1
- * hierarchies, run SETUP there as root, drop to the caller's uid and gid
- * and execute the job; then wait, kill the cgroup and remove every
+ * hierarchies, run SETUP there as root, drop to the caller's uid, gid and
+ * supplementary groups, set no_new_privs and execute the job; then wait, kill the cgroup and remove every
  * directory made. Errors are exit 125. A benchmark's code, never
  * installed by the product.
  */
@@ -21,6 +21,7 @@
 #include <grp.h>
 #include <linux/sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -85,13 +86,16 @@ static int make_all(struct cgs *c)
 static void job(const struct cgs *c, int (*setup)(void), char **argv)
 {
 	uid_t uid = getuid();
-	gid_t gid = getgid();
+	gid_t gid = getgid(), groups[256];
+	int n = getgroups(256, groups);
 
 	for (int i = 1; i < c->n; i++)
 		if (put(c->dir[i], "cgroup.procs", "0") < 0)
 			_exit(125);
-	if ((setup && setup() < 0) || setgroups(1, &gid) < 0 ||
-	    setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+	if (n < 0 || (setup && setup() < 0) ||
+	    setgroups((size_t)n, groups) < 0 || setresgid(gid, gid, gid) < 0 ||
+	    setresuid(uid, uid, uid) < 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		_exit(125);
 	execv(argv[0], argv);
 	_exit(errno == ENOENT ? 127 : 126);
@@ -102,22 +106,26 @@ static int cgfloor_run(char **argv, uint64_t flags, int (*setup)(void))
 {
 	struct clone_args ca;
 	struct cgs c = {.n = 0};
-	int status = 0, fd;
-	long pid;
+	int status = 0, fd = -1;
+	long pid = -1;
 
-	if (argv[0] == NULL || make_all(&c) < 0)
+	if (argv[0] == NULL)
 		return 125;
-	fd = open(c.dir[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (make_all(&c) == 0)
+		fd = open(c.dir[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	memset(&ca, 0, sizeof(ca));
 	ca.flags = CLONE_INTO_CGROUP | flags;
 	ca.exit_signal = SIGCHLD;
 	ca.cgroup = (uint64_t)fd;
-	pid = fd < 0 ? -1 : syscall(SYS_clone3, &ca, sizeof(ca));
+	if (fd >= 0)
+		pid = syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid == 0)
 		job(&c, setup, argv);
 	if (pid > 0)
 		waitpid((pid_t)pid, &status, 0);
-	put(c.dir[0], "cgroup.kill", "1");
+	if (c.n > 0)
+		put(c.dir[0], "cgroup.kill", "1");
+	/* Also what a failed make_all made. */
 	while (c.n > 0)
 		rmdir(c.dir[--c.n]);
 	if (pid < 0)

@@ -6,25 +6,30 @@
  * client, the helper and the job, with nothing else. Linked dynamically,
  * as the client and the helper are, so the loader's cost (and the setuid
  * hop's secure-mode loader) is in the floor too. Installed setuid, the
- * child drops to the caller's uid, gid and groups before the exec, as the
- * helper does: a setuid hop that kept root would be a root shell for
- * every local user while the bench's peers are installed.
+ * child drops to the caller's uid, gid and supplementary groups and sets
+ * no_new_privs before the exec, as the helper does: a setuid hop that
+ * kept root would be a root shell for whoever may run it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <grp.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* Not when run plainly: no_new_privs would stop the setuid hop after us. */
 static int drop_to_caller(void)
 {
 	uid_t uid = getuid();
-	gid_t gid = getgid();
+	gid_t gid = getgid(), groups[256];
+	int n = getgroups(256, groups);
 
 	if (geteuid() == uid && getegid() == gid)
 		return 0;
-	return setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0 ||
-			       setresuid(uid, uid, uid) < 0
+	return n < 0 || setgroups((size_t)n, groups) < 0 ||
+			       setresgid(gid, gid, gid) < 0 ||
+			       setresuid(uid, uid, uid) < 0 ||
+			       prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0
 		       ? -1
 		       : 0;
 }

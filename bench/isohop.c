@@ -145,13 +145,15 @@ static int make_view(const char *cwd)
 }
 
 /* In the new namespaces, as root, after the v1 joins. The caller's
- * directory must be one level under /home (the bench user's). */
+ * directory must be hers, one level under /home (the bench user's). */
 static int setup(void)
 {
 	char cwd[4096];
+	struct stat sb;
 
 	if (!getcwd(cwd, sizeof(cwd)) || strncmp(cwd, "/home/", 6) != 0 ||
-	    strchr(cwd + 6, '/'))
+	    strchr(cwd + 6, '/') || stat(".", &sb) < 0 ||
+	    sb.st_uid != getuid())
 		return -1;
 	return unshare(CLONE_NEWCGROUP) < 0 || sethostname("job", 3) < 0 ||
 			       loopback_up() < 0 || make_view(cwd) < 0

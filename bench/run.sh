@@ -318,21 +318,30 @@ cleanup() {
 		return 0
 	fi
 	[ -n "${RES_DIR:-}" ] && rm -rf "$RES_DIR"
-	rm -rf "$PREFIX" "$DOCKER_WORK"
-	rmdir "$WORKBASE" 2>/dev/null
+	# Set-id bits off before the removal: chmod acts on the file, so a
+	# descriptor someone still holds stops being a way to run it as root.
+	[ -d "$PREFIX" ] && find "$PREFIX" -type f -perm /6000 -exec chmod ug-s {} +
+	rm -rf "$PREFIX"
 	rmdir /sys/fs/cgroup/symbi-bench-floor \
 		/sys/fs/cgroup/{unified,memory,pids}/symbi-bench-floor 2>/dev/null
-	[ "$DOCKER_OK" = 1 ] && bash "$BENCH_DIR/docker-start.sh" stop
+	# Whether or not its image was there: an engine started is stopped.
+	[ -n "$DOCKER_SOCK" ] && bash "$BENCH_DIR/docker-start.sh" stop
 }
 
 main() {
 	parse_args "$@"
 	[ "$(id -u)" = 0 ] || die "run as root (it installs, adds users, runs peers as root)"
+	umask 022
 	plan
 	# The tests' machine lock: their cleanup kills every
 	# symbi-exec-job-* cgroup's processes on the host and counts ours as
 	# their leftovers; and a test run is noise for the numbers.
-	exec {LOCK_FD}>/run/lock/symbi-exec-tests.lock
+	# In /run, 0600: root alone makes it (see tests/lib.sh's open_lock).
+	local old_umask
+	old_umask=$(umask)
+	umask 077
+	exec {LOCK_FD}>/run/symbi-exec-tests.lock
+	umask "$old_umask"
 	flock -w 3600 "$LOCK_FD" || die "the tests held the machine lock for an hour"
 	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 	RES_DIR=$(mktemp -d /var/tmp/symbi-bench-res.XXXXXX)
@@ -345,7 +354,9 @@ main() {
 	# job in its caller's directory only under volume_roots (/home).
 	cd "$(getent passwd "$BENCH_USER" | cut -d: -f6)" ||
 		die "no home directory for $BENCH_USER"
-	chown "$BENCH_USER" "$RAW_DIR" "$LOG_DIR"
+	# The bench user writes its timings in RAW_DIR; LOG_DIR stays root's,
+	# since root's redirections write there.
+	chown "$BENCH_USER" "$RAW_DIR"
 	wanted goals && define_goals
 	wanted startup && define_startup
 	wanted idle && define_idle

@@ -107,9 +107,9 @@ scale_sequential() {
 			he+=("$h")
 		fi
 		rss=0
-		as_user "$BENCH_USER" /usr/bin/time -f %M -o "$LOG_DIR/time.out" \
+		as_user "$BENCH_USER" /usr/bin/time -f %M -o "$RAW_DIR/time.out" \
 			"$CLIENT" --native -- true >/dev/null 2>&1 || fails=$((fails + 1))
-		read -r rss <"$LOG_DIR/time.out" || rss=0
+		read -r rss <"$RAW_DIR/time.out" || rss=0
 		tm+=("${rss##* }")
 	done
 	t1=$(date +%s%N)

@@ -11,8 +11,11 @@ CLIENT=$PREFIX/bin/symbi-exec
 HELPER=$PREFIX/libexec/symbi-exec/symbi-exec-helper
 TOOLS=$PREFIX/tools
 PEERS=$PREFIX/peers
-WORKBASE=/var/tmp/symbi-bench-work
-DOCKER_WORK=/var/tmp/symbi-bench-docker-work
+# Under the root-owned prefix, not /var/tmp: a fixed name in a
+# world-writable directory is a user's to take first (a symbolic link
+# there had root chown its target).
+WORKBASE=$PREFIX/work
+DOCKER_WORK=$PREFIX/docker-work
 BENCH_USERS=(symbibench1 symbibench2 symbibench3)
 BENCH_USER=${BENCH_USERS[0]}
 BENCH_IMAGE=symbi-test/busybox
@@ -98,7 +101,11 @@ install_programs() {
 # The job programs, static so no tier's view of /lib changes their cost.
 setup_tools() {
 	local t
-	install -d -m 0755 "$TOOLS" "$PEERS"
+	install -d -m 0755 "$TOOLS"
+	# The setuid peers are the bench user's alone: nobody else may run,
+	# open or link them (an open descriptor or a hard link would outlive
+	# the cleanup's removal).
+	install -d -m 0750 -o root -g "$BENCH_USER" "$PEERS"
 	for t in cpu syscalls emit seccomp-floor; do
 		gcc -O2 -static -Wall -Wextra -Werror -o "$TOOLS/$t" \
 			"$BENCH_DIR/$t.c" || die "cannot compile bench/$t.c"
@@ -126,8 +133,7 @@ setup_tools() {
 		install -m 4755 -o root -g root "$(command -v bwrap)" \
 			"$PEERS/bwrap-setuid"
 	fi
-	install -d -m 0755 "$DOCKER_WORK"
-	chown "$BENCH_USER:$BENCH_USER" "$DOCKER_WORK"
+	install -d -m 0755 -o "$BENCH_USER" -g "$BENCH_USER" "$DOCKER_WORK"
 }
 
 # A docker engine of the bench's own (bench/docker-start.sh, which uses

@@ -10,7 +10,8 @@
 [[ $EUID -eq 0 ]] || bail "the integration tests run as root"
 # One VM at a time. Nothing is installed or run on the host, so the
 # machine lock of the other scripts is not needed.
-exec {guest_lock}>/run/lock/symbi-exec-guest.lock
+guest_lock=
+open_lock guest_lock /run/symbi-exec-guest.lock
 flock -w 1800 "$guest_lock" || bail "another guest ran for 30 minutes"
 work=$(mktemp -d /tmp/symbi-guest.XXXXXX)
 trap 'rm -rf "$work"' EXIT

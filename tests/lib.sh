@@ -561,6 +561,20 @@ t_cleanup() {
 	exit "$rc"
 }
 
+# A lock file root alone can create: in /run, mode 0600. Not in
+# /run/lock, which is world-writable: a user's symbolic link there would
+# have root truncate its target, and any user may flock a readable file
+# and stall every run. open_lock VAR PATH sets VAR to the descriptor.
+open_lock() {
+	local -n _fd=$1
+	local old
+	old=$(umask)
+	umask 077
+	exec {_fd}>"$2"
+	umask "$old"
+}
+T_MACHINE_LOCK=/run/symbi-exec-tests.lock
+
 # The prefix, the test users, /dev/log and the work base are one per
 # machine: test scripts of concurrent runs (two trees, two developers)
 # take turns, a whole script at a time.
@@ -568,14 +582,14 @@ t_cleanup() {
 # its descriptor down in SYMBI_TEST_LOCK_FD: the same open file, so
 # locking it again succeeds at once.
 take_machine_lock() {
-	local lock=/run/lock/symbi-exec-tests.lock fd=${SYMBI_TEST_LOCK_FD:-}
+	local lock=$T_MACHINE_LOCK fd=${SYMBI_TEST_LOCK_FD:-}
 	if [[ "$fd" =~ ^[0-9]+$ && /proc/self/fd/$fd -ef "$lock" ]]; then
 		T_LOCK_FD=$fd
 		flock -n "$T_LOCK_FD" ||
 			bail "SYMBI_TEST_LOCK_FD $fd does not hold the lock"
 		return 0
 	fi
-	exec {T_LOCK_FD}>"$lock"
+	open_lock T_LOCK_FD "$lock"
 	flock -w 1800 "$T_LOCK_FD" ||
 		bail "another test run held the machine lock for 30 minutes"
 	T_LOCK_OWN=1
