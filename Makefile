@@ -221,8 +221,15 @@ check-deb:
 check-unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do $$t || exit 1; done
 
+# An installed helper loses its set-id bits before it is replaced or
+# removed: install and rm unlink the old file, and a descriptor someone
+# opened on it (O_PATH is enough) would still run the old binary as root.
+DISARM_HELPER = h='$(DESTDIR)$(HELPER_PATH)'; \
+	if [ -f "$$h" ] && [ ! -L "$$h" ]; then chmod 0000 "$$h"; fi
+
 install: $(PROGRAMS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/symbi-exec
+	@$(DISARM_HELPER)
 	install -m 0755 build/symbi-exec $(DESTDIR)$(BINDIR)/symbi-exec
 	install -m 0755 build/symbi-exec-check $(DESTDIR)$(CHECK_PATH)
 	install -m 0711 $(INSTALL_OWNER) build/symbi-exec-init \
@@ -242,6 +249,7 @@ install: $(PROGRAMS)
 	install -m 0644 completion/symbi-exec $(DESTDIR)$(BASHCOMPDIR)/symbi-exec
 
 uninstall:
+	@$(DISARM_HELPER)
 	rm -f $(DESTDIR)$(BINDIR)/symbi-exec $(DESTDIR)$(HELPER_PATH) \
 		$(DESTDIR)$(CHECK_PATH) $(DESTDIR)$(INIT_PATH) \
 		$(DESTDIR)$(MANDIR)/man1/symbi-exec.1 \

@@ -84,6 +84,31 @@ check_args() {
 	fi
 }
 
+# Every existing directory on the way to DIR must be root's own, a real
+# directory, writable by no one else: root installs a setuid program and
+# the policy there, and its chmod and chown follow a path another user
+# could swap (README: never under /tmp). What does not exist yet is
+# made by root, 0755.
+check_install_dir() {
+	local dir=$1 path='' part meta rest
+	rest=${dir#/}
+	while :; do
+		part=${rest%%/*}
+		path=$path/$part
+		[[ -n "$part" ]] || path=/
+		[[ -e "$path" || -L "$path" ]] || return 0
+		[[ ! -L "$path" && -d "$path" ]] ||
+			die "'$dir': $path is not a directory (a symbolic link or a file)"
+		meta=$(stat -c '%u %a' "$path")
+		[[ "${meta%% *}" == 0 ]] ||
+			die "'$dir': $path is not owned by root"
+		(((8#${meta#* } & 8#022) == 0)) ||
+			die "'$dir': $path is writable by its group or others"
+		[[ "$rest" == */* ]] || return 0
+		rest=${rest#*/}
+	done
+}
+
 install_deps() {
 	say "installing build dependencies: ${DEPS[*]}"
 	export DEBIAN_FRONTEND=noninteractive
@@ -190,6 +215,8 @@ main() {
 	parse_args "$@"
 	[[ $EUID -eq 0 ]] || die "must be run as root (try: sudo $0 $*)"
 	check_args
+	check_install_dir "$prefix"
+	check_install_dir "$sysconfdir"
 	cd "$(dirname "$(readlink -f "$0")")"
 	policy=$sysconfdir/symbi-exec/policy.toml
 	helper=$prefix/libexec/symbi-exec/symbi-exec-helper

@@ -56,6 +56,32 @@ run symbi-alice "$T_SCRATCH/install.sh" --no-deps --prefix "$P"
 not_ok "a non-root caller is refused" [ "$rc" -eq 0 ]
 like "$err" "must be run as root" "... with a message"
 ok "... and nothing installed" absent "$P"
+# Root's chmod and chown follow paths: a directory on the way that
+# another user owns or may write is refused, by name, before anything
+# is built (the same harness installs into $P below).
+U=/opt/symbi-exec-install-user
+T_CLEAN+=("$U")
+install -d -o symbi-alice -m 0755 "$U"
+out=$("$T_TOP/install.sh" --no-deps --prefix "$U/p" --sysconfdir "$U/etc" 2>&1)
+not_ok "a prefix under a directory of symbi-alice's is refused" [ $? -eq 0 ]
+like "$out" "$U is not owned by root" "... naming it"
+ok "... and nothing installed there" absent "$U/p"
+chown root "$U"
+chmod 0775 "$U"
+out=$("$T_TOP/install.sh" --no-deps --prefix "$P" --sysconfdir "$U/etc" 2>&1)
+not_ok "a group-writable sysconfdir parent is refused" [ $? -eq 0 ]
+like "$out" "$U is writable by its group or others" "... naming it"
+ok "... and nothing installed in the prefix" absent "$P"
+ln -s /opt "$U-link"
+T_CLEAN+=("$U-link")
+out=$("$T_TOP/install.sh" --no-deps --prefix "$U-link/p" 2>&1)
+not_ok "a prefix through a symbolic link is refused" [ $? -eq 0 ]
+like "$out" "$U-link is not a directory" "... naming it"
+out=$("$T_TOP/install.sh" --no-deps --prefix /tmp/symbi-exec-p 2>&1)
+not_ok "a prefix under /tmp is refused" [ $? -eq 0 ]
+like "$out" "/tmp is writable by its group or others" "... naming it"
+rm -f "$U-link"
+rm -rf "$U"
 
 # --- first install, through sudo by symbi-bob -------------------------------
 out=$(SUDO_USER=symbi-bob installer 2>&1)
@@ -99,11 +125,17 @@ is "$rc" 125 "a user the default policy does not name is refused"
 # --- second install: safe, policy kept ----------------------------------
 echo "# local edit $$" >>"$POLICY"
 before=$(sha256sum <"$POLICY")
+# A descriptor on the installed helper, as any user may hold one: the
+# file it names must not stay setuid once replaced.
+exec {old_helper}<"$HELPER"
 out=$(SUDO_USER=symbi-bob installer 2>&1)
 is "$?" 0 "a second install succeeds"
 is "$(sha256sum <"$POLICY")" "$before" "the existing policy is not overwritten"
 like "$out" "kept the existing policy" "... and install.sh says so"
 is "$(mode_of "$HELPER")" "4755 root:root" "helper still root:root 4755"
+is "$(stat -L -c '%a' "/proc/self/fd/$old_helper")" 0 \
+	"the replaced helper, still open, lost its set-id bits and every mode bit"
+exec {old_helper}<&-
 
 # --- --group ----------------------------------------------------------
 out=$(installer --group symbi-agents 2>&1)
@@ -122,8 +154,12 @@ out=$("$T_TOP/install.sh" --prefix "$P" --sysconfdir "$P/etc" --no-deps \
 not_ok "--group with an unknown group is refused" [ $? -eq 0 ]
 
 # --- --uninstall ----------------------------------------------------------
+exec {old_helper}<"$HELPER"
 out=$(installer --uninstall 2>&1)
 is "$?" 0 "--uninstall succeeds"
+is "$(stat -L -c '%a' "/proc/self/fd/$old_helper")" 0 \
+	"the removed helper, still open, lost its set-id bits"
+exec {old_helper}<&-
 ok "client removed" absent "$CLIENT"
 ok "helper removed" absent "$HELPER"
 ok "checker removed" absent "$CHECKER"
