@@ -75,7 +75,8 @@ check_args() {
 	# Paths end up in C string literals and in make: keep them plain.
 	local dir
 	for dir in "$prefix" "$sysconfdir"; do
-		[[ "$dir" =~ ^/[A-Za-z0-9._/+-]*$ && "$dir" != *..* ]] ||
+		[[ "$dir" =~ ^/[A-Za-z0-9._/+-]*$ && "$dir" != *..* &&
+			"$dir" != *//* ]] ||
 			die "'$dir': expected an absolute path of letters, digits and ._/+-"
 	done
 	if [[ -n "$helper_group" ]]; then
@@ -215,8 +216,16 @@ main() {
 	parse_args "$@"
 	[[ $EUID -eq 0 ]] || die "must be run as root (try: sudo $0 $*)"
 	check_args
-	check_install_dir "$prefix"
-	check_install_dir "$sysconfdir"
+	# Each directory make install and the policy write into, whole: one
+	# of another user's below the prefix is as bad as above it.
+	local d
+	for d in "$prefix/bin" "$prefix/libexec/symbi-exec" \
+		"$prefix/share/man/man1" "$prefix/share/man/man5" \
+		"$prefix/share/man/man8" \
+		"$prefix/share/bash-completion/completions" \
+		"$sysconfdir/symbi-exec"; do
+		check_install_dir "$d"
+	done
 	cd "$(dirname "$(readlink -f "$0")")"
 	policy=$sysconfdir/symbi-exec/policy.toml
 	helper=$prefix/libexec/symbi-exec/symbi-exec-helper

@@ -15,6 +15,8 @@ set -eu
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH_DIR")
 BASE=/opt/symbi-ab
+# shellcheck source=bench/disarm.sh
+. "$BENCH_DIR/disarm.sh"
 USER_=symbibench1
 ROUNDS=300 IDLE=0 TIER=none
 
@@ -42,8 +44,9 @@ umask 022
 # In /run, 0600: root alone makes it (see tests/lib.sh's open_lock).
 old_umask=$(umask)
 umask 077
-exec {LOCK_FD}>/run/symbi-exec-tests.lock
+: >>/run/symbi-exec-tests.lock
 umask "$old_umask"
+exec {LOCK_FD}</run/symbi-exec-tests.lock
 flock -w 1800 "$LOCK_FD" || die "the tests held the machine lock for 30 minutes"
 
 id -u "$USER_" >/dev/null 2>&1 ||
@@ -55,10 +58,9 @@ chmod 0755 "$OUT"
 # helpers of every revision go, their set-id bits first (chmod acts on
 # the file, so a descriptor someone holds no longer runs it as root).
 cleanup() {
+	set +e
+	[ -n "${AB_KEEP:-}" ] || disarm_rm "$BASE" "$BASE/*/work"
 	rm -rf "$OUT"
-	[ -n "${AB_KEEP:-}" ] && return 0
-	[ -d "$BASE" ] && find "$BASE" -type f -perm /6000 -exec chmod ug-s {} +
-	rm -rf "$BASE"
 }
 trap cleanup EXIT
 
@@ -78,7 +80,7 @@ export_tree() {
 install_rev() {
 	local p=$BASE/$1 src=$OUT/src-$1
 	export_tree "$2" "$src"
-	rm -rf "$p"
+	disarm_rm "$p" "$p/work"
 	# The bench user's alone: nobody else may run or open the helpers
 	# of old revisions.
 	install -d -m 0750 -o root -g "$USER_" "$BASE"

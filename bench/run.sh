@@ -318,10 +318,15 @@ cleanup() {
 		return 0
 	fi
 	[ -n "${RES_DIR:-}" ] && rm -rf "$RES_DIR"
-	# Set-id bits off before the removal: chmod acts on the file, so a
-	# descriptor someone still holds stops being a way to run it as root.
-	[ -d "$PREFIX" ] && find "$PREFIX" -type f -perm /6000 -exec chmod ug-s {} +
-	rm -rf "$PREFIX"
+	disarm_rm "$PREFIX" "$WORKBASE" "$DOCKER_WORK"
+	# A floor hop killed before its own cleanup leaves its job cgroups.
+	local d
+	for d in /sys/fs/cgroup/{,unified/}symbi-bench-floor/job-*; do
+		[ -e "$d/cgroup.kill" ] && echo 1 >"$d/cgroup.kill"
+	done 2>/dev/null
+	for d in /sys/fs/cgroup/{,unified/,memory/,pids/}symbi-bench-floor/job-*; do
+		[ -d "$d" ] && rmdir "$d"
+	done 2>/dev/null
 	rmdir /sys/fs/cgroup/symbi-bench-floor \
 		/sys/fs/cgroup/{unified,memory,pids}/symbi-bench-floor 2>/dev/null
 	# Whether or not its image was there: an engine started is stopped.
@@ -340,8 +345,9 @@ main() {
 	local old_umask
 	old_umask=$(umask)
 	umask 077
-	exec {LOCK_FD}>/run/symbi-exec-tests.lock
+	: >>/run/symbi-exec-tests.lock
 	umask "$old_umask"
+	exec {LOCK_FD}</run/symbi-exec-tests.lock
 	flock -w 3600 "$LOCK_FD" || die "the tests held the machine lock for an hour"
 	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 	RES_DIR=$(mktemp -d /var/tmp/symbi-bench-res.XXXXXX)

@@ -5,6 +5,9 @@
 # Every step is idempotent; a step that fails marks what depends on it as
 # unavailable instead of stopping the run (the table says which and why).
 
+# shellcheck source=bench/disarm.sh
+. "$(dirname "${BASH_SOURCE[0]}")/disarm.sh"
+
 PREFIX=/opt/symbi-bench
 POLICY=$PREFIX/etc/symbi-exec/policy.toml
 CLIENT=$PREFIX/bin/symbi-exec
@@ -64,7 +67,7 @@ setup_symbi() {
 	src=$(mktemp -d /var/tmp/symbi-bench-src.XXXXXX)
 	tar -C "$ROOT" --exclude=./build --exclude=./build-san \
 		--exclude=./.git -cf - . | tar -C "$src" -xf -
-	rm -rf "$PREFIX"
+	disarm_rm "$PREFIX" "$WORKBASE" "$DOCKER_WORK"
 	install -d -m 0755 -o root -g root "$PREFIX"
 	if [ -x "$src/install.sh" ]; then
 		(cd "$src" && ./install.sh --prefix "$PREFIX" \

@@ -80,6 +80,17 @@ like "$out" "$U-link is not a directory" "... naming it"
 out=$("$T_TOP/install.sh" --no-deps --prefix /tmp/symbi-exec-p 2>&1)
 not_ok "a prefix under /tmp is refused" [ $? -eq 0 ]
 like "$out" "/tmp is writable by its group or others" "... naming it"
+out=$("$T_TOP/install.sh" --no-deps --prefix /tmp//symbi-exec-p 2>&1)
+not_ok "a prefix with // is refused" [ $? -eq 0 ]
+like "$out" "expected an absolute path" "... as a malformed path"
+chmod 0755 "$U"
+install -d -o symbi-alice -m 0755 "$U/p/libexec/symbi-exec"
+out=$("$T_TOP/install.sh" --no-deps --prefix "$U/p" --sysconfdir "$P/etc" 2>&1)
+not_ok "a directory of symbi-alice's below a root-owned prefix is refused" \
+	[ $? -eq 0 ]
+like "$out" "$U/p/libexec/symbi-exec is not owned by root" "... naming it"
+ok "... and no helper installed there" \
+	absent "$U/p/libexec/symbi-exec/symbi-exec-helper"
 rm -f "$U-link"
 rm -rf "$U"
 

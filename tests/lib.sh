@@ -570,8 +570,14 @@ open_lock() {
 	local old
 	old=$(umask)
 	umask 077
-	exec {_fd}>"$2"
+	# Read-only once made: flock needs no more, and a process that
+	# inherits the descriptor cannot write to /run through it.
+	: >>"$2" || {
+		umask "$old"
+		return 1
+	}
 	umask "$old"
+	exec {_fd}<"$2"
 }
 T_MACHINE_LOCK=/run/symbi-exec-tests.lock
 
