@@ -15,8 +15,8 @@ set -eu
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH_DIR")
 BASE=/opt/symbi-ab
-# shellcheck source=bench/disarm.sh
-. "$BENCH_DIR/disarm.sh"
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 USER_=symbibench1
 ROUNDS=300 IDLE=0 TIER=none
 
@@ -41,12 +41,8 @@ umask 022
 
 # The tests' machine lock: their cleanup kills every symbi-exec-job-*
 # cgroup's processes on the host, and counts ours as their leftovers.
-# In /run, 0600: root alone makes it (see tests/lib.sh's open_lock).
-old_umask=$(umask)
-umask 077
-: >>/run/symbi-exec-tests.lock
-umask "$old_umask"
-exec {LOCK_FD}</run/symbi-exec-tests.lock
+LOCK_FD=
+open_lock LOCK_FD /run/symbi-exec-tests.lock || die "cannot make the lock"
 flock -w 1800 "$LOCK_FD" || die "the tests held the machine lock for 30 minutes"
 
 id -u "$USER_" >/dev/null 2>&1 ||

@@ -341,13 +341,9 @@ main() {
 	# The tests' machine lock: their cleanup kills every
 	# symbi-exec-job-* cgroup's processes on the host and counts ours as
 	# their leftovers; and a test run is noise for the numbers.
-	# In /run, 0600: root alone makes it (see tests/lib.sh's open_lock).
-	local old_umask
-	old_umask=$(umask)
-	umask 077
-	: >>/run/symbi-exec-tests.lock
-	umask "$old_umask"
-	exec {LOCK_FD}</run/symbi-exec-tests.lock
+	LOCK_FD=
+	open_lock LOCK_FD /run/symbi-exec-tests.lock ||
+		die "cannot make the lock"
 	flock -w 3600 "$LOCK_FD" || die "the tests held the machine lock for an hour"
 	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 	RES_DIR=$(mktemp -d /var/tmp/symbi-bench-res.XXXXXX)

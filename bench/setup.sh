@@ -5,8 +5,8 @@
 # Every step is idempotent; a step that fails marks what depends on it as
 # unavailable instead of stopping the run (the table says which and why).
 
-# shellcheck source=bench/disarm.sh
-. "$(dirname "${BASH_SOURCE[0]}")/disarm.sh"
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PREFIX=/opt/symbi-bench
 POLICY=$PREFIX/etc/symbi-exec/policy.toml

@@ -561,7 +561,8 @@ t_cleanup() {
 	exit "$rc"
 }
 
-# A lock file root alone can create: in /run, mode 0600. Not in
+# A lock file root alone can create: in /run, mode 0600 (bench/lib.sh
+# has the same, for the benchmarks, which do not load this file). Not in
 # /run/lock, which is world-writable: a user's symbolic link there would
 # have root truncate its target, and any user may flock a readable file
 # and stall every run. open_lock VAR PATH sets VAR to the descriptor.

@@ -1,11 +1,30 @@
 # shellcheck shell=bash
+# Root's file handling shared by bench/run.sh (through bench/setup.sh)
+# and bench/ab.sh.
+
+# open_lock VAR PATH: the tests' machine lock (tests/lib.sh has the
+# same, for the tests): made in /run by root alone, 0600, and held
+# read-only, so the processes that inherit it cannot write to /run
+# through it. VAR is set to the descriptor.
+open_lock() {
+	local -n _fd=$1
+	local old
+	old=$(umask)
+	umask 077
+	: >>"$2" || {
+		umask "$old"
+		return 1
+	}
+	umask "$old"
+	exec {_fd}<"$2"
+}
+
 # disarm_rm DIR [SKIP...]: DIR removed, root's set-id files in it made
 # plain first. chmod acts on the file, so a descriptor someone opened on
 # one (or a hard link) no longer runs it as root once it is gone. SKIP:
 # find patterns of trees the bench user writes (jobs' work directories),
 # left out: a symlink swapped in there would turn root's chmod on a file
-# of the host, and nothing of root's is set-id there. Sourced by
-# bench/setup.sh and bench/ab.sh.
+# of the host, and nothing of root's is set-id there.
 disarm_rm() {
 	local dir=$1 skip prune=()
 	shift
