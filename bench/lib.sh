@@ -2,22 +2,8 @@
 # Root's file handling shared by bench/run.sh (through bench/setup.sh)
 # and bench/ab.sh.
 
-# open_lock VAR PATH: the tests' machine lock (tests/lib.sh has the
-# same, for the tests): made in /run by root alone, 0600, and held
-# read-only, so the processes that inherit it cannot write to /run
-# through it. VAR is set to the descriptor.
-open_lock() {
-	local -n _fd=$1
-	local old
-	old=$(umask)
-	umask 077
-	: >>"$2" || {
-		umask "$old"
-		return 1
-	}
-	umask "$old"
-	exec {_fd}<"$2"
-}
+# shellcheck source=tests/lock.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tests/lock.sh"
 
 # disarm_rm DIR [SKIP...]: DIR removed, root's set-id files in it made
 # plain first. chmod acts on the file, so a descriptor someone opened on

@@ -561,25 +561,8 @@ t_cleanup() {
 	exit "$rc"
 }
 
-# A lock file root alone can create: in /run, mode 0600 (bench/lib.sh
-# has the same, for the benchmarks, which do not load this file). Not in
-# /run/lock, which is world-writable: a user's symbolic link there would
-# have root truncate its target, and any user may flock a readable file
-# and stall every run. open_lock VAR PATH sets VAR to the descriptor.
-open_lock() {
-	local -n _fd=$1
-	local old
-	old=$(umask)
-	umask 077
-	# Read-only once made: flock needs no more, and a process that
-	# inherits the descriptor cannot write to /run through it.
-	: >>"$2" || {
-		umask "$old"
-		return 1
-	}
-	umask "$old"
-	exec {_fd}<"$2"
-}
+# shellcheck source=tests/lock.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lock.sh"
 T_MACHINE_LOCK=/run/symbi-exec-tests.lock
 
 # The prefix, the test users, /dev/log and the work base are one per
