@@ -46,9 +46,10 @@
  *   child_keep   the (up to two, else -1) descriptors of the tier's that
  *                the job child keeps when it closes the rest.
  *   child_exec   in the job child, in place of the exec of the checked
- *                file (isolated: the namespace's init program, which
- *                starts it and reports on status_fd as the child would).
- *                Returns only on failure, with errno set.
+ *                file (isolated: starts the job process, which reports
+ *                on status_fd as the child would, then execs the
+ *                namespace's init over the child). Returns only on
+ *                failure, with errno set.
  *   fork         replaces the clone in spawn_job (isolated: the child
  *                that builds the namespaces and runs child(arg) in them,
  *                the future init). Returns the pid to supervise, or -1
@@ -460,6 +461,28 @@ int env_build(struct job *j);
 /* spawn.c: start the job; returns 0 once its execve succeeded, else -1
  * with j->v.status/message set and nothing left running. */
 int spawn_job(struct job *j);
+/* The job child's steps, in order: the one that failed travels back on
+ * its status pipe with errno (spawn_report, which then exits 127). */
+enum spawn_step {
+	STEP_SETSID = 1,
+	STEP_CGROUP,
+	STEP_TIER,
+	STEP_RLIMIT,
+	STEP_SIGNALS,
+	STEP_FDS,
+	STEP_PRIV,
+	STEP_PARENT,
+	STEP_TTY,
+	STEP_CHDIR,
+	STEP_SCHED,
+	STEP_SEAL,
+	STEP_SETID,
+	STEP_EXEC,
+	STEP_JOB,  /* tier isolated: the job process (ns.c) */
+	STEP_INIT, /* ... and the namespace's init over its parent */
+	STEP_COUNT,
+};
+void spawn_report(int status_fd, int step) __attribute__((noreturn));
 
 /* supervise.c */
 uint64_t supervise_deadline(const struct job *j); /* the timeout, in ms */

@@ -18,6 +18,10 @@
  * helper at the deadline, leaves nothing of the helper's half-updated.
  * Where vchild.c cannot share (fs.suid_dumpable 1, no clone3 entry for
  * the machine, an old kernel), it is a copy instead (the clone hook).
+ * The job process it starts last shares the same memory until its own
+ * exec (CLONE_VFORK: the child waits meanwhile), under the same rule;
+ * the init's first report comes only after both exec'd, and the init
+ * is reaped only after every process of its namespace is gone.
  *
  * Why not a fork: a copy of the helper's page tables, copy-on-write
  * faults on both sides for the job's whole life (each 12 to 22 us on a
@@ -54,13 +58,13 @@
  * but a stuck file system must not hang the helper forever. */
 #define NS_SETUP_TIMEOUT_MS 30000
 
-/* The init's argv (init/init.h): built in the helper before the clone,
- * so the child only writes its status pipe's number in and execs. */
+/* The job's exec and the init's argv (init/init.h): built in the
+ * helper before the clone, so the child only writes the job's pid in. */
 struct ns_exec {
 	int exe_fd, pty_fd;
-	char num[4][21]; /* REPORT, STATUS, EXE, PTY: dec_u64 */
-	char argc[21];
-	char *argv[];
+	char *const *argv, *const *envp; /* the job's */
+	char rep[21], job[21];           /* REPORT, JOB: dec_u64 */
+	char *init_argv[INIT_ARGC + 1];
 };
 
 /* ---- inside: the namespaces' child ----------------------------------- */
@@ -149,63 +153,94 @@ static int child_main(void *p)
 	return c->fn(c->arg);
 }
 
-static int inheritable(int fd)
+/* The job process, pid 2, sharing our memory until its exec (vchild.c's
+ * rule; we wait, CLONE_VFORK): a process group of its own, in the
+ * foreground of the terminal, so ^C and ^Z reach the job and not the
+ * init (SIGTTOU, which tcsetpgrp from a background group raises, is
+ * blocked with every other signal); then the job's empty signal mask
+ * and the checked file. */
+struct ns_start {
+	const struct ns_exec *x;
+	int st;
+};
+
+static int job_main(void *p)
 {
-	return fd < 0 ? 0 : fcntl(fd, F_SETFD, 0);
+	const struct ns_start *s = p;
+	const uint64_t none = 0;
+	pid_t self;
+
+	if (setpgid(0, 0) == -1)
+		spawn_report(s->st, STEP_TTY);
+	if (s->x->pty_fd >= 0) {
+		self = getpid();
+		if (ioctl(s->x->pty_fd, TIOCSPGRP, &self) == -1 ||
+		    close(s->x->pty_fd) == -1)
+			spawn_report(s->st, STEP_TTY);
+	}
+	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL,
+		      sizeof(none));
+	priv_exec(s->x->exe_fd, s->x->argv, s->x->envp);
+	spawn_report(s->st, STEP_EXEC);
+}
+
+/* The helper may have died before our parent-death signal was set
+ * (spawn.c sets it after the drop, and getppid() says nothing across a
+ * pid namespace): its end of the report pipe tells. */
+static bool helper_gone(int rep)
+{
+	struct pollfd p = {.fd = rep, .events = 0};
+
+	return poll(&p, 1, 0) != 0;
 }
 
 void ns_exec_init(const struct ns_job *nj, int status_fd)
 {
 	static char *const no_env[] = {NULL};
+	/* Every signal waits for the init's signalfd (init/init.h). */
+	const uint64_t all = ~(uint64_t)0;
+	/* The job process's stack: ours is vchild.c's, 256 KB. */
+	char stack[16384] __attribute__((aligned(16)));
+	struct ns_start s = {.x = nj->exec, .st = status_fd};
 	struct ns_exec *x = nj->exec;
+	pid_t pid;
 
-	dec_u64(x->num[1], (uint64_t)status_fd);
-	if (inheritable(nj->child_report_fd) == -1 ||
-	    inheritable(status_fd) == -1 || inheritable(x->exe_fd) == -1 ||
-	    inheritable(x->pty_fd) == -1)
-		return;
-	execveat(nj->init_fd, "", x->argv, no_env, AT_EMPTY_PATH);
+	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, sizeof(all));
+	if (helper_gone(nj->child_report_fd)) {
+		errno = ESRCH;
+		spawn_report(status_fd, STEP_PARENT);
+	}
+	send_report(nj->child_report_fd, INIT_STARTING, "");
+	pid = clone(job_main, stack + sizeof(stack),
+		    CLONE_VM | CLONE_VFORK | SIGCHLD, &s);
+	if (pid == -1)
+		spawn_report(status_fd, STEP_JOB);
+	dec_u64(x->job, (uint64_t)pid);
+	if (fcntl(nj->child_report_fd, F_SETFD, 0) == -1)
+		spawn_report(status_fd, STEP_INIT);
+	execveat(nj->init_fd, "", x->init_argv, no_env, AT_EMPTY_PATH);
+	spawn_report(status_fd, STEP_INIT);
 }
 
 /* ---- outside: the helper --------------------------------------------- */
 
-static size_t count(char *const *v)
-{
-	size_t n = 0;
-
-	while (v[n])
-		n++;
-	return n;
-}
-
-/* The init's argv (init/init.h) but the STATUS number, which the child
- * fills in. */
+/* What the child execs, but the job's pid, which it fills in. */
 static struct ns_exec *build_exec(const struct ns_config *cfg, int rep)
 {
-	size_t argc = count(cfg->argv), envc = count(cfg->envp);
-	struct ns_exec *x;
-	char **a;
+	struct ns_exec *x = calloc(1, sizeof(*x));
 
-	x = calloc(1, sizeof(*x) +
-			      (INIT_ARG_JOB + argc + 1 + envc + 1) * sizeof(char *));
 	if (x == NULL)
 		return NULL;
-	a = x->argv;
 	x->exe_fd = cfg->exe_fd;
 	x->pty_fd = cfg->pty_fd;
-	snprintf(x->num[0], sizeof(x->num[0]), "%d", rep);
-	snprintf(x->num[2], sizeof(x->num[2]), "%d", cfg->exe_fd);
-	snprintf(x->num[3], sizeof(x->num[3]), "%d", cfg->pty_fd);
-	snprintf(x->argc, sizeof(x->argc), "%zu", argc);
-	a[0] = (char *)INIT_NAME;
-	a[INIT_ARG_REPORT] = x->num[0];
-	a[INIT_ARG_STATUS] = x->num[1];
-	a[INIT_ARG_EXE] = x->num[2];
-	a[INIT_ARG_PTY] = cfg->pty_fd >= 0 ? x->num[3] : (char *)INIT_NO_PTY;
-	a[INIT_ARG_ARGC] = x->argc;
-	memcpy(a + INIT_ARG_JOB, cfg->argv, argc * sizeof(char *));
-	a[INIT_ARG_JOB + argc] = (char *)INIT_ENV_MARK;
-	memcpy(a + INIT_ARG_JOB + argc + 1, cfg->envp, envc * sizeof(char *));
+	x->argv = cfg->argv;
+	x->envp = cfg->envp;
+	dec_u64(x->rep, (uint64_t)rep);
+	x->init_argv[0] = (char *)INIT_NAME;
+	x->init_argv[INIT_ARG_REPORT] = x->rep;
+	x->init_argv[INIT_ARG_JOB] = x->job;
+	x->init_argv[INIT_ARG_TTY] =
+		(char *)(cfg->pty_fd >= 0 ? INIT_TTY : INIT_NO_TTY);
 	return x;
 }
 
@@ -245,14 +280,14 @@ static int start_timeout(const struct ns_config *cfg)
 	return NS_SETUP_TIMEOUT_MS;
 }
 
-/* While the child may still run in our memory: wait for the init's
- * first report (it comes after the exec) until the deadline. 1 with a
- * report, 0 when the pipe ended (the child is gone or going), -1 at the
- * deadline. Nothing but return values: errno is the child's too. */
-static int await_report(int fd, int timeout_ms, struct init_report *r)
+/* While the child may still run in our memory: wait for its next
+ * report until end (now_ms). 1 with a report, 0 when the pipe ended
+ * (the child is gone or going), -1 at the deadline. Nothing but return
+ * values: errno is the child's too. */
+static int await_report(int fd, uint64_t end, struct init_report *r)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
-	uint64_t end = now_ms() + (uint64_t)timeout_ms, now;
+	uint64_t now;
 	ssize_t n;
 
 	while ((now = now_ms()) < end) {
@@ -296,12 +331,20 @@ static bool child_reported(const struct ns_job *nj)
 	       (si.si_status == 126 || si.si_status == 127);
 }
 
+/* The init's READY (its first report: it comes after its exec, so the
+ * child has left our memory), after its parent's STARTING. A failure
+ * once the job process may have run says so, for the audit line. */
 static int await_init(const struct ns_config *cfg, struct ns_job *nj,
 		      char *err, size_t errlen)
 {
+	uint64_t end = now_ms() + (uint64_t)start_timeout(cfg);
+	const char *then = "";
 	struct init_report r;
-	int got = await_report(nj->report_fd, start_timeout(cfg), &r);
+	int got;
 
+	while ((got = await_report(nj->report_fd, end, &r)) == 1 &&
+	       r.kind == INIT_STARTING)
+		then = " (after the job process started; it was killed)";
 	if (got == 1 && r.kind == INIT_READY)
 		return 0;
 	if (got == 0 && child_reported(nj))
@@ -310,12 +353,13 @@ static int await_init(const struct ns_config *cfg, struct ns_job *nj,
 	 * written. */
 	kill_child(nj);
 	if (got == 1 && r.kind == INIT_FAILED && r.status > 0)
-		snprintf(err, errlen, "%s: %s", r.msg, strerror(r.status));
+		snprintf(err, errlen, "%s: %s%s", r.msg, strerror(r.status),
+			 then);
 	else if (got == 1 && r.kind == INIT_FAILED)
-		snprintf(err, errlen, "%s", r.msg);
+		snprintf(err, errlen, "%s%s", r.msg, then);
 	else
 		snprintf(err, errlen, "isolated: the namespace init died "
-			 "or the job did not start in time");
+			 "or the job did not start in time%s", then);
 	ns_job_close(nj);
 	return -1;
 }

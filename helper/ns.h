@@ -15,11 +15,16 @@
  *   4. runs child_fn(arg): spawn.c's job child, in its fixed order (new
  *      session, rlimits, signals, umask, descriptors, privilege drop,
  *      parent-death signal, terminal, chdir(work_path) BY PATH, seccomp),
- *      whose exec is ns_exec_init: symbi-exec-init (init/init.h), run
- *      from a descriptor opened before the pivot, not setuid, as the
- *      job's account and under the job's filter;
- *   5. the init starts the job process (pid 2) from cfg->exe_fd, and
- *      from then on only reaps and forwards signals.
+ *      whose exec is ns_exec_init: with every signal blocked, it
+ *      starts the job process (pid 2, sharing the child's memory until
+ *      its exec, CLONE_VFORK: a process group of its own, the
+ *      terminal's foreground one, then the exec of cfg->exe_fd), and
+ *      only then execs symbi-exec-init (init/init.h) over itself, from
+ *      a descriptor opened before the pivot, not setuid, as the job's
+ *      account and under the job's filter: the job's exec does not
+ *      wait for the init's;
+ *   5. the init takes over the job process and from then on only reaps
+ *      and forwards signals (those sent meanwhile waited, blocked).
  * ns_spawn returns once the init reported the job started (or the child
  * failed, or cfg->start_timeout_ms passed: then it was killed and
  * reaped). Then:
@@ -97,7 +102,8 @@ struct ns_job {
 	int report_fd;  /* the init's reports; read by ns_job_state/status */
 	bool exited;    /* the job's end was reported, with status */
 	int status;
-	/* In the child: the report pipe's write end and the init's exec. */
+	/* In the child: the report pipe's write end, the job's and the
+	 * init's exec. */
 	int child_report_fd;
 	int init_fd;
 	struct ns_exec *exec;
@@ -112,9 +118,11 @@ struct ns_job {
 int ns_spawn(const struct ns_config *cfg, int (*child_fn)(void *), void *arg,
 	     struct ns_job *nj, char *err, size_t errlen);
 
-/* In the namespaces' child, last: exec the init with status_fd as its
- * STATUS. Returns only on failure, with errno. */
-void ns_exec_init(const struct ns_job *nj, int status_fd);
+/* In the namespaces' child, last: start the job process (its failures
+ * reported on status_fd as the child's own, spawn_report) and exec the
+ * init over the child. */
+void ns_exec_init(const struct ns_job *nj, int status_fd)
+	__attribute__((noreturn));
 
 /* Once the init was reaped with wait status init_status: the wait
  * status of the job process itself (exit code or signal). If the init

@@ -27,30 +27,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../init/init.h"
 #include "../shared/util.h"
 #include "helper.h"
 #include "seccomp.h"
-
-enum step {
-	STEP_SETSID = 1,
-	STEP_CGROUP,
-	STEP_TIER,
-	STEP_RLIMIT,
-	STEP_SIGNALS,
-	STEP_FDS,
-	STEP_PRIV,
-	STEP_PARENT,
-	STEP_TTY,
-	STEP_CHDIR,
-	STEP_SEAL,
-	STEP_EXEC,
-	/* Made just before the exec, numbered after it: init/init.h fixes
-	 * the numbers up to STEP_EXEC. */
-	STEP_SETID,
-	STEP_SCHED,
-	STEP_COUNT,
-};
 
 /* The policy's umask (077 unless it says otherwise), or the caller's. */
 static mode_t job_umask(const struct job *j)
@@ -70,6 +49,8 @@ static const char *const step_names[STEP_COUNT] = {
 	[STEP_SETID] = "set-id filter",
 	[STEP_SCHED] = "scheduling policy",
 	[STEP_EXEC] = "exec",
+	[STEP_JOB] = "starting the job process",
+	[STEP_INIT] = "starting the namespace init",
 };
 
 struct exec_status {
@@ -77,7 +58,7 @@ struct exec_status {
 	int32_t err;
 };
 
-static void __attribute__((noreturn)) report(int fd, int step)
+void spawn_report(int fd, int step)
 {
 	struct exec_status st = {step, errno};
 
@@ -107,9 +88,6 @@ static int close_other_fds(const int keep[KEEP_FDS])
 	return close_range((unsigned)hi + 1, ~0u, 0);
 }
 
-_Static_assert(STEP_TTY == INIT_STEP_TTY && STEP_EXEC == INIT_STEP_EXEC,
-	       "init/init.h numbers the steps as spawn.c");
-
 static void __attribute__((noreturn))
 run_child(struct job *j, int st, pid_t helper)
 {
@@ -124,50 +102,56 @@ run_child(struct job *j, int st, pid_t helper)
 	if (j->ops->child_keep)
 		j->ops->child_keep(j, &keep[4]);
 	if (setsid() == -1)
-		report(st, STEP_SETSID);
+		spawn_report(st, STEP_SETSID);
 	if (!in_ns && cg_join(&j->cg) == -1)
-		report(st, STEP_CGROUP);
+		spawn_report(st, STEP_CGROUP);
 	if (j->ops->child_setup && j->ops->child_setup(j) == -1)
-		report(st, STEP_TIER);
+		spawn_report(st, STEP_TIER);
 	if (inv_restore_rlimits(&j->inv) == -1 || limits_apply(j) == -1)
-		report(st, STEP_RLIMIT);
+		spawn_report(st, STEP_RLIMIT);
 	if (inv_default_signals() == -1)
-		report(st, STEP_SIGNALS);
+		spawn_report(st, STEP_SIGNALS);
 	umask(job_umask(j));
 	if (close_other_fds(keep) == -1)
-		report(st, STEP_FDS);
+		spawn_report(st, STEP_FDS);
 	/* Another account's job never holds the caller's session keyring. */
 	if (priv_drop(&j->user.c) == -1 ||
 	    (j->user.c.uid != j->inv.caller.uid && keys_new_session() == -1))
-		report(st, STEP_PRIV);
+		spawn_report(st, STEP_PRIV);
+	/* The memory we may share is the helper's: with fs.suid_dumpable 2
+	 * the drop left it dumpable as root, and a signal the caller sends
+	 * before the exec would write it to a core. The exec gives the job
+	 * its own dumpable state. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		spawn_report(st, STEP_PRIV);
 	/* After the uid change: a credential change clears it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
 	    getppid() != (in_ns ? 0 : helper)) {
 		errno = ESRCH;
-		report(st, STEP_PARENT);
+		spawn_report(st, STEP_PARENT);
 	}
 	if (pty_take(j, !in_ns) == -1)
-		report(st, STEP_TTY);
+		spawn_report(st, STEP_TTY);
 	if (j->dec.workdir || in_ns ? chdir(j->v.workdir) : fchdir(j->work_fd))
-		report(st, STEP_CHDIR);
+		spawn_report(st, STEP_CHDIR);
 	/* As the job's account (invocation.c says why), and late: the setup
 	 * above runs at the helper's SCHED_OTHER, not real-time; before the
 	 * seals, whose filters need not know the call. */
 	if (inv_restore_sched(&j->inv) == -1)
-		report(st, STEP_SCHED);
+		spawn_report(st, STEP_SCHED);
 	if (j->ops->child_seal && j->ops->child_seal(j) == -1)
-		report(st, STEP_SEAL);
+		spawn_report(st, STEP_SEAL);
 	/* A job of another account makes no set-id file its caller could
 	 * run as that account (the judge's no_setid); last, so the tier's
 	 * own filter may stack under it, and the namespace init runs under
 	 * it too. */
 	if (j->dec.no_setid && seccomp_load_setid_filter() == -1)
-		report(st, STEP_SETID);
+		spawn_report(st, STEP_SETID);
 	if (j->ops->child_exec)
 		j->ops->child_exec(j, st);
 	else
 		priv_exec(j->exe_fd, j->argv, j->envp);
-	report(st, STEP_EXEC);
+	spawn_report(st, STEP_EXEC);
 }
 
 struct child_arg {
@@ -232,6 +216,11 @@ static void describe_failure(struct job *j, const struct exec_status *st)
 	case STEP_EXEC:
 		set_message(&j->v, st->err == ENOENT ? 127 : 126,
 			    "cannot execute %s: %s", j->exe_path, why);
+		break;
+	case STEP_INIT:
+		set_message(&j->v, 125, "isolated: the namespace init could "
+			    "not start after the job process did (it was "
+			    "killed): %s", why);
 		break;
 	default:
 		set_message(&j->v, 125, "cannot start the job (%s): %s",

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../shared/trust.h"
@@ -48,18 +49,29 @@ static int check_volumes(struct job *j)
 }
 
 /* The init is executed as the job's account: root's alone all the way
- * up, as the helper beside it. */
+ * up, as the helper beside it; and unreadable to others, so the kernel
+ * makes it non-dumpable at its exec: the job process, already running
+ * then, cannot open its /proc/1/mem before it says so itself. */
 static int open_init(struct job *j)
 {
 	char why[PROTO_MSG_LEN];
+	struct stat st;
+	int fd;
 
-	j->isolated->init_fd = trust_open(INIT_PATH, TRUST_REGULAR, 0, NULL,
-					  why, sizeof(why));
-	if (j->isolated->init_fd == -1) {
+	fd = trust_open(INIT_PATH, TRUST_REGULAR, 0, NULL, why, sizeof(why));
+	if (fd != -1 && (fstat(fd, &st) == -1 ||
+			 (st.st_mode & (S_IRGRP | S_IROTH)) != 0)) {
+		(void)copy_str(why, sizeof(why), "readable by group or "
+			       "others (install it 0711)");
+		close(fd);
+		fd = -1;
+	}
+	if (fd == -1) {
 		set_message(&j->v, 125, "cannot use the namespace init %s: %s",
 			    INIT_PATH, why);
 		return -1;
 	}
+	j->isolated->init_fd = fd;
 	return 0;
 }
 

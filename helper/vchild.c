@@ -3,7 +3,8 @@
  * (CLONE_VM on a stack of their own), for the helper's short-lived
  * children: the volume check as the caller (volume.c), tier none's job
  * until its exec (spawn.c) and tier isolated's first process in its new
- * namespaces until it execs the init (ns.c).
+ * namespaces until it execs the init (ns.c), with the job process that
+ * one starts until the job's exec (CLONE_VFORK, from ns.c).
  *
  * THE RULE. From its start to its exec or _exit, such a child never
  * allocates (no malloc, realpath(p, NULL), libcap, strerror,
@@ -25,7 +26,9 @@
  * job's) becomes non-dumpable (no ptrace, no /proc/PID/mem, no
  * process_vm_writev by its new owner) unless fs.suid_dumpable is 1, the
  * administrator's insecure debugging setting: then, and whenever that
- * setting cannot be read, the child is a plain fork.
+ * setting cannot be read, the child is a plain fork. With 2 it stays
+ * dumpable by root, so the job child makes itself non-dumpable right
+ * after the drop (spawn.c): no core of the helper's memory.
  *
  * vchild_spawn (and vchild_spawn_ns, born in a cgroup and new
  * namespaces): no CLONE_VFORK, the parent runs on, and must

@@ -2,18 +2,18 @@
  * symbi-exec-init: pid 1 of an isolated job's namespaces (contract in
  * init/init.h). The helper builds the namespaces and the new root in a
  * child that shares its memory, takes the job's limits, credentials and
- * seccomp filter there (spawn.c's job child) and then execs this program
- * instead of the job: so no copy of the helper lives on as pid 1 for the
- * job's whole life, and nothing here is privileged.
+ * seccomp filter there (spawn.c's job child), starts the job process
+ * and then execs this program over itself: so no copy of the helper
+ * lives on as pid 1 for the job's whole life, nothing here is
+ * privileged, and the job's exec does not wait for this one.
  *
- * It starts the job (pid 2: a process group of its own, the terminal's
- * foreground one when there is a terminal), then only reaps every
- * process of the namespace, forwards SIGINT, SIGTERM, SIGHUP, SIGQUIT
- * and SIGCONT to the job's group, reports stops and continues of the job
- * process when it has a terminal, and exits when the job process ends,
- * reporting its wait status (a pid 1 cannot die of the job's signal: the
- * report carries it, the exit code is 128+N). If the helper goes (the
- * report pipe's reader), it exits, and the kernel kills the namespace.
+ * It only reaps every process of the namespace, forwards SIGINT,
+ * SIGTERM, SIGHUP, SIGQUIT and SIGCONT to the job's group, reports stops
+ * and continues of the job process when it has a terminal, and exits
+ * when the job process ends, reporting its wait status (a pid 1 cannot
+ * die of the job's signal: the report carries it, the exit code is
+ * 128+N). If the helper goes (the report pipe's reader), it exits, and
+ * the kernel kills the namespace.
  *
  * No C library (init/sys.h says why): its own entry point, system calls
  * and the four string functions a compiler may call. It allocates
@@ -21,16 +21,13 @@
  * closed: a bad argument or a failed step is exit 125, with a report
  * (the errno in it; the helper words it) when it has a report pipe.
  */
-#include <asm/ioctls.h>
 #include <asm/signal.h>
 #include <linux/auxvec.h>
 #include <linux/errno.h>
 #include <linux/fcntl.h>
 #include <linux/poll.h>
 #include <linux/prctl.h>
-#include <linux/sched.h>
 #include <linux/signalfd.h>
-#include <linux/time_types.h>
 #include <linux/wait.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -44,8 +41,8 @@ typedef uint64_t kset;
 #define KSET_BIT(sig) ((kset)1 << ((sig)-1))
 
 struct job {
-	int rep, st, exe, pty;
-	char **argv, **envp;
+	int rep;
+	bool tty;
 	long pid;
 };
 
@@ -136,19 +133,6 @@ static long parse_num(const char *s, long max)
 	return v;
 }
 
-static void put_num(char *buf, size_t cap, long v)
-{
-	char rev[24];
-	size_t n = 0, i = 0;
-
-	do
-		rev[n++] = (char)('0' + v % 10);
-	while ((v /= 10) > 0 && n < sizeof(rev));
-	while (n && i + 1 < cap)
-		buf[i++] = rev[--n];
-	buf[i] = '\0';
-}
-
 static void send_report(int rep, int kind, int status, const char *msg)
 {
 	struct init_report r;
@@ -173,116 +157,39 @@ static _Noreturn void fail(int rep, const char *what, long rc)
 
 /* ---- arguments --------------------------------------------------------- */
 
-/* A descriptor number; -1 for INIT_NO_PTY where allowed; -2 if bad. */
-static int parse_fd(const char *s, bool may_be_none)
-{
-	long v;
-
-	if (may_be_none && same(s, INIT_NO_PTY))
-		return -1;
-	v = parse_num(s, 1 << 30);
-	return v < 0 ? -2 : (int)v;
-}
-
 static void parse_args(long argc, char **argv, struct job *j)
 {
-	long n;
+	long rep;
 
-	if (argc <= INIT_ARG_JOB + 1)
+	if (argc != INIT_ARGC)
 		die(125);
-	j->rep = parse_fd(argv[INIT_ARG_REPORT], false);
-	if (j->rep < 0)
+	rep = parse_num(argv[INIT_ARG_REPORT], 1 << 30);
+	if (rep < 0)
 		die(125);
-	j->st = parse_fd(argv[INIT_ARG_STATUS], false);
-	j->exe = parse_fd(argv[INIT_ARG_EXE], false);
-	j->pty = parse_fd(argv[INIT_ARG_PTY], true);
-	n = parse_num(argv[INIT_ARG_ARGC], argc - INIT_ARG_JOB - 1);
-	if (j->st < 0 || j->exe < 0 || j->pty < -1 || n < 1 ||
-	    !same(argv[INIT_ARG_JOB + n], INIT_ENV_MARK))
+	j->rep = (int)rep;
+	j->pid = parse_num(argv[INIT_ARG_JOB], 1 << 30);
+	j->tty = same(argv[INIT_ARG_TTY], INIT_TTY);
+	if (j->pid < 2 ||
+	    (!j->tty && !same(argv[INIT_ARG_TTY], INIT_NO_TTY)))
 		fail(j->rep, "isolated: the namespace init got bad arguments",
 		     -EINVAL);
-	/* The mark becomes the end of the job's argv; argv[argc] is NULL
-	 * (execve), the end of its environment. */
-	j->argv = argv + INIT_ARG_JOB;
-	j->argv[n] = NULL;
-	j->envp = argv + INIT_ARG_JOB + n + 1;
 }
 
-/* ---- the job ----------------------------------------------------------- */
-
-/* The job child's report of a failed step (spawn.c reads it), then its
- * end. */
-static _Noreturn void child_fail(int st, int step, long rc)
+/* JOB must be our child, or we would wait for ever: asked of the
+ * kernel without reaping it. */
+static void check_child(const struct job *j)
 {
-	struct init_exec_status s = {step, (int32_t)-rc};
+	unsigned char info[128]; /* a siginfo_t, unread */
+	long rc = SYS(__NR_waitid, P_PID, j->pid, info,
+		      WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT, 0,
+		      0);
 
-	if (SYS(__NR_write, st, &s, sizeof(s), 0, 0, 0) != (long)sizeof(s))
-		die(126);
-	die(127);
-}
-
-/* The job runs from the very file the helper checked; a script is
- * retried from a readable inheritable descriptor (priv.c's priv_exec
- * says why). Returns the failed exec's -errno. */
-static long exec_job(const struct job *j)
-{
-	char self[40] = "/proc/self/fd/";
-	long rc, rfd;
-
-	rc = SYS(__NR_execveat, j->exe, "", j->argv, j->envp, AT_EMPTY_PATH, 0);
-	if (rc != -ENOENT)
-		return rc;
-	put_num(self + 14, sizeof(self) - 14, j->exe);
-	rfd = SYS(__NR_openat, AT_FDCWD, self, O_RDONLY, 0, 0, 0);
-	if (rfd < 0)
-		return rc;
-	return SYS(__NR_execveat, rfd, "", j->argv, j->envp, AT_EMPTY_PATH, 0);
-}
-
-/* In the child: a process group of its own (our signals and stops are
- * not the job's), in the foreground of the terminal, so ^C and ^Z reach
- * the job and not us (SIGTTOU, which tcsetpgrp from a background group
- * raises, is still blocked here); then the job's empty signal mask. */
-static _Noreturn void job_child(const struct job *j)
-{
-	kset none = 0;
-	int self;
-	long rc;
-
-	if ((rc = SYS(__NR_setpgid, 0, 0, 0, 0, 0, 0)) < 0)
-		child_fail(j->st, INIT_STEP_TTY, rc);
-	if (j->pty >= 0) {
-		self = (int)SYS(__NR_getpid, 0, 0, 0, 0, 0, 0);
-		if ((rc = SYS(__NR_ioctl, j->pty, TIOCSPGRP, &self, 0, 0, 0)) < 0 ||
-		    (rc = SYS(__NR_close, j->pty, 0, 0, 0, 0, 0)) < 0)
-			child_fail(j->st, INIT_STEP_TTY, rc);
-	}
-	SYS(__NR_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none), 0, 0);
-	child_fail(j->st, INIT_STEP_EXEC, exec_job(j));
-}
-
-/* A copy of this small process: its descriptors of ours are
- * close-on-exec. */
-static long start_job(const struct job *j)
-{
-	long pid = SYS(__NR_clone, SIGCHLD, 0, 0, 0, 0, 0);
-
-	if (pid == 0)
-		job_child(j);
-	return pid;
+	if (rc < 0)
+		fail(j->rep, "isolated: the namespace init's job process is "
+			     "not its child", rc);
 }
 
 /* ---- pid 1 ------------------------------------------------------------- */
-
-static void cloexec(int rep, int fd)
-{
-	long rc;
-
-	if (fd >= 0 && (rc = SYS(__NR_fcntl, fd, F_SETFD, FD_CLOEXEC, 0, 0,
-				 0)) < 0)
-		fail(rep, "isolated: the namespace init cannot hold its "
-			  "descriptors", rc);
-}
 
 /* Every descriptor but a and b (a < b) goes: the job's streams too, so
  * that their end is the job's. */
@@ -321,7 +228,7 @@ static _Noreturn void job_ended(int rep, int status)
  * cannot fill the pipe and block us. */
 static void reap(const struct job *j)
 {
-	int flags = WNOHANG | (j->pty >= 0 ? WUNTRACED | WCONTINUED : 0);
+	int flags = WNOHANG | (j->tty ? WUNTRACED | WCONTINUED : 0);
 	int status = 0;
 	long pid;
 
@@ -369,20 +276,19 @@ static _Noreturn void serve(const struct job *j, int sfd)
 	}
 }
 
-/* The forwarded signals, SIGCHLD, and SIGTTOU (for the job child's
- * tcsetpgrp), blocked and read from a signalfd. Blocked signals are
- * never discarded, even for a pid namespace's init. */
+/* The forwarded signals and SIGCHLD, read from a signalfd, and nothing
+ * else blocked: the helper's child blocked every signal before the job
+ * process existed, so whatever came since waits here, the job's end
+ * included. */
 static int take_signals(int rep)
 {
 	kset set = KSET_BIT(SIGINT) | KSET_BIT(SIGTERM) | KSET_BIT(SIGHUP) |
-		   KSET_BIT(SIGQUIT) | KSET_BIT(SIGCONT) | KSET_BIT(SIGCHLD) |
-		   KSET_BIT(SIGTTOU);
-	long rc = SYS(__NR_rt_sigprocmask, SIG_BLOCK, &set, NULL, sizeof(set),
-		      0, 0);
+		   KSET_BIT(SIGQUIT) | KSET_BIT(SIGCONT) | KSET_BIT(SIGCHLD);
+	long rc = SYS(__NR_signalfd4, -1, &set, sizeof(set), O_CLOEXEC, 0, 0);
 
-	if (rc == 0)
-		rc = SYS(__NR_signalfd4, -1, &set, sizeof(set), O_CLOEXEC, 0,
-			 0);
+	if (rc >= 0 && SYS(__NR_rt_sigprocmask, SIG_SETMASK, &set, NULL,
+			   sizeof(set), 0, 0) < 0)
+		rc = -EINVAL;
 	if (rc < 0)
 		fail(rep, "isolated: the namespace init cannot take its "
 			  "signals", rc);
@@ -391,7 +297,6 @@ static int take_signals(int rep)
 
 static _Noreturn void init_main(long argc, char **argv)
 {
-	struct pollfd life;
 	struct job j;
 	int sfd;
 
@@ -406,25 +311,13 @@ static _Noreturn void init_main(long argc, char **argv)
 		die(125);
 	(void)SYS(__NR_prctl, PR_SET_NAME, "symbi-init", 0, 0, 0, 0);
 	parse_args(argc, argv, &j);
-	cloexec(j.rep, j.rep);
-	cloexec(j.rep, j.st);
-	cloexec(j.rep, j.exe);
-	cloexec(j.rep, j.pty);
+	check_child(&j);
 	sfd = take_signals(j.rep);
-	/* The helper may have died before our parent-death signal was set
-	 * (spawn.c sets it after the drop): then no job. */
-	life = (struct pollfd){.fd = j.rep, .events = 0};
-	if (SYS(__NR_ppoll, &life, 1, &(struct __kernel_timespec){0}, NULL, 0,
-		0) != 0)
-		die(125);
-	j.pid = start_job(&j);
-	if (j.pid < 0)
-		fail(j.rep, "isolated: the namespace init cannot start the job",
-		     j.pid);
 	if (keep_only(j.rep < sfd ? j.rep : sfd, j.rep < sfd ? sfd : j.rep))
 		fail(j.rep, "isolated: the namespace init cannot close its "
 			    "descriptors", -EBADF);
 	send_report(j.rep, INIT_READY, 0, "");
+	reap(&j);
 	serve(&j, sfd);
 }
 

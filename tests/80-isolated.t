@@ -238,9 +238,24 @@ like "$err" "cannot use the namespace init $T_INIT: .*writable by group or other
 	"... and the one-line error names it"
 like "$(grep "user=$A " "$T_SYSLOG" | tail -n 1)" "namespace init" \
 	"... and the refusal is logged"
+chmod o+r "$T_INIT"
+iso $A bash -c 'echo ran'
+chmod o-r "$T_INIT"
+is "$rc" 125 "an init readable by others is refused (125): the job runs beside its exec"
+unlike "$out" "ran" "... nothing ran"
+like "$err" "cannot use the namespace init $T_INIT: readable by group or others" \
+	"... and the one-line error names it"
 iso $A bash -c 'echo ran'
 is "$rc:$out" "0:ran" "the same job with the init restored runs (control)"
 ok_clean "the init"
+run $A "$C" -t isolated --max-processes=1 -- bash -c 'echo ran'
+is "$rc" 125 "tier isolated with one process allowed: the init and the job need two (125)"
+unlike "$out" "ran" "... nothing ran"
+like "$err" "cannot start the job \\(starting the job process\\): Resource temporarily unavailable" \
+	"... and the one-line error says which step"
+run $A "$C" -t isolated --max-processes=2 -- bash -c 'echo ran'
+is "$rc:$out" "0:ran" "the same job with two processes allowed runs (control)"
+ok_clean "the job process"
 
 # --- cgroup limits ----------------------------------------------------------------
 hog='b = b"x" * (256 << 20); print("allocated")'

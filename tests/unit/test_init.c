@@ -1,22 +1,21 @@
 /*
  * build/symbi-exec-init against its contract (init/init.h), unprivileged
- * and outside any namespace: it starts the job from the descriptor with
- * the argv and environment it was given, reports READY and then the
- * job's wait status (exit code, or the signal, with 128+N as its own
- * exit code), forwards SIGTERM to the job, reports a failed exec on the
- * status pipe as the job child does, and starts nothing when its
- * arguments are bad or the helper (the report pipe's reader) is gone.
+ * and outside any namespace. The test plays the helper's namespace
+ * child: it blocks every signal, starts the job process and execs the
+ * init over itself with the job's pid. The init reports READY and then
+ * the job's wait status (exit code, or the signal, with 128+N as its own
+ * exit code), also for a job that ended before the init ran, forwards
+ * SIGTERM to the job, exits when the helper (the report pipe's reader)
+ * is gone, and refuses bad arguments.
  */
-#include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "init/init.h"
@@ -26,52 +25,54 @@
 #define INIT "build/symbi-exec-init"
 
 struct run {
-	pid_t pid;
-	int rep, st; /* our read ends */
+	pid_t pid; /* the init */
+	int rep;   /* our read end, or -1 */
 };
 
-static void fd_arg(char *buf, size_t cap, int fd)
+/* In the init-to-be: every signal blocked, the job process started with
+ * an empty mask, then the init with its pid; delay_ms before the exec
+ * lets a short job end first. */
+static void child_side(const char *exe, char *const job[], int rep,
+		       const char *tty, int delay_ms)
 {
-	snprintf(buf, cap, "%d", fd);
+	char n_rep[16], n_job[16];
+	char *argv[] = {(char *)INIT_NAME, n_rep, n_job, (char *)tty, NULL};
+	struct timespec ts = {0, (long)delay_ms * 1000000L};
+	sigset_t all, none;
+	pid_t job_pid;
+
+	sigfillset(&all);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	job_pid = fork();
+	if (job_pid == 0) {
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execv(exe, job);
+		_exit(127);
+	}
+	snprintf(n_rep, sizeof(n_rep), "%d", rep);
+	snprintf(n_job, sizeof(n_job), "%d", (int)job_pid);
+	nanosleep(&ts, NULL);
+	execve(INIT, argv, (char *const[]){NULL});
+	_exit(99);
 }
 
-/* The init with job argv (NULL-terminated) and FOO=bar; close_rep: the
- * report pipe's reader is gone before it starts. */
-static struct run start(const char *exe, char *const job[], bool close_rep)
+/* close_rep: the report pipe's reader is gone before the init starts. */
+static struct run start(const char *exe, char *const job[], bool close_rep,
+			int delay_ms)
 {
-	char n_rep[16], n_st[16], n_exe[16], n_argc[16];
-	char *argv[32] = {(char *)INIT_NAME, n_rep, n_st, n_exe,
-			  (char *)INIT_NO_PTY, n_argc};
-	struct run r = {-1, -1, -1};
-	int rep[2], st[2], efd;
-	size_t n = 0;
+	struct run r = {-1, -1};
+	int rep[2];
 
-	if (pipe(rep) == -1 || pipe(st) == -1)
+	if (pipe(rep) == -1)
 		return r;
-	efd = open(exe, O_PATH);
-	while (job[n]) {
-		argv[INIT_ARG_JOB + n] = job[n];
-		n++;
-	}
-	argv[INIT_ARG_JOB + n] = (char *)INIT_ENV_MARK;
-	argv[INIT_ARG_JOB + n + 1] = (char *)"FOO=bar";
-	argv[INIT_ARG_JOB + n + 2] = NULL;
-	fd_arg(n_rep, sizeof(n_rep), rep[1]);
-	fd_arg(n_st, sizeof(n_st), st[1]);
-	fd_arg(n_exe, sizeof(n_exe), efd);
-	fd_arg(n_argc, sizeof(n_argc), (int)n);
 	if (close_rep)
 		close(rep[0]);
 	r.pid = fork();
-	if (r.pid == 0) {
-		execve(INIT, argv, (char *const[]){NULL});
-		_exit(99);
-	}
+	if (r.pid == 0)
+		child_side(exe, job, rep[1], INIT_NO_TTY, delay_ms);
 	close(rep[1]);
-	close(st[1]);
-	close(efd);
 	r.rep = close_rep ? -1 : rep[0];
-	r.st = st[0];
 	return r;
 }
 
@@ -92,34 +93,32 @@ static int finish(struct run *r)
 	waitpid(r->pid, &status, 0);
 	if (r->rep != -1)
 		close(r->rep);
-	close(r->st);
 	return status;
 }
 
-static void test_exit_code(void)
+/* A job exiting with code, started delay_ms before the init runs. */
+static void check_exit(const char *what, const char *cmd, int delay_ms,
+		       int code)
 {
-	char *job[] = {"sh", "-c", "test \"$FOO\" = bar && exit 3", NULL};
-	struct run r = start("/bin/sh", job, false);
-	struct init_exec_status es;
+	char *job[] = {"sh", "-c", (char *)cmd, NULL};
+	struct run r = start("/bin/sh", job, false, delay_ms);
 	struct init_report rp;
 	int status;
 
 	ok(report(r.rep, &rp) == 0 && rp.kind == INIT_READY,
-	   "the init reports READY once the job started");
-	ok(read(r.st, &es, sizeof(es)) == 0,
-	   "... and the status pipe ends without a report (the exec worked)");
+	   "%s: the init reports READY once it took over the job", what);
 	ok(report(r.rep, &rp) == 0 && rp.kind == INIT_EXITED &&
-		   WIFEXITED(rp.status) && WEXITSTATUS(rp.status) == 3,
-	   "the job's own status is reported: exit 3 (with its argv and env)");
+		   WIFEXITED(rp.status) && WEXITSTATUS(rp.status) == code,
+	   "%s: the job's own status is reported (exit %d)", what, code);
 	status = finish(&r);
-	ok(WIFEXITED(status) && WEXITSTATUS(status) == 3,
-	   "... and is the init's exit code");
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == code,
+	   "%s: ... and is the init's exit code", what);
 }
 
 static void test_signal(void)
 {
 	char *job[] = {"sh", "-c", "kill -TERM $$", NULL};
-	struct run r = start("/bin/sh", job, false);
+	struct run r = start("/bin/sh", job, false, 0);
 	struct init_report rp;
 	int status;
 
@@ -135,11 +134,11 @@ static void test_signal(void)
 static void test_forward(void)
 {
 	char *job[] = {"sleep", "30", NULL};
-	struct run r = start("/bin/sleep", job, false);
+	struct run r = start("/bin/sleep", job, false, 0);
 	struct init_report rp;
 
 	ok(report(r.rep, &rp) == 0 && rp.kind == INIT_READY,
-	   "forward: control: the job started");
+	   "forward: control: the init took over");
 	kill(r.pid, SIGTERM);
 	ok(report(r.rep, &rp) == 0 && rp.kind == INIT_EXITED &&
 		   WIFSIGNALED(rp.status) && WTERMSIG(rp.status) == SIGTERM,
@@ -147,69 +146,79 @@ static void test_forward(void)
 	finish(&r);
 }
 
-static void test_exec_fails(void)
+static void test_helper_gone(void)
 {
-	char *job[] = {"passwd", NULL};
-	struct run r = start("/etc/passwd", job, false);
-	struct init_exec_status es = {0, 0};
-	struct init_report rp;
-	int status;
+	char *job[] = {"sleep", "1", NULL};
+	struct run r = start("/bin/sleep", job, true, 0);
+	int status = finish(&r);
 
-	(void)report(r.rep, &rp);
-	ok(read(r.st, &es, sizeof(es)) == (ssize_t)sizeof(es) &&
-		   es.step == INIT_STEP_EXEC && es.err == EACCES,
-	   "a failed exec is reported on the status pipe (exec, EACCES)");
-	status = finish(&r);
-	ok(WIFEXITED(status) && WEXITSTATUS(status) == 127,
-	   "... and the init exits as the job did (127)");
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 125,
+	   "the helper gone: the init exits 125 (in a pid namespace the "
+	   "kernel then kills the job)");
+}
+
+/* Its report pipe, fd 1, is /dev/null here. */
+static int run_bad(char *const argv[])
+{
+	pid_t pid = fork();
+	int status = -1;
+
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null == -1 || dup2(null, 1) == -1)
+			_exit(98);
+		execve(INIT, argv, (char *const[]){NULL});
+		_exit(99);
+	}
+	waitpid(pid, &status, 0);
+	return status;
 }
 
 static void test_refusals(void)
 {
-	char dir[] = "/tmp/symbi-test-init.XXXXXX", cmd[64], path[64];
-	char *job[] = {"sh", "-c", cmd, NULL};
-	char *bad[] = {(char *)INIT_NAME, (char *)"x", NULL};
+	char *few[] = {(char *)INIT_NAME, (char *)"1", (char *)"2", NULL};
+	char *pid1[] = {(char *)INIT_NAME, (char *)"1", (char *)"1",
+			(char *)INIT_NO_TTY, NULL};
+	char *tty[] = {(char *)INIT_NAME, (char *)"1", (char *)"2",
+		       (char *)"yes", NULL};
+	/* pid 2 is never a child of ours: the kernel's kthreadd, or the
+	 * init of a pid namespace we are not in. */
+	char *stranger[] = {(char *)INIT_NAME, (char *)"1", (char *)"2",
+			    (char *)INIT_NO_TTY, NULL};
+	char *job[] = {"true", NULL};
+	struct init_report rp;
 	struct run r;
-	struct stat sb;
-	pid_t pid;
-	int status = -1;
+	int status;
 
-	pid = fork();
-	if (pid == 0) {
-		execve(INIT, bad, (char *const[]){NULL});
-		_exit(99);
-	}
-	waitpid(pid, &status, 0);
+	status = run_bad(few);
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 125,
-	   "bad arguments: exit 125");
-	if (mkdtemp(dir) == NULL) {
-		ok(false, "mkdtemp: %s", strerror(errno));
-		return;
-	}
-	snprintf(cmd, sizeof(cmd), "touch %s/ran", dir);
-	snprintf(path, sizeof(path), "%s/ran", dir);
-	r = start("/bin/sh", job, true);
-	status = finish(&r);
-	ok(WIFEXITED(status) && WEXITSTATUS(status) == 125 &&
-		   stat(path, &sb) == -1,
-	   "the helper gone before the start: exit 125, the job never ran");
-	r = start("/bin/sh", job, false);
-	status = finish(&r);
-	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-		   stat(path, &sb) == 0,
-	   "... while the same job runs with the helper there (control)");
-	unlink(path);
-	rmdir(dir);
+	   "too few arguments: exit 125");
+	status = run_bad(pid1);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 125,
+	   "a job pid below 2: exit 125");
+	status = run_bad(tty);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 125,
+	   "a TTY argument that is neither: exit 125");
+	status = run_bad(stranger);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 125,
+	   "a job that is not its child: exit 125, no wait for ever");
+	r = start("/bin/true", job, false, 0);
+	ok(report(r.rep, &rp) == 0 && rp.kind == INIT_READY,
+	   "... while the same arguments for its own child are taken "
+	   "(control)");
+	finish(&r);
 }
 
 int main(void)
 {
-	printf("1..13\n");
+	printf("1..16\n");
 	signal(SIGPIPE, SIG_IGN);
-	test_exit_code();
+	check_exit("a running job", "sleep 0.2; exit 3", 0, 3);
+	check_exit("a job that ended before the init ran", "exit 4", 300, 4);
 	test_signal();
 	test_forward();
-	test_exec_fails();
+	test_helper_gone();
 	test_refusals();
 	return failures != 0;
 }
