@@ -157,8 +157,9 @@ static void test_helper_gone(void)
 	   "kernel then kills the job)");
 }
 
-/* Its report pipe, fd 1, is /dev/null here. */
-static int run_bad(char *const argv[])
+/* Whether the init exits 125 on argv; its report pipe, fd 1, is
+ * /dev/null here. */
+static bool refused(char *const argv[])
 {
 	pid_t pid = fork();
 	int status = -1;
@@ -172,7 +173,7 @@ static int run_bad(char *const argv[])
 		_exit(99);
 	}
 	waitpid(pid, &status, 0);
-	return status;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 125;
 }
 
 static void test_refusals(void)
@@ -189,19 +190,11 @@ static void test_refusals(void)
 	char *job[] = {"true", NULL};
 	struct init_report rp;
 	struct run r;
-	int status;
 
-	status = run_bad(few);
-	ok(WIFEXITED(status) && WEXITSTATUS(status) == 125,
-	   "too few arguments: exit 125");
-	status = run_bad(pid1);
-	ok(WIFEXITED(status) && WEXITSTATUS(status) == 125,
-	   "a job pid below 2: exit 125");
-	status = run_bad(tty);
-	ok(WIFEXITED(status) && WEXITSTATUS(status) == 125,
-	   "a TTY argument that is neither: exit 125");
-	status = run_bad(stranger);
-	ok(WIFEXITED(status) && WEXITSTATUS(status) == 125,
+	ok(refused(few), "too few arguments: exit 125");
+	ok(refused(pid1), "a job pid below 2: exit 125");
+	ok(refused(tty), "a TTY argument that is neither: exit 125");
+	ok(refused(stranger),
 	   "a job that is not its child: exit 125, no wait for ever");
 	r = start("/bin/true", job, false, 0);
 	ok(report(r.rep, &rp) == 0 && rp.kind == INIT_READY,
