@@ -255,6 +255,16 @@ static bool check_container_cpu(struct decision *d)
 	return false;
 }
 
+/* Tier isolated's pid 1 is its init, the job process is pid 2. */
+static bool check_isolated_processes(struct decision *d)
+{
+	if (d->tier != TIER_ISOLATED || d->lim.v[LIM_PROCESSES] >= 2)
+		return true;
+	deny(d, 125, "tier isolated needs --max-processes of at least 2 "
+	     "(its init and the job)");
+	return false;
+}
+
 static bool check_network(const struct policy *p, const struct request *req,
 			  struct decision *d)
 {
@@ -553,7 +563,8 @@ void policy_judge(const struct policy *p, const struct identity *id,
 	d->runtime = tier_runtime(p, tier);
 	d->max_concurrent_jobs = concurrent_jobs(p, tier, d->rule);
 	if (!check_account(d) || !check_limits(req, tier_name(tier), d) ||
-	    !check_container_cpu(d) || !check_network(p, req, d) || !check_env(p, req, d) ||
+	    !check_container_cpu(d) || !check_isolated_processes(d) ||
+	    !check_network(p, req, d) || !check_env(p, req, d) ||
 	    !check_image(p, req, d) || !check_volumes(p, req, d) ||
 	    !check_workdir(p, req, d) || !check_command(p, req, d))
 		return;

@@ -622,13 +622,13 @@ int schema_defaults(struct policy *p, size_t text_len)
 	return 0;
 }
 
-/* The CPU ceiling a table grants on top of native's, in millicores. */
-static uint64_t cores_over_native(const struct policy *p,
-				  const struct policy_limits *tier)
+/* The ceiling of limit id a table grants on top of native's. */
+static uint64_t over_native(const struct policy *p,
+			    const struct policy_limits *tier, int id)
 {
-	if (tier->lim.set & (1u << LIM_CPU_MILLICORES))
-		return tier->lim.v[LIM_CPU_MILLICORES];
-	return p->native.lim.lim.v[LIM_CPU_MILLICORES];
+	if (tier->lim.set & (1u << id))
+		return tier->lim.v[id];
+	return p->native.lim.lim.v[id];
 }
 
 /* What no single key can say wrong, but fails every job of a tier at
@@ -641,11 +641,18 @@ static void check_tables(const struct policy *p,
 		policy_error_add(errs, seen_line[SEC_GVISOR], 1,
 				 "[gvisor] is enabled but its runtime is "
 				 "\"\": no gvisor job could run");
-	if (p->docker.enabled && cores_over_native(p, &p->docker.lim) < 10)
+	if (p->isolated.enabled &&
+	    over_native(p, &p->isolated.lim, LIM_PROCESSES) < 2)
+		policy_error_add(errs, seen_line[SEC_ISOLATED], 1,
+				 "[isolated] max_processes is below 2: an "
+				 "isolated job is its init and the job");
+	if (p->docker.enabled &&
+	    over_native(p, &p->docker.lim, LIM_CPU_MILLICORES) < 10)
 		policy_error_add(errs, seen_line[SEC_DOCKER], 1,
 				 "[docker] max_cpu_cores is below 0.01, the "
 				 "least docker accepts");
-	if (p->gvisor.enabled && cores_over_native(p, &p->gvisor.lim) < 10)
+	if (p->gvisor.enabled &&
+	    over_native(p, &p->gvisor.lim, LIM_CPU_MILLICORES) < 10)
 		policy_error_add(errs, seen_line[SEC_GVISOR], 1,
 				 "[gvisor] max_cpu_cores is below 0.01, the "
 				 "least docker accepts");

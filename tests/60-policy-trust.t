@@ -141,6 +141,7 @@ runtime-option|[docker]\nruntime = "-x"|runtime: invalid value "-x"
 gvisor-runtime-option|[gvisor]\nruntime = "--debug"|runtime: invalid value "--debug"
 gvisor-no-runtime|[gvisor]\nenabled = true\nruntime = ""|no gvisor job could run
 docker-no-cpu|[docker]\nenabled = true\nmax_cpu_cores = 0.001|below 0.01
+isolated-one-process|[isolated]\nenabled = true\nmax_processes = 1|max_processes is below 2
 work-base-root|working_directory = "/"|working_directory: invalid value "/"
 EOF
 

@@ -249,10 +249,10 @@ iso $A bash -c 'echo ran'
 is "$rc:$out" "0:ran" "the same job with the init restored runs (control)"
 ok_clean "the init"
 run $A "$C" -t isolated --max-processes=1 -- bash -c 'echo ran'
-is "$rc" 125 "tier isolated with one process allowed: the init and the job need two (125)"
+is "$rc" 125 "tier isolated with one process asked: refused (125), the init and the job are two"
 unlike "$out" "ran" "... nothing ran"
-like "$err" "cannot start the job \\(starting the job process\\): Resource temporarily unavailable" \
-	"... and the one-line error says which step"
+like "$err" "tier isolated needs --max-processes of at least 2 \\(its init and the job\\)" \
+	"... and the one-line error says why"
 run $A "$C" -t isolated --max-processes=2 -- bash -c 'echo ran'
 is "$rc:$out" "0:ran" "the same job with two processes allowed runs (control)"
 ok_clean "the job process"

@@ -519,6 +519,15 @@ static void test_judge_rules(const struct policy *p)
 	is_num(d.rule ? d.rule->line : 0, 21, "alice: her own isolated rule");
 	is_num(d.lim.v[LIM_MEMORY_MB], 1024, "isolated table ceiling");
 	is_num(d.lim.v[LIM_PROCESSES], 10, "rule process ceiling");
+	r.lim.v[LIM_PROCESSES] = 1;
+	r.lim.set = 1u << LIM_PROCESSES;
+	want_deny(p, &id, &r, 125, "tier isolated needs --max-processes of "
+		  "at least 2 (its init and the job)");
+	r.lim.v[LIM_PROCESSES] = 2;
+	policy_judge(p, &id, &r, &d);
+	ok(d.status == 0 && d.lim.v[LIM_PROCESSES] == 2,
+	   "... while 2 processes are granted (control)");
+	r.lim.set = 0;
 
 	who(&id, "alice", "agents");
 	policy_judge(p, &id, &r, &d);
