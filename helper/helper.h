@@ -483,6 +483,9 @@ enum spawn_step {
 	STEP_COUNT,
 };
 void spawn_report(int status_fd, int step) __attribute__((noreturn));
+/* In a job child: every signal blocked, or none, by the system call
+ * (glibc's wrapper keeps two signals of its own out of a full set). */
+void spawn_mask_signals(bool all);
 
 /* supervise.c */
 uint64_t supervise_deadline(const struct job *j); /* the timeout, in ms */

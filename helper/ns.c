@@ -167,7 +167,6 @@ struct ns_start {
 static int job_main(void *p)
 {
 	const struct ns_start *s = p;
-	const uint64_t none = 0;
 	pid_t self;
 
 	if (setpgid(0, 0) == -1)
@@ -178,8 +177,7 @@ static int job_main(void *p)
 		    close(s->x->pty_fd) == -1)
 			spawn_report(s->st, STEP_TTY);
 	}
-	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL,
-		      sizeof(none));
+	spawn_mask_signals(false);
 	priv_exec(s->x->exe_fd, s->x->argv, s->x->envp);
 	spawn_report(s->st, STEP_EXEC);
 }
@@ -197,15 +195,14 @@ static bool helper_gone(int rep)
 void ns_exec_init(const struct ns_job *nj, int status_fd)
 {
 	static char *const no_env[] = {NULL};
-	/* Every signal waits for the init's signalfd (init/init.h). */
-	const uint64_t all = ~(uint64_t)0;
 	/* The job process's stack: ours is vchild.c's, 256 KB. */
 	char stack[16384] __attribute__((aligned(16)));
 	struct ns_start s = {.x = nj->exec, .st = status_fd};
 	struct ns_exec *x = nj->exec;
 	pid_t pid;
 
-	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, sizeof(all));
+	/* Every signal waits for the init's signalfd (init/init.h). */
+	spawn_mask_signals(true);
 	if (helper_gone(nj->child_report_fd)) {
 		errno = ESRCH;
 		spawn_report(status_fd, STEP_PARENT);

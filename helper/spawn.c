@@ -88,10 +88,13 @@ static int close_other_fds(const int keep[KEEP_FDS])
 	return close_range((unsigned)hi + 1, ~0u, 0);
 }
 
-/* The kernel's signal sets (rt_sigprocmask's, 64 bits): the child sets
- * its mask by the system call, glibc's wrapper keeps two signals of its
- * own out of a full set. */
-static const uint64_t all_signals = ~(uint64_t)0, no_signals = 0;
+void spawn_mask_signals(bool all)
+{
+	const uint64_t set = all ? ~(uint64_t)0 : 0;
+
+	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &set, NULL,
+		      sizeof(set));
+}
 
 static void __attribute__((noreturn))
 run_child(struct job *j, int st, pid_t helper)
@@ -125,14 +128,12 @@ run_child(struct job *j, int st, pid_t helper)
 	 * signal waits from before the drop until we are non-dumpable; the
 	 * exec gives the job its own dumpable state. Another account's job
 	 * never holds the caller's session keyring. */
-	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all_signals, NULL,
-		      sizeof(all_signals));
+	spawn_mask_signals(true);
 	if (priv_drop(&j->user.c) == -1 ||
 	    (j->user.c.uid != j->inv.caller.uid && keys_new_session() == -1) ||
 	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
 		spawn_report(st, STEP_PRIV);
-	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &no_signals, NULL,
-		      sizeof(no_signals));
+	spawn_mask_signals(false);
 	/* After the uid change: a credential change clears it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
 	    getppid() != (in_ns ? 0 : helper)) {

@@ -349,6 +349,12 @@ is "$rc:$out" "0:$ro_dir" "... while tier none, which only enters it, runs there
 # The client sends a real path; a raw request (-c: as -C DIR) need not.
 run $A "$T_TOOLS/rawclient" -q -c -t isolated -w "$vol" "$T_HELPER" valid -- sh -c :
 is "$rc" 0 "raw request, tier isolated: control, her directory runs"
+# One process for an isolated job, straight on the wire: the helper's
+# own judge refuses it (the client adds no check of its own).
+run $A "$T_TOOLS/rawclient" -q -c -t isolated -w "$vol" -l max_processes=1 "$T_HELPER" forbidden -- sh -c :
+is "$rc" 0 "raw request, tier isolated, max_processes 1: refused by the helper"
+run $A "$T_TOOLS/rawclient" -q -c -t isolated -w "$vol" -l max_processes=2 "$T_HELPER" valid -- sh -c :
+is "$rc" 0 "... while max_processes 2 runs (control)"
 for bad in "$HA/vol-link" "$ro_dir"; do
 	run $A "$T_TOOLS/rawclient" -q -c -t isolated -w "$bad" "$T_HELPER" forbidden -- sh -c :
 	is "$rc" 0 "raw request, tier isolated: work directory $bad is refused by the helper"
