@@ -22,11 +22,12 @@ struct helper {
 	int err;   /*         -1 otherwise */
 };
 
-/* Fork and exec the helper. The child runs with *mask as its signal
- * mask (the caller's original one). With t, the job's terminal replaces
- * the stdio descriptors of t->mask, so that neither the helper nor the
- * job holds the user's own terminal. Dies with 125 when the helper
- * cannot be started, naming its path. */
+/* Start the helper: its exec from a child that shares our memory until
+ * then. The child runs with *mask as its signal mask (the caller's
+ * original one). With t, the job's terminal replaces the stdio
+ * descriptors of t->mask, so that neither the helper nor the job holds
+ * the user's own terminal. Dies with 125 when the helper cannot be
+ * started, naming its path. */
 void helper_spawn(struct helper *h, bool capture, const struct term *t,
 		  const sigset_t *mask);
 

@@ -303,4 +303,23 @@ for mode in 4755 2755; do
 	rm -f "$T_TOOLS/symbi-exec-$mode"
 done
 
+# --- the client cannot execute the helper -----------------------------------
+# The client's child shares its memory until the exec and hands the
+# failure's errno back: one line naming the helper and why, 125, nothing
+# run, nothing left. The helper made unexecutable for others a moment;
+# the control after its mode is back runs the same job.
+hmode=$(stat -c %a "$H")
+chmod u-s,go-x "$H"
+run $A "$C" -- bash -c "touch $marks/noexec"
+chmod "$hmode" "$H"
+is "$rc" 125 "the helper not executable for the caller: 125"
+like "$err" "^symbi-exec: cannot execute $H: Permission denied$" \
+	"... one line naming the helper and why"
+ok "... and nothing ran" absent "$marks/noexec"
+is "$(stat -c %a "$H")" "$hmode" "... the helper's mode is back (test sanity)"
+run $A "$C" -- bash -c "touch $marks/noexec-control"
+is "$rc" 0 "control: the same job runs with the helper as installed"
+ok "... and did run" [ -e "$marks/noexec-control" ]
+ok_clean "after the helper could not be executed"
+
 done_testing
