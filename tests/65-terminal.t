@@ -21,7 +21,9 @@ t_setup
 A=symbi-alice
 C=$T_CLIENT
 RAW=$T_TOOLS/rawclient
-PY='python3(\.[0-9]+)?'
+# pgrep -x takes an ERE of at most 15 characters (a process's name is
+# no longer): python3, or python3.11 as the interpreter names itself.
+PY='python3[.0-9]*'
 
 command -v tmux >/dev/null || bail "tmux is missing (tests/deps.sh installs it)"
 
