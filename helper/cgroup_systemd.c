@@ -16,8 +16,9 @@
  * exec of the fixed busctl(1) as root with an empty environment, as the
  * docker tier execs its binary: no D-Bus code and no libsystemd (and its
  * compression and crypto libraries) in the setuid binary. It costs a
- * fork and exec and systemd's work per job (README: "Where jobs'
- * cgroups live").
+ * child sharing the helper's memory until its exec (vchild.c: no copy
+ * of the helper's page tables), busctl's exec and systemd's work per
+ * job (README: "Where jobs' cgroups live").
  * The scope goes when its last process, the helper, exits.
  */
 #include <errno.h>
@@ -38,6 +39,8 @@
 #define SD_RUNNING "/run/systemd/system"
 #define BUSCTL "/usr/bin/busctl"
 #define BUS_TIMEOUT "--timeout=10"
+/* busctl's own timeout and its start, exit and the scope's removal. */
+#define BUS_WAIT_MS 15000
 #define JOIN_WAIT_MS 10000
 /* Beyond kill_grace_seconds, for the helper's cleanup on a stop. */
 #define STOP_MARGIN_S 5
@@ -172,30 +175,51 @@ static void exec_busctl(char *const argv[], int err_fd)
 	_exit(125);
 }
 
-/* busctl's exit status; its stderr's first line in err. */
+/* What busctl_main reads, in run_busctl's frame. */
+struct busctl_child {
+	char *const *argv;
+	int err_fd;
+};
+
+/* A child sharing our memory until its exec (vchild.c's rule: system
+ * calls only; it runs as root and nothing else signals it). */
+static int busctl_main(void *p)
+{
+	const struct busctl_child *c = p;
+
+	exec_busctl(c->argv, c->err_fd);
+	return 125;
+}
+
+/* busctl's exit status; its stderr's first line in err. Its own
+ * --timeout bounds the call; the deadline only bounds a busctl that
+ * hangs past it. */
 static int run_busctl(char *const argv[], char *err, size_t errlen)
 {
-	int fds[2], status = 0;
+	struct busctl_child c;
+	struct vchild vc;
+	siginfo_t si;
+	int fds[2];
 	ssize_t n;
-	pid_t pid;
 
 	err[0] = '\0';
 	if (pipe2(fds, O_CLOEXEC) == -1)
 		return -1;
-	pid = fork();
-	if (pid == 0)
-		exec_busctl(argv, fds[1]);
+	c = (struct busctl_child){ argv, fds[1] };
+	if (vchild_spawn(&vc, busctl_main, &c) == -1) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
 	close(fds[1]);
-	n = pid == -1 ? -1 : read(fds[0], err, errlen - 1);
+	/* Data or EOF: busctl wrote it after its exec, or exited. */
+	n = read(fds[0], err, errlen - 1);
 	err[n > 0 ? n : 0] = '\0';
 	err[strcspn(err, "\n")] = '\0';
 	close(fds[0]);
-	if (pid == -1)
+	if (vchild_wait(&vc, now_ms() + BUS_WAIT_MS, &si) == -1)
 		return -1;
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+	return si.si_code == CLD_EXITED ? si.si_status : 128;
 }
 
 /* StartTransientUnit(name, "fail", properties, no auxiliary units). */

@@ -1,8 +1,9 @@
 /*
  * Children that share their parent's memory until they exec or exit
  * (CLONE_VM on a stack of their own), for the helper's short-lived
- * children: the volume check as the caller (volume.c), tier none's job
- * until its exec (spawn.c) and tier isolated's first process in its new
+ * children: the volume check as the caller (volume.c), systemd's busctl
+ * as root until its exec (cgroup_systemd.c), tier none's job until its
+ * exec (spawn.c) and tier isolated's first process in its new
  * namespaces until it execs the init (ns.c), with the job process that
  * one starts until the job's exec (CLONE_VFORK, from ns.c).
  *
