@@ -81,7 +81,8 @@ static void put_stdout(void *arg, const char *p, size_t n)
 }
 
 /* Signals arrive through a signalfd, read in the poll loop: no handler
- * runs at an arbitrary point. The helper gets the caller's own mask. */
+ * runs at an arbitrary point (and none may be installed: spawn.c's
+ * child shares our memory). The helper gets the caller's own mask. */
 static void session_start(struct session *s, const struct opts *o)
 {
 	sigset_t set;

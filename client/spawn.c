@@ -6,9 +6,11 @@
  * either side (each 12 to 22 us on a virtual machine), and the client
  * waits until the exec happened or failed, so the failure's errno comes
  * back in the shared arguments, not through a pipe. The client has no
- * signal handler (run.c reads its signals from a signalfd), so nothing
- * of the client's can run in the child; the child calls only the
- * system calls' wrappers.
+ * signal handler (run.c reads its signals from a signalfd, and must
+ * stay so), so nothing of the client's can run in the child; the child
+ * calls only system calls' wrappers, and is not instrumented by the
+ * address sanitizer (its redzones would stay marked in the parent's
+ * frame after the exec).
  */
 #include "client/spawn.h"
 
@@ -26,35 +28,41 @@
 
 extern char **environ;
 
-/* What the child reads, in helper_spawn's frame; err is its answer:
- * the errno of what failed, 0 when the exec succeeded. The terminal's
- * slave replaces the stdio descriptors in tty_mask. */
+/* What the child reads, in helper_spawn's frame; failed and step are
+ * its answer: the errno of what failed (0 when the exec succeeded) and
+ * which step it was. The terminal's slave replaces the stdio
+ * descriptors in tty_mask. */
+enum spawn_step { STEP_FDS, STEP_EXEC };
 struct spawn_args {
 	int sock, out, err, tty;
 	unsigned tty_mask;
 	bool capture;
 	const sigset_t *mask;
 	int failed;
+	enum spawn_step step;
 };
 
-static void __attribute__((noreturn)) child_fail(struct spawn_args *a)
+#define CHILD_CODE __attribute__((no_sanitize_address))
+
+static CHILD_CODE void __attribute__((noreturn))
+child_fail(struct spawn_args *a)
 {
 	a->failed = errno ? errno : EIO;
 	_exit(125);
 }
 
-/* Every source is first moved above the targets, so no dup2 below can
- * overwrite a descriptor still to be placed. */
-static int move_high(int fd, struct spawn_args *a)
+/* Every source is first moved above the targets (0 to 3), so no dup2
+ * below can overwrite a descriptor still to be placed. */
+static CHILD_CODE int move_high(int fd, struct spawn_args *a)
 {
-	int high = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, 4);
 
 	if (high < 0)
 		child_fail(a);
 	return high;
 }
 
-static int child_exec(void *p)
+static CHILD_CODE int child_exec(void *p)
 {
 	struct spawn_args *a = p;
 	char *const argv[] = { (char *)"symbi-exec-helper", NULL };
@@ -74,11 +82,10 @@ static int child_exec(void *p)
 				child_fail(a);
 	}
 	/* dup2 leaves the new descriptor without FD_CLOEXEC. */
-	if (dup2(sock, 3) < 0)
+	if (dup2(sock, 3) < 0 || close_range(4, ~0U, 0) < 0 ||
+	    sigprocmask(SIG_SETMASK, a->mask, NULL) < 0)
 		child_fail(a);
-	closefrom(4);
-	if (sigprocmask(SIG_SETMASK, a->mask, NULL) < 0)
-		child_fail(a);
+	a->step = STEP_EXEC;
 	execve(HELPER_PATH, argv, environ);
 	child_fail(a);
 }
@@ -103,8 +110,11 @@ void helper_spawn(struct helper *h, bool capture, const struct term *t,
 		make_pipe(out);
 		make_pipe(err);
 	}
-	a = (struct spawn_args){ sv[1], out[1], err[1], t ? t->slave : -1,
-				 t ? t->mask : 0, capture, mask, 0 };
+	a = (struct spawn_args){ .sock = sv[1], .out = out[1], .err = err[1],
+				 .tty = t ? t->slave : -1,
+				 .tty_mask = t ? t->mask : 0,
+				 .capture = capture, .mask = mask,
+				 .step = STEP_FDS };
 	h->pid = clone(child_exec, stack + sizeof(stack),
 		       CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
 	if (h->pid < 0)
@@ -112,6 +122,9 @@ void helper_spawn(struct helper *h, bool capture, const struct term *t,
 	if (a.failed) {
 		while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
 			;
+		if (a.step == STEP_FDS)
+			die("cannot pass the helper its descriptors: %s",
+			    strerror(a.failed));
 		die("cannot execute %s: %s", HELPER_PATH, strerror(a.failed));
 	}
 	close(sv[1]);
