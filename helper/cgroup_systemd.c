@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -154,21 +155,26 @@ bool sd_caller_delegated(const char *rel)
 	return u != NULL && u[n] == '/';
 }
 
-/* In the child: busctl as root, nothing of the helper's but fd 2. */
+/* In the child: busctl as root, nothing of the helper's but fd 2. A
+ * session of its own first: the helper is still in the caller's
+ * session, whose terminal she may put our process group in the
+ * foreground of, and every signal is back to its default below. */
 static void exec_busctl(char *const argv[], int err_fd)
 {
 	char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
 	sigset_t none;
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int null;
 
+	if (setsid() == -1)
+		_exit(125);
 	for (int s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null == -1 || dup2(null, 0) == -1 || dup2(null, 1) == -1 ||
-	    dup2(err_fd, 2) == -1)
+	    dup2(err_fd, 2) == -1 || close_range(3, ~0U, 0) == -1)
 		_exit(125);
-	closefrom(3);
 	umask(022);
 	if (chdir("/") == 0)
 		execve(BUSCTL, argv, envp);
@@ -182,7 +188,7 @@ struct busctl_child {
 };
 
 /* A child sharing our memory until its exec (vchild.c's rule: system
- * calls only; it runs as root and nothing else signals it). */
+ * calls only; it runs as root, in a session of its own). */
 static int busctl_main(void *p)
 {
 	const struct busctl_child *c = p;
@@ -191,35 +197,76 @@ static int busctl_main(void *p)
 	return 125;
 }
 
-/* busctl's exit status; its stderr's first line in err. Its own
- * --timeout bounds the call; the deadline only bounds a busctl that
- * hangs past it. */
+/* busctl's stderr until its end or the deadline: the first line in err,
+ * the rest read and dropped (a writer stopped by a full pipe would
+ * never exit). Data or EOF means busctl exec'd or exited; no errno is
+ * read, as it may be the child's. */
+static void read_stderr(int fd, char *err, size_t errlen, uint64_t deadline)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	char sink[256];
+	size_t have = 0;
+	uint64_t now;
+	ssize_t n;
+
+	while ((now = now_ms()) < deadline) {
+		if (poll(&p, 1, (int)(deadline - now)) != 1)
+			continue;
+		if (have + 1 < errlen)
+			n = read(fd, err + have, errlen - 1 - have);
+		else
+			n = read(fd, sink, sizeof(sink));
+		if (n <= 0)
+			break;
+		if (have + 1 < errlen)
+			have += (size_t)n;
+	}
+	err[have] = '\0';
+	err[strcspn(err, "\n")] = '\0';
+}
+
+/* Runs busctl: 0 when it exited 0, else -1 with what went wrong in err
+ * (its exit status and its stderr's first line, the signal that ended
+ * it, the deadline, or why it could not start). One deadline, from
+ * before its start, for all of it: busctl's own --timeout ends a slow
+ * call well before. */
 static int run_busctl(char *const argv[], char *err, size_t errlen)
 {
+	uint64_t deadline = now_ms() + BUS_WAIT_MS;
+	char line[160];
 	struct busctl_child c;
 	struct vchild vc;
 	siginfo_t si;
 	int fds[2];
-	ssize_t n;
 
-	err[0] = '\0';
-	if (pipe2(fds, O_CLOEXEC) == -1)
+	if (pipe2(fds, O_CLOEXEC) == -1) {
+		fmt_msg(err, errlen, "cannot start it: %s", strerror(errno));
 		return -1;
+	}
 	c = (struct busctl_child){ argv, fds[1] };
 	if (vchild_spawn(&vc, busctl_main, &c) == -1) {
+		fmt_msg(err, errlen, "cannot start it: %s", strerror(errno));
 		close(fds[0]);
 		close(fds[1]);
 		return -1;
 	}
 	close(fds[1]);
-	/* Data or EOF: busctl wrote it after its exec, or exited. */
-	n = read(fds[0], err, errlen - 1);
-	err[n > 0 ? n : 0] = '\0';
-	err[strcspn(err, "\n")] = '\0';
+	read_stderr(fds[0], line, sizeof(line), deadline);
 	close(fds[0]);
-	if (vchild_wait(&vc, now_ms() + BUS_WAIT_MS, &si) == -1)
+	if (vchild_wait(&vc, deadline, &si) == -1) {
+		fmt_msg(err, errlen, "no answer within %d s; killed",
+			BUS_WAIT_MS / 1000);
 		return -1;
-	return si.si_code == CLD_EXITED ? si.si_status : 128;
+	}
+	if (si.si_code == CLD_EXITED && si.si_status == 0)
+		return 0;
+	if (si.si_code == CLD_EXITED)
+		fmt_msg(err, errlen, "exit %d: %s", si.si_status, line);
+	else if (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED)
+		fmt_msg(err, errlen, "ended by signal %d", si.si_status);
+	else
+		fmt_msg(err, errlen, "ended, how unknown");
+	return -1;
 }
 
 /* StartTransientUnit(name, "fail", properties, no auxiliary units). */
@@ -306,11 +353,19 @@ static int enter_supervisor_leaf(const char *scope)
 	return rc;
 }
 
+/* The scope's directory from its cgroup path: 0, or -1 (errno). */
+static int scope_dir(char *parent, size_t cap, const char *path)
+{
+	if (snprintf(parent, cap, CG_ROOT "%s", path) < (int)cap)
+		return 0;
+	errno = ENAMETOOLONG;
+	return -1;
+}
+
 int sd_cgroup_parent(const struct job *j, const char *rel, char *parent,
 		     size_t cap, char *msg, size_t msglen)
 {
 	char path[CG_PATH], slice[208], owner[208], unit[64], err[256];
-	int rc;
 
 	snprintf(unit, sizeof(unit), "symbi-exec-job-%s.scope", j->job_id);
 	if (caller_slice(rel, slice, sizeof(slice)) == -1) {
@@ -319,14 +374,13 @@ int sd_cgroup_parent(const struct job *j, const char *rel, char *parent,
 		return -1;
 	}
 	caller_unit(rel, owner, sizeof(owner));
-	rc = ask_for_scope(j, unit, slice, owner, err, sizeof(err));
-	if (rc != 0) {
-		fmt_msg(msg, msglen, "systemd refused the job's scope %s in %s"
-			" (" BUSCTL " exit %d: %.120s)", unit, slice, rc, err);
+	if (ask_for_scope(j, unit, slice, owner, err, sizeof(err)) != 0) {
+		fmt_msg(msg, msglen, "systemd did not make the job's scope %s "
+			"in %s (" BUSCTL " %.160s)", unit, slice, err);
 		return -1;
 	}
 	if (wait_in_scope(unit, path, sizeof(path)) == -1 ||
-	    snprintf(parent, cap, CG_ROOT "%s", path) >= (int)cap ||
+	    scope_dir(parent, cap, path) == -1 ||
 	    enter_supervisor_leaf(parent) == -1) {
 		fmt_msg(msg, msglen, "cannot enter the job's scope %s in %s: %s",
 			unit, slice, strerror(errno));
