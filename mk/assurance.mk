@@ -31,11 +31,13 @@ FUZZ_SRC      = $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES    = $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
 FUZZ_BIN      = $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
 # The helper's own parsers, helper/engine.c (docker's answers) and
-# helper/cgroup_proc.c (/proc/PID/cgroup); the setuid main stays out;
-# --volume specs are policy/volume.c's.
+# helper/cgroup_proc.c (/proc/PID/cgroup), and helper/vchild.c, with
+# which the file fuzz_slice includes (cgroup_systemd.c) starts busctl;
+# the setuid main stays out; --volume specs are policy/volume.c's.
 FUZZ_OBJ      = $(SHARED_SRC:%.c=build/fuzz/obj/%.o) \
 		$(POLICY_SRC:%.c=build/fuzz/obj/%.o) \
-		build/fuzz/obj/helper/engine.o build/fuzz/obj/helper/cgroup_proc.o
+		build/fuzz/obj/helper/engine.o build/fuzz/obj/helper/cgroup_proc.o \
+		build/fuzz/obj/helper/vchild.o
 # Seeds beyond tests/fuzz/corpus/NAME: the policy corpus of the unit tests.
 FUZZ_SEEDS_policy = tests/policy/ok tests/policy/bad
 # Longest input per target: a request just past PROTO_MAX_MSG, so the size

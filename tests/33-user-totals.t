@@ -117,21 +117,40 @@ run $A "$C" -- sh -c 'echo ran'
 is "$rc:$out" "0:ran" "... and runs when that cleanup ends within the wait (control)"
 wait "$holder_bg"
 
+# helper_below PID: the helper process somewhere below PID (a
+# background as_user's subshell), by its chain of parents.
+helper_below() {
+	local h p
+	for h in $(pgrep -x symbi-exec-help); do
+		p=$h
+		while [[ -n "$p" && "$p" -gt 1 ]]; do
+			p=$(ps -o ppid= -p "$p" | tr -d ' ')
+			[[ "$p" == "$1" ]] && echo "$h" && return 0
+		done
+	done
+	return 1
+}
+
 # A helper killed outright: its slot is free at once, nothing to sweep.
+# Two slots, both taken (a third job refused: the control), then the
+# first job's helper killed: a third job runs while the second still
+# does (sleep 5: had the kill missed, the first job's end would have
+# freed the slot only when the second's ended too).
+write_policy "$(totals_policy 'max_concurrent_jobs = 2')"
 as_user $A "$C" -- sh -c 'sleep 5' </dev/null >/dev/null 2>&1 &
 first=$!
 as_user $A "$C" -- sh -c 'sleep 5' </dev/null >/dev/null 2>&1 &
 second=$!
-wait_jobs $A 2
-helper=
-for h in $(pgrep -f symbi-exec-helper); do
-	parent=$(ps -o ppid= -p "$h" | tr -d ' ')
-	[[ "$(ps -o user= -p "$parent")" == "$A" ]] && helper=$h && break
-done
+ok "max_concurrent_jobs = 2: two jobs run (test sanity)" wait_jobs $A 2
+run $A "$C" -- sh -c 'echo slot'
+is "$rc:$out" "125:" "... control: a third job while both run is refused"
+helper=$(helper_below "$first")
+ok "... the first job's helper found (test sanity)" [ -n "$helper" ]
 kill -9 "$helper"
 wait $first 2>/dev/null
 run $A "$C" -- sh -c 'echo slot'
-is "$rc:$out" "0:slot" "a dead helper's job does not count"
+is "$rc:$out" "0:slot" "a dead helper's job does not count: a third job runs"
+ok "... while the second still runs" kill -0 "$second"
 wait $second
 # SIGKILL left that helper no time to remove its job's cgroup and work
 # directory: that is what the kill is for, not a leak under test.
