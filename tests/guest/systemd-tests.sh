@@ -233,6 +233,47 @@ ok "nothing left in the cgroup tree at the end" wait_for 300 no_leftovers
 ok "no work directory left: the helper cleaned up on the stops' SIGTERM" \
 	test -z "$(leftover_workdirs)"
 
+# --- busctl failing: a refusal that says why ------------------------------
+# The helper runs /usr/bin/busctl from a child sharing its memory; a fake
+# bound over it in a mount namespace of the caller's own login: one that
+# exits 1 after two lines, one killed by a signal, one that hangs with
+# its stderr open (the helper's deadline, 15 s). Each job refused with
+# 125 and what happened, nothing run, nothing left; control: the same
+# harness without the fake runs the job.
+fake_busctl() { # NAME BODY: a fake busctl script
+	printf '#!/bin/sh\n%s\n' "$2" >"$T_SCRATCH/$1"
+	chmod 0755 "$T_SCRATCH/$1"
+}
+fake_busctl refuses 'echo "fake busctl: refused" >&2; echo "second line" >&2; exit 1'
+fake_busctl killed 'kill -TERM $$'
+fake_busctl hangs 'exec sleep 60'
+# with_busctl FAKE: the job through A's login, busctl replaced by FAKE
+# ("" for none); sets rc, out, err.
+with_busctl() {
+	local bind=true
+	[[ -n "$1" ]] && bind="mount --bind $T_SCRATCH/$1 /usr/bin/busctl"
+	unshare -m --propagation private bash -c "$bind && su -l $A -c \"$C -- sh -c 'echo ran'\"" \
+		</dev/null >"$T_SCRATCH/out" 2>"$T_SCRATCH/err"
+	rc=$?
+	out=$(cat "$T_SCRATCH/out")
+	err=$(cat "$T_SCRATCH/err")
+}
+with_busctl ""
+is "$rc:$out" "0:ran" "busctl's harness runs the job with the real busctl (control)"
+with_busctl refuses
+is "$rc:$out" "125:" "a busctl that exits 1: the job is refused, nothing runs"
+like "$err" "systemd did not make the job's scope symbi-exec-job-[0-9a-f]+\.scope in [^ ]+\.slice \(/usr/bin/busctl exit 1: fake busctl: refused\)" \
+	"... saying so, with its exit status and first line"
+ok "... nothing left" wait_for 50 no_leftovers
+with_busctl killed
+is "$rc:$out" "125:" "a busctl killed by a signal: refused"
+like "$err" "\(/usr/bin/busctl ended by signal 15\)" "... saying which"
+with_busctl hangs
+is "$rc:$out" "125:" "a busctl that hangs: refused at the helper's deadline"
+like "$err" "\(/usr/bin/busctl no answer within 15 s; killed\)" "... saying so"
+ok "... the hung busctl is gone" wait_for 50 bash -c "! pgrep -f '^sleep 60\$'"
+ok "nothing left after busctl's failures" wait_for 50 no_leftovers
+
 # --- what a job costs here (not a test: numbers for the README) -------------
 # Only when asked (SYMBI_GUEST_BENCH=1 for tests/90-systemd.t): half a
 # minute of emulation.
